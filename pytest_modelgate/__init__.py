@@ -1,0 +1,54 @@
+"""pytest-modelgate: statistically sound, reproducible ML release gates for pytest.
+
+Only this module's ``__all__`` is public API. Heavy modules (numpy, pandas, scikit-learn) are
+imported on first use so that installing the plugin costs nothing when ``--modelgate`` is off.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import DataError, ModelError, ModelgateError, SpecError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CheckResult",
+    "DataError",
+    "Interval",
+    "ModelError",
+    "ModelgateError",
+    "Spec",
+    "SpecError",
+    "Verdict",
+    "__version__",
+    "load_spec",
+    "run_gates",
+]
+
+_LAZY = {
+    "CheckResult": ("pytest_modelgate.results", "CheckResult"),
+    "Verdict": ("pytest_modelgate.results", "Verdict"),
+    "Interval": ("pytest_modelgate.stats.intervals", "Interval"),
+    "Spec": ("pytest_modelgate.spec", "Spec"),
+    "load_spec": ("pytest_modelgate.spec", "load_spec"),
+    "run_gates": ("pytest_modelgate.session", "run_gates"),
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import CheckResult, Verdict
+    from .session import run_gates
+    from .spec import Spec, load_spec
+    from .stats.intervals import Interval
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'pytest_modelgate' has no attribute {name!r}") from None
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), attr)
+    globals()[name] = value
+    return value

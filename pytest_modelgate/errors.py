@@ -1,0 +1,51 @@
+"""One exception family: every error a user can cause names the file, the line and the key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["DataError", "ModelError", "ModelgateError", "SpecError", "SpecProblem"]
+
+
+class ModelgateError(Exception):
+    """Root of every error pytest-modelgate raises on purpose (bad input, not a bug)."""
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """One thing wrong in a gate spec, located at ``file:line`` and a dotted key path."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class SpecError(ModelgateError):
+    """The gate spec (``gates.yaml``) is invalid; carries every problem found, each with its line.
+
+    The message reads ``gates.yaml:LINE: key.path: what is wrong (got VALUE; allowed: ...)``,
+    one problem per line.
+    """
+
+    def __init__(self, problems: Sequence[SpecProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def line(self) -> int | None:
+        """The line of the first problem (used for CI annotations)."""
+        return self.problems[0].line if self.problems else None
+
+
+class DataError(ModelgateError):
+    """A data file is missing, unreadable, or lacks a column the spec names."""
+
+
+class ModelError(ModelgateError):
+    """A model cannot be loaded or cannot produce the predictions a gate needs."""

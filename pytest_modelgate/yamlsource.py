@@ -1,0 +1,136 @@
+"""Safe YAML loading that remembers the line of every key and list item.
+
+PyYAML's ``safe_load`` forgets where values came from. We compose the node graph with the safe
+loader and build plain Python objects ourselves, recording the 1-based line of every path
+(``("gates", 2, "min")``) so that spec errors can point at ``gates.yaml:LINE``. Duplicate keys,
+which ``safe_load`` silently resolves to the last one, are reported as problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import SpecProblem
+
+Path = tuple[str | int, ...]
+
+__all__ = ["YamlDocument", "format_path", "load_yaml"]
+
+
+def format_path(path: Path) -> str:
+    """``("gates", 2, "min")`` → ``gates[2].min``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass
+class YamlDocument:
+    """Plain data from a YAML file plus the line of every path in it."""
+
+    file: str
+    data: Any
+    lines: dict[Path, int] = field(default_factory=dict)
+    problems: list[SpecProblem] = field(default_factory=list)
+
+    def line_of(self, path: Path) -> int | None:
+        """Line of ``path``, or of its closest recorded ancestor."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.lines: dict[Path, int] = {}
+        self.problems: list[SpecProblem] = []
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            self.constructor.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.constructor.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)) or key is None:
+                    self.problems.append(
+                        SpecProblem(
+                            self.file,
+                            key_node.start_mark.line + 1,
+                            format_path(path),
+                            f"keys must be plain names (got {key!r})",
+                        )
+                    )
+                    continue
+                key = str(key) if not isinstance(key, str) else key
+                child = (*path, key)
+                if key in result:
+                    self.problems.append(
+                        SpecProblem(
+                            self.file,
+                            key_node.start_mark.line + 1,
+                            format_path(child),
+                            f"duplicate key (first given on line {self.lines[child]}; "
+                            "YAML would silently keep only the last one)",
+                        )
+                    )
+                    continue
+                self.lines[child] = key_node.start_mark.line + 1
+                result[key] = self.build(value_node, child)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.constructor.construct_object(node, deep=True)
+
+
+def _documents(text: str) -> Iterator[yaml.Node]:
+    yield from yaml.compose_all(text, Loader=yaml.SafeLoader)
+
+
+def load_yaml(text: str, file: str) -> YamlDocument:
+    """Parse one YAML document safely, keeping line numbers.
+
+    Syntax errors become a :class:`SpecProblem` at the line PyYAML reports; they never escape
+    as a traceback.
+    """
+    try:
+        nodes = list(_documents(text))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        return YamlDocument(
+            file, None, problems=[SpecProblem(file, line, "", f"invalid YAML: {what}")]
+        )
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        return YamlDocument(file, None, problems=[SpecProblem(file, None, "", f"invalid YAML: {exc}")])
+    if len(nodes) > 1:
+        line = nodes[1].start_mark.line + 1
+        return YamlDocument(
+            file,
+            None,
+            problems=[SpecProblem(file, line, "", "expected one YAML document, found several (---)")],
+        )
+    if not nodes:
+        return YamlDocument(file, None, problems=[SpecProblem(file, 1, "", "the file is empty")])
+    builder = _Builder(file)
+    try:
+        data = builder.build(nodes[0], ())
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        return YamlDocument(file, None, problems=[SpecProblem(file, line, "", f"invalid YAML: {exc.problem}")])
+    return YamlDocument(file, data, builder.lines, builder.problems)
