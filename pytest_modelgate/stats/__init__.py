@@ -1,0 +1,45 @@
+"""Statistics core: confidence intervals, DeLong AUC inference, count bootstrap, Holm."""
+
+from __future__ import annotations
+
+from .bootstrap import (
+    BCA_MAX_ROWS,
+    BootstrapResult,
+    bca_interval,
+    count_bootstrap,
+    draw_counts,
+    jackknife_on_cells,
+    percentile_of_score,
+    weighted_row_bootstrap,
+)
+from .delong import delong_auc_variance, delong_difference_test, delong_paired, midrank
+from .intervals import (
+    INTERVAL_METHODS,
+    Interval,
+    clopper_pearson_interval,
+    normal_interval,
+    wilson_interval,
+)
+from .multiplicity import holm_adjust, min_resamples_for_level
+
+__all__ = [
+    "BCA_MAX_ROWS",
+    "INTERVAL_METHODS",
+    "BootstrapResult",
+    "Interval",
+    "bca_interval",
+    "clopper_pearson_interval",
+    "count_bootstrap",
+    "delong_auc_variance",
+    "delong_difference_test",
+    "delong_paired",
+    "draw_counts",
+    "holm_adjust",
+    "jackknife_on_cells",
+    "midrank",
+    "min_resamples_for_level",
+    "normal_interval",
+    "percentile_of_score",
+    "weighted_row_bootstrap",
+    "wilson_interval",
+]

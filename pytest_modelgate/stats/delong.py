@@ -1,0 +1,202 @@
+"""ROC AUC with DeLong variance, by the fast midrank algorithm of Sun & Xu (2014).
+
+DeLong's structural components are, for each positive, the fraction of negatives it
+out-scores (ties count one half), and vice versa. Sun & Xu show that both follow from
+midranks, so the whole computation is a few sorts: O(N log N) instead of O(m·n).
+
+References
+----------
+DeLong, DeLong & Clarke-Pearson (1988), Biometrics 44(3), 837-845.
+Sun & Xu (2014), IEEE Signal Processing Letters 21(11), 1389-1393.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special
+
+__all__ = [
+    "delong_auc_variance",
+    "delong_difference_test",
+    "delong_paired",
+    "midrank",
+]
+
+
+def midrank(x: ArrayLike) -> NDArray[np.float64]:
+    """Return 1-based midranks of a 1-D array (tied values share their average rank).
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Values to rank. NaNs are treated as equal to each other and larger than every number.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+        Same as ``scipy.stats.rankdata(x, method="average")``.
+
+    Notes
+    -----
+    A tie group of size ``c`` whose last member sits at sorted position ``e`` (1-based)
+    occupies ranks ``e-c+1 .. e``, whose mean is ``e - (c-1)/2``. ``np.unique`` gives each
+    value's group and group sizes in one sort, so no per-element loop is needed.
+    """
+    values = np.asarray(x)
+    if values.ndim != 1:
+        raise ValueError(f"midrank expects a 1-D array, got shape {values.shape}")
+    if values.size == 0:
+        return np.empty(0, dtype=np.float64)
+    _, group, sizes = np.unique(values, return_inverse=True, return_counts=True)
+    group_end = np.cumsum(sizes)
+    group_midrank = group_end - 0.5 * (sizes - 1)
+    return group_midrank[group.reshape(-1)].astype(np.float64, copy=False)
+
+
+def _validate(y_true: ArrayLike, scores: ArrayLike) -> tuple[NDArray[np.bool_], NDArray]:
+    labels = np.asarray(y_true)
+    score_matrix = np.asarray(scores, dtype=np.float64)
+    if labels.ndim != 1:
+        raise ValueError(f"y_true must be 1-D, got shape {labels.shape}")
+    if labels.dtype != np.bool_:
+        unique = np.unique(labels)
+        if not np.all(np.isin(unique, [0, 1])):
+            raise ValueError("y_true must be boolean or contain only 0/1")
+        labels = labels.astype(bool)
+    if score_matrix.shape[-1] != labels.shape[0]:
+        raise ValueError(
+            f"scores have {score_matrix.shape[-1]} rows but y_true has {labels.shape[0]}"
+        )
+    if np.isnan(score_matrix).any():
+        # A NaN score has no place in the ordering that defines AUC; refuse rather than
+        # silently rank it above everything.
+        raise ValueError("scores contain NaN")
+    return labels, score_matrix
+
+
+def _structural_components(
+    labels: NDArray[np.bool_], score_matrix: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """AUCs, V10 (k, m) and V01 (k, n) for k score vectors; requires m, n >= 1."""
+    positives = score_matrix[:, labels]
+    negatives = score_matrix[:, ~labels]
+    m, n = positives.shape[1], negatives.shape[1]
+    k = score_matrix.shape[0]
+    pooled = np.concatenate([positives, negatives], axis=1)
+    # k is the number of classifiers compared (1 or 2), never the number of rows.
+    tz = np.stack([midrank(pooled[i]) for i in range(k)])
+    tx = np.stack([midrank(positives[i]) for i in range(k)])
+    ty = np.stack([midrank(negatives[i]) for i in range(k)])
+    auc = (tz[:, :m].sum(axis=1) - m * (m + 1) / 2.0) / (m * n)
+    v10 = (tz[:, :m] - tx) / n
+    v01 = 1.0 - (tz[:, m:] - ty) / m
+    return auc, v10, v01
+
+
+def _delong_covariance(
+    y_true: ArrayLike, scores: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    labels, score_matrix = _validate(y_true, scores)
+    score_matrix = np.atleast_2d(score_matrix)
+    k = score_matrix.shape[0]
+    m = int(labels.sum())
+    n = labels.size - m
+    if m == 0 or n == 0:
+        return np.full(k, np.nan), np.full((k, k), np.nan)
+    auc, v10, v01 = _structural_components(labels, score_matrix)
+    if m < 2 or n < 2:
+        return auc, np.full((k, k), np.nan)
+    cov = np.cov(v10, ddof=1).reshape(k, k) / m + np.cov(v01, ddof=1).reshape(k, k) / n
+    return auc, cov
+
+
+def delong_auc_variance(y_true: ArrayLike, scores: ArrayLike) -> tuple[float, float]:
+    """ROC AUC and its DeLong variance.
+
+    Parameters
+    ----------
+    y_true : array_like of bool or {0, 1}, shape (N,)
+        True labels; ``True`` marks a positive.
+    scores : array_like of float, shape (N,)
+        Scores, higher meaning more likely positive. Ties are allowed; NaN is rejected.
+
+    Returns
+    -------
+    auc : float
+        Equal to ``sklearn.metrics.roc_auc_score(y_true, scores)``; ``nan`` if either class
+        is empty.
+    variance : float
+        ``var(V10, ddof=1)/m + var(V01, ddof=1)/n`` for ``m`` positives and ``n``
+        negatives; ``nan`` unless both classes have at least two members.
+    """
+    labels, score_matrix = _validate(y_true, scores)
+    if score_matrix.ndim != 1:
+        raise ValueError(f"scores must be 1-D, got shape {score_matrix.shape}")
+    auc, cov = _delong_covariance(labels, score_matrix[None, :])
+    return float(auc[0]), float(cov[0, 0])
+
+
+def delong_paired(
+    y_true: ArrayLike, scores_a: ArrayLike, scores_b: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """AUCs of two score vectors on the same rows and their DeLong covariance matrix.
+
+    Parameters
+    ----------
+    y_true : array_like of bool or {0, 1}, shape (N,)
+        True labels shared by both models.
+    scores_a, scores_b : array_like of float, shape (N,)
+        Scores of the two models for the same rows in the same order.
+
+    Returns
+    -------
+    aucs : ndarray, shape (2,)
+        ``[auc_a, auc_b]``.
+    covariance : ndarray, shape (2, 2)
+        DeLong covariance; the off-diagonal term is what makes a paired comparison much
+        tighter than two independent intervals when the models are correlated.
+    """
+    a = np.asarray(scores_a, dtype=np.float64)
+    b = np.asarray(scores_b, dtype=np.float64)
+    if a.ndim != 1 or a.shape != b.shape:
+        raise ValueError("scores_a and scores_b must be 1-D arrays of the same length")
+    return _delong_covariance(y_true, np.stack([a, b]))
+
+
+def delong_difference_test(
+    y_true: ArrayLike, scores_a: ArrayLike, scores_b: ArrayLike
+) -> tuple[float, float, float]:
+    """Paired DeLong z-test of ``AUC_a - AUC_b = 0``.
+
+    Parameters
+    ----------
+    y_true : array_like of bool or {0, 1}, shape (N,)
+        True labels shared by both models.
+    scores_a, scores_b : array_like of float, shape (N,)
+        Scores of the two models for the same rows.
+
+    Returns
+    -------
+    delta : float
+        ``auc_a - auc_b``.
+    se : float
+        ``sqrt(var_a + var_b - 2 cov_ab)``.
+    p_value : float
+        Two-sided normal p-value. When the estimated variance is exactly zero the z
+        statistic is taken at its limit: ``p = 1`` if ``delta == 0`` and ``p = 0`` otherwise.
+        Undefined inputs (a class with fewer than two rows) give ``nan``.
+    """
+    aucs, cov = delong_paired(y_true, scores_a, scores_b)
+    delta = float(aucs[0] - aucs[1])
+    variance = float(cov[0, 0] + cov[1, 1] - 2.0 * cov[0, 1])
+    if math.isnan(variance) or math.isnan(delta):
+        return delta, math.nan, math.nan
+    # Rounding can push a true zero variance (identical models) slightly negative.
+    se = math.sqrt(max(variance, 0.0))
+    if se == 0.0:
+        return delta, 0.0, 1.0 if delta == 0.0 else 0.0
+    p_value = float(2.0 * special.ndtr(-abs(delta) / se))
+    return delta, se, p_value
