@@ -1,0 +1,177 @@
+"""Threshold gates: ``metric`` with ``min`` and/or ``max`` under a strict/lenient/point rule.
+
+The rules (DESIGN.md §3), for ``min`` (``max`` mirrors them):
+
+- ``strict``: PASS iff the interval's lower end is ≥ min: the model has *shown* it meets the bar
+  (a one-sided test at level (1 − confidence)/2).
+- ``lenient``: FAIL iff the interval's upper end is < min: fail only on evidence of a violation.
+- ``point``: compare the point estimate; the interval is still reported.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..estimation import Estimate
+from ..results import CheckResult, Verdict
+
+__all__ = ["check_threshold", "rows_needed", "rule_text"]
+
+
+def _fmt(x: float | None, digits: int = 4) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def rule_text(evidence: str, lo: float | None, hi: float | None, level: float) -> str:
+    """Human words for the rule, e.g. ``strict: lower 95% bound >= 0.88``."""
+    pct = f"{level * 100:g}%"
+    parts = []
+    if evidence == "strict":
+        if lo is not None:
+            parts.append(f"lower {pct} bound >= {lo:g}")
+        if hi is not None:
+            parts.append(f"upper {pct} bound <= {hi:g}")
+    elif evidence == "lenient":
+        if lo is not None:
+            parts.append(f"upper {pct} bound >= {lo:g}")
+        if hi is not None:
+            parts.append(f"lower {pct} bound <= {hi:g}")
+    else:
+        if lo is not None:
+            parts.append(f"estimate >= {lo:g}")
+        if hi is not None:
+            parts.append(f"estimate <= {hi:g}")
+    return f"{evidence}: " + " and ".join(parts)
+
+
+def rows_needed(estimate: float, bound: float, threshold: float, n: int) -> float:
+    """Rows that would shrink the interval enough for the bound to clear the threshold.
+
+    Interval half-widths scale as 1/√n, so with the same estimate the bound reaches the threshold
+    at n' = n · ((estimate − bound) / (estimate − threshold))². Infinite when the estimate sits
+    on the threshold.
+    """
+    gap = abs(estimate - threshold)
+    if gap == 0:
+        return math.inf
+    return n * ((estimate - bound) / gap) ** 2
+
+
+def _verdict(evidence: str, est: float, low: float, high: float, lo: float | None,
+             hi: float | None) -> bool:
+    """True when the rule passes."""
+    ok = True
+    if evidence == "strict":
+        if lo is not None:
+            ok &= low >= lo
+        if hi is not None:
+            ok &= high <= hi
+    elif evidence == "lenient":
+        if lo is not None:
+            ok &= high >= lo
+        if hi is not None:
+            ok &= low <= hi
+    else:
+        if lo is not None:
+            ok &= est >= lo
+        if hi is not None:
+            ok &= est <= hi
+    return bool(ok)
+
+
+def check_threshold(
+    *,
+    gate_id: str,
+    name: str,
+    estimate: Estimate,
+    lo: float | None,
+    hi: float | None,
+    evidence: str,
+    min_support: int,
+    severity: str,
+    line: int | None = None,
+    spec_file: str | None = None,
+    slice_: dict[str, Any] | None = None,
+) -> CheckResult:
+    """Verdict of a threshold rule on one estimate (pure; no I/O)."""
+    iv = estimate.interval
+    level = iv.level
+    rule = rule_text(evidence, lo, hi, level)
+    threshold = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
+    base: dict[str, Any] = {
+        "id": gate_id, "name": name, "kind": "metric", "severity": severity,
+        "line": line, "spec_file": spec_file, "metric": estimate.metric, "slice": slice_,
+        "estimate": estimate.value,
+        "interval": {"low": iv.low, "high": iv.high, "level": level, "method": iv.method},
+        "threshold": threshold, "rule": rule, "evidence": evidence, "n": estimate.n,
+        "notes": (estimate.note,) if estimate.note else (),
+    }
+    bar = " and ".join(f"{'>=' if k == 'min' else '<='} {v:g}" for k, v in threshold.items())
+    measured = (f"{estimate.metric} = {_fmt(estimate.value)}, {level * 100:g}% CI "
+                f"[{_fmt(iv.low)}, {_fmt(iv.high)}] ({iv.method}), n = {estimate.n}")
+    table_rows = [
+        ("metric", estimate.metric),
+        ("estimate", _fmt(estimate.value)),
+        ("interval", f"[{_fmt(iv.low)}, {_fmt(iv.high)}]  {level * 100:g}% {iv.method}"),
+        ("n", f"{estimate.n}" + (f" ({estimate.support} in the denominator)"
+                                 if estimate.support is not None and estimate.support != estimate.n
+                                 else "")),
+        ("required", bar),
+        ("rule", rule),
+    ]
+
+    def table(extra: list[tuple[str, str]]) -> str:
+        rows = table_rows + extra
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in rows)
+
+    if estimate.n < min_support:
+        msg = (f"INCONCLUSIVE: only {estimate.n} rows (min_support = {min_support}); "
+               f"{measured}")
+        details = table([("next", f"evaluate on at least {min_support} rows, or lower "
+                          "min_support if that is really enough")])
+        return CheckResult(verdict=Verdict.INCONCLUSIVE, message=msg, details=details, **base)
+    if math.isnan(estimate.value) or not iv.is_defined:
+        why = estimate.note or f"{estimate.metric} is undefined on these rows"
+        msg = f"INCONCLUSIVE: {why}; n = {estimate.n}"
+        details = table([("next", "check the labels and predictions of the test data "
+                          "(e.g. both classes present, at least one predicted positive)")])
+        return CheckResult(verdict=Verdict.INCONCLUSIVE, message=msg, details=details, **base)
+
+    passed = _verdict(evidence, estimate.value, iv.low, iv.high, lo, hi)
+    if passed:
+        return CheckResult(verdict=Verdict.PASS, message=f"PASS: {measured}; {rule}",
+                           details=table([]), **base)
+
+    # what to do next
+    point_ok = _verdict("point", estimate.value, iv.low, iv.high, lo, hi)
+    advice: list[tuple[str, str]] = []
+    if evidence == "strict" and point_ok:
+        # the estimate meets the bar but the interval does not clear it: more rows would help
+        needs = []
+        if lo is not None and iv.low < lo:
+            needs.append(rows_needed(estimate.value, iv.low, lo, estimate.n))
+        if hi is not None and iv.high > hi:
+            needs.append(rows_needed(estimate.value, iv.high, hi, estimate.n))
+        need = max(needs) if needs else math.inf
+        if math.isfinite(need):
+            advice.append(("why", f"the estimate meets the bar, but the {level * 100:g}% "
+                           "interval does not clear it: the evidence is too thin"))
+            advice.append(("next", f"roughly {math.ceil(need):,} rows would show it (now "
+                           f"{estimate.n:,}); or use evidence: lenient to fail only on "
+                           "evidence of a violation"))
+        else:
+            advice.append(("next", "the estimate sits on the threshold; no sample size will "
+                           "show it clears the bar"))
+        summary = (f"{estimate.metric} = {_fmt(estimate.value)} meets {bar}, but its "
+                   f"{level * 100:g}% CI [{_fmt(iv.low)}, {_fmt(iv.high)}] does not clear it "
+                   f"(n = {estimate.n}); {rule}")
+    else:
+        advice.append(("next", f"improve the model on {estimate.metric} (or find the rows it "
+                       "gets wrong); change the threshold only if the requirement changed"))
+        summary = f"{measured}; required {bar} ({rule})"
+    return CheckResult(verdict=Verdict.FAIL, message=f"FAIL: {summary}",
+                       details=table(advice), **base)

@@ -1,0 +1,281 @@
+"""pytest plugin: options, gate items, the decision section and the exit status.
+
+Kept thin on purpose: nothing heavy is imported unless ``--modelgate`` is given, so installing the
+plugin costs nothing for test runs that do not gate a model.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .decision import Decision
+    from .results import CheckResult
+    from .session import GateSession
+    from .spec import Gate, Spec
+
+PROPERTY = "modelgate"
+DEFAULT_REPORT = ".modelgate/report.json"
+
+
+@dataclass
+class _State:
+    spec: Spec
+    spec_nodeid: str
+    seed: int | None
+    report_path: Path
+    results: dict[str, CheckResult] = field(default_factory=dict)
+    other_failures: int = 0
+    decision: Decision | None = None
+    report_written: Path | None = None
+    _session: GateSession | None = None
+
+    @property
+    def session(self) -> GateSession:
+        if self._session is None:
+            from .session import GateSession
+
+            self._session = GateSession(self.spec, self.seed)
+        return self._session
+
+
+_STATE = pytest.StashKey[_State]()
+_PLUGIN_NAME = "modelgate-run"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("modelgate", "model release gates (pytest-modelgate)")
+    group.addoption("--modelgate", action="store_true", default=False,
+                    help="evaluate the gates of the gate spec (gates.yaml) as test items and "
+                    "print the release decision")
+    group.addoption("--modelgate-spec", metavar="PATH", default=None,
+                    help="gate spec to use (default: ini option modelgate_spec, else gates.yaml "
+                    "in the rootdir)")
+    group.addoption("--modelgate-report", metavar="PATH", default=None,
+                    help=f"where to write the JSON report (default: {DEFAULT_REPORT} in the "
+                    "rootdir)")
+    group.addoption("--modelgate-seed", metavar="INT", type=int, default=None,
+                    help="override stats.seed (every random draw derives from it)")
+    parser.addini("modelgate_spec", help="path of the gate spec, relative to the rootdir",
+                  default=None)
+
+
+def _spec_path(config: pytest.Config) -> Path:
+    option = config.getoption("modelgate_spec")
+    if option:
+        return Path(config.invocation_params.dir, option).resolve()
+    ini = config.getini("modelgate_spec")
+    if ini:
+        base = config.inipath.parent if config.inipath else config.rootpath
+        return Path(base, str(ini)).resolve()
+    return (config.rootpath / "gates.yaml").resolve()
+
+
+def _nodeid_of(config: pytest.Config, path: Path) -> str:
+    try:
+        return path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "modelgate: a model release gate from the gate spec")
+    if not config.getoption("modelgate"):
+        return
+    from .errors import SpecError
+    from .spec import load_spec
+
+    path = _spec_path(config)
+    try:
+        spec = load_spec(path)
+    except SpecError as exc:
+        raise pytest.UsageError(f"invalid gate spec\n{exc}") from None
+    report = config.getoption("modelgate_report")
+    report_path = Path(config.invocation_params.dir, report) if report else \
+        config.rootpath / DEFAULT_REPORT
+    state = _State(spec, _nodeid_of(config, spec.path), config.getoption("modelgate_seed"),
+                   report_path.resolve())
+    config.stash[_STATE] = state
+    config.pluginmanager.register(_RunHooks(state), _PLUGIN_NAME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _STATE in config.stash:
+        del config.stash[_STATE]
+        plugin = config.pluginmanager.get_plugin(_PLUGIN_NAME)
+        if plugin is not None:
+            config.pluginmanager.unregister(plugin)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return None
+    seed = state.seed if state.seed is not None else state.spec.stats.seed
+    return [f"modelgate: spec {state.spec_nodeid} ({len(state.spec.gates)} gates), "
+            f"seed {seed}, sha256 {state.spec.sha256[:12]}"]
+
+
+class GateFailed(Exception):
+    """Raised by a gate item whose verdict blocks; carries the result for the failure text."""
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(result.message)
+        self.result = result
+
+
+class GatesFile(pytest.File):
+    """The gate spec as a pytest collector: one item per gate."""
+
+    def collect(self):  # type: ignore[override]
+        state = self.config.stash[_STATE]
+        for gate in state.spec.gates:
+            yield GateItem.from_parent(self, name=gate.id, gate=gate)
+
+
+class GateItem(pytest.Item):
+    """One gate of the spec, run as a test item (its location is the gate's YAML line)."""
+
+    def __init__(self, *, gate: Gate, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.gate = gate
+        self.add_marker("modelgate")
+
+    def runtest(self) -> None:
+        from .results import Verdict
+
+        state = self.config.stash[_STATE]
+        result = state.session.run(self.gate)
+        self.user_properties.append((PROPERTY, result.to_dict()))
+        if result.verdict in (Verdict.FAIL, Verdict.ERROR):
+            raise GateFailed(result)
+        if result.verdict is Verdict.INCONCLUSIVE:
+            policy = state.spec.stats.inconclusive
+            if policy == "fail":
+                raise GateFailed(result)
+            pytest.skip(result.message)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+                     ) -> str:
+        if isinstance(excinfo.value, GateFailed):
+            r = excinfo.value.result
+            where = f"{r.spec_file}:{r.line}" if r.line else str(r.spec_file)
+            text = f"{r.message}\n{where}: gate {r.id} (severity {r.severity})"
+            if r.details and r.details != r.message.removeprefix("ERROR: "):
+                text += f"\n{r.details}"
+            return text
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.gate.line - 1, f"gate {self.gate.id}"
+
+
+class _RunHooks:
+    """Hooks that need the run's state; registered only when ``--modelgate`` is on."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector
+                            ) -> pytest.Collector | None:
+        if file_path.resolve() == self.state.spec.path:
+            return GatesFile.from_parent(parent, path=file_path)
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session,
+                                      items: list[pytest.Item]) -> None:
+        # tryfirst: runs before -k/-m deselection, so gates added here are selectable like tests
+        if any(isinstance(i, GateItem) for i in items):
+            return
+        spec_file = GatesFile.from_parent(session, path=self.state.spec.path)
+        items[:0] = list(spec_file.collect())
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # on the xdist controller this also receives the workers' reports
+        from .results import CheckResult, Verdict
+
+        state = self.state
+        props = [v for k, v in report.user_properties if k == PROPERTY]
+        if props:
+            result = CheckResult.from_dict(props[-1])
+            state.results[result.id] = result
+            return
+        if not report.failed:
+            return
+        if report.nodeid.startswith(state.spec_nodeid + "::"):
+            gate_id = report.nodeid.split("::", 1)[1]
+            gate = next((g for g in state.spec.gates if g.id == gate_id), None)
+            last = str(report.longrepr).strip().splitlines()[-1] if report.longrepr else ""
+            state.results[gate_id] = CheckResult(
+                id=gate_id, name=gate_id, kind=gate.kind if gate else "metric",
+                severity=gate.severity if gate else "block", verdict=Verdict.ERROR,
+                message=f"ERROR: the gate crashed during {report.when}: {last}",
+                line=gate.line if gate else None, spec_file=state.spec_nodeid)
+        else:
+            state.other_failures += 1
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from .decision import decide
+
+        state = self.state
+        results = _ordered(state)
+        state.decision = decide(results, inconclusive=state.spec.stats.inconclusive,
+                                expected=[g.id for g in state.spec.gates])
+        if hasattr(session.config, "workerinput"):
+            return  # xdist worker: the controller decides and writes files
+        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) \
+                and state.other_failures == 0 and results:
+            session.exitstatus = state.decision.exit_code
+        _write_report(session, state, results)
+
+    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
+        state = self.state
+        if state.decision is None or hasattr(config, "workerinput"):
+            return
+        from .report import format_decision_section
+
+        results = _ordered(state)
+        tr = terminalreporter
+        tr.write_sep("=", "modelgate release decision")
+        seed = state.seed if state.seed is not None else state.spec.stats.seed
+        header = f"spec {state.spec_nodeid} (sha256 {state.spec.sha256[:12]}), seed {seed}"
+        lines = format_decision_section(results, state.decision, header)
+        colour = {"block": {"red": True}, "review": {"yellow": True},
+                  "canary": {"yellow": True}, "promote": {"green": True}}
+        for line in lines[:-1]:
+            tr.write_line(line)
+        tr.write_line(lines[-1], bold=True, **colour[state.decision.outcome])
+        if state.report_written is not None:
+            tr.write_line(f"report: {os.path.relpath(state.report_written)}")
+
+
+def _ordered(state: _State) -> list[CheckResult]:
+    order = {g.id: i for i, g in enumerate(state.spec.gates)}
+    return sorted(state.results.values(), key=lambda r: order.get(r.id, len(order)))
+
+
+def _write_report(session: pytest.Session, state: _State, results: list[CheckResult]) -> None:
+    from .report import build_report, write_report
+
+    assert state.decision is not None
+    lineage: dict[str, Any] = {}
+    task = None
+    try:
+        lineage = state.session.lineage()
+        task = state.session.loaded.task if results else None
+    except Exception:  # best effort: a data error is already reported as a gate ERROR
+        pass
+    report = build_report(results, state.decision, lineage, spec_path=state.spec_nodeid,
+                          task=task)
+    try:
+        state.report_written = write_report(report, state.report_path)
+    except OSError as exc:
+        session.config.get_terminal_writer().line(
+            f"modelgate: cannot write the JSON report to {state.report_path}: {exc}", red=True)
