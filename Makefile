@@ -1,0 +1,39 @@
+# Two commands: `make demo` (install + run the example gate) and `make test` (install + tests).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: demo test install install-test models lint schema clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+install: $(PY)
+	$(PIP) install -e .
+
+install-test: $(PY)
+	$(PIP) install -e '.[test]'
+
+# train the example models only if they are missing (python example_project/train.py --force retrains)
+models: install
+	OMP_NUM_THREADS=1 $(PY) example_project/train.py
+
+demo: models
+	$(PY) -m pytest --modelgate -p no:cacheprovider gates.yaml
+
+test: install-test
+	$(PY) -m pytest -p no:cacheprovider -n 2 tests
+
+lint: $(PY)
+	$(PIP) install -e '.[dev]'
+	$(PY) -m ruff check pytest_modelgate tests example_project
+	$(PY) -m ruff format --check pytest_modelgate tests example_project
+	$(PY) -m mypy pytest_modelgate
+
+# regenerate the shipped JSON Schema of gates.yaml after changing spec.py
+schema: install
+	$(PY) -c "import json, pytest_modelgate.spec as s; open('pytest_modelgate/schema/gates.schema.json','w').write(json.dumps(s.json_schema(), indent=2) + '\n')"
+
+clean:
+	rm -rf $(VENV) .modelgate example_project/models example_project/data/*.csv.gz
