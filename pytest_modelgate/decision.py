@@ -58,7 +58,7 @@ def _list(results: Sequence[CheckResult], limit: int = 4) -> str:
 
 
 def decide(results: Sequence[CheckResult], *, inconclusive: str = "warn",
-           expected: Sequence[str] = ()) -> Decision:
+           expected: Sequence[str] = (), has_baseline: bool = False) -> Decision:
     """Combine gate results into a :class:`Decision`.
 
     Parameters
@@ -66,6 +66,8 @@ def decide(results: Sequence[CheckResult], *, inconclusive: str = "warn",
     results : every evaluated gate result (one per gate × slice).
     inconclusive : ``fail`` | ``warn`` | ``pass`` — what INCONCLUSIVE counts as.
     expected : ids of every gate in the spec; those without a result make the decision partial.
+    has_baseline : whether a baseline comparison was configured (without one, passing every
+        absolute gate promotes).
     """
     summary = Counter(r.verdict.value for r in results)
     summary_dict = {v.value: summary.get(v.value, 0) for v in Verdict}
@@ -93,6 +95,8 @@ def decide(results: Sequence[CheckResult], *, inconclusive: str = "warn",
         n = len(results)
         reasons.append(f"all {n} gate result{'s' if n != 1 else ''} passed" if not failing
                        and not warnings else f"no blocking or review gate failed ({n} results)")
+        if not has_baseline:
+            reasons[-1] += " (no baseline comparison configured)"
     if by_severity["review"] and outcome == "block":
         reasons.append(f"also failed (review): {_list(by_severity['review'])}")
     if by_severity["warn"]:
