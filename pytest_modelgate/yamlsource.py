@@ -111,7 +111,10 @@ def load_yaml(text: str, file: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        context = exc.context or ""
+        if exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            context += f" (started on line {exc.context_mark.line + 1})"
+        what = "; ".join(str(x).strip() for x in (context, exc.problem) if x)
         return YamlDocument(
             file, None, problems=[SpecProblem(file, line, "", f"invalid YAML: {what}")]
         )

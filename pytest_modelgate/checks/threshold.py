@@ -160,7 +160,7 @@ def check_threshold(
         if math.isfinite(need):
             advice.append(("why", f"the estimate meets the bar, but the {level * 100:g}% "
                            "interval does not clear it: the evidence is too thin"))
-            advice.append(("next", f"roughly {math.ceil(need):,} rows would show it (now "
+            advice.append(("next", f"roughly {math.ceil(need - 1e-6):,} rows would show it (now "
                            f"{estimate.n:,}); or use evidence: lenient to fail only on "
                            "evidence of a violation"))
         else:

@@ -91,7 +91,7 @@ def test_lenient_and_point_rules(project):
      "  - metric: accuracy\n    min: 0.7\n",
      "gates.yaml:11: stats.evidence: is not an allowed value (got 'strct'; allowed: 'strict', "
      "'lenient' or 'point')"),
-    ("version: 1\ndata: [unclosed\n", "gates.yaml:2: invalid YAML: while parsing a flow sequence"),
+    ("version: 1\ndata: [unclosed\n", "gates.yaml:2: invalid YAML: while parsing a flow sequence;"),
     (SPEC_HEAD + "  - fairness: demographic_parity_difference\n    sensitive: group\n"
      "    max: 0.1\n", "gates.yaml:13: gates[0].fairness: fairness gates is not available yet"),
 ])
