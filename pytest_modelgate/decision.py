@@ -43,8 +43,13 @@ class Decision:
         return f"{text} — {self.reasons[0]}" if self.reasons else text
 
     def to_dict(self) -> dict[str, object]:
-        return {"outcome": self.outcome, "reasons": list(self.reasons), "partial": self.partial,
-                "not_run": list(self.missing), "exit_status": self.exit_code}
+        return {
+            "outcome": self.outcome,
+            "reasons": list(self.reasons),
+            "partial": self.partial,
+            "not_run": list(self.missing),
+            "exit_status": self.exit_code,
+        }
 
 
 def _label(r: CheckResult) -> str:
@@ -57,8 +62,13 @@ def _list(results: Sequence[CheckResult], limit: int = 4) -> str:
     return ", ".join(names[:limit]) + more
 
 
-def decide(results: Sequence[CheckResult], *, inconclusive: str = "warn",
-           expected: Sequence[str] = (), has_baseline: bool = False) -> Decision:
+def decide(
+    results: Sequence[CheckResult],
+    *,
+    inconclusive: str = "warn",
+    expected: Sequence[str] = (),
+    has_baseline: bool = False,
+) -> Decision:
     """Combine gate results into a :class:`Decision`.
 
     Parameters
@@ -71,8 +81,12 @@ def decide(results: Sequence[CheckResult], *, inconclusive: str = "warn",
     """
     summary = Counter(r.verdict.value for r in results)
     summary_dict = {v.value: summary.get(v.value, 0) for v in Verdict}
-    failing = [r for r in results if r.verdict in (Verdict.FAIL, Verdict.ERROR)
-               or (r.verdict is Verdict.INCONCLUSIVE and inconclusive == "fail")]
+    failing = [
+        r
+        for r in results
+        if r.verdict in (Verdict.FAIL, Verdict.ERROR)
+        or (r.verdict is Verdict.INCONCLUSIVE and inconclusive == "fail")
+    ]
     warnings = [r for r in results if r.verdict is Verdict.INCONCLUSIVE and inconclusive == "warn"]
     seen = {r.id for r in results}
     missing = tuple(g for g in expected if g not in seen)
@@ -88,13 +102,18 @@ def decide(results: Sequence[CheckResult], *, inconclusive: str = "warn",
     elif by_severity["review"]:
         outcome = "review"
         rv = by_severity["review"]
-        reasons.append(f"{len(rv)} review gate{'s' if len(rv) > 1 else ''} failed: {_list(rv)}"
-                       " — a person must approve (shadow deployment)")
+        reasons.append(
+            f"{len(rv)} review gate{'s' if len(rv) > 1 else ''} failed: {_list(rv)}"
+            " — a person must approve (shadow deployment)"
+        )
     else:
         outcome = "promote"
         n = len(results)
-        reasons.append(f"all {n} gate result{'s' if n != 1 else ''} passed" if not failing
-                       and not warnings else f"no blocking or review gate failed ({n} results)")
+        reasons.append(
+            f"all {n} gate result{'s' if n != 1 else ''} passed"
+            if not failing and not warnings
+            else f"no blocking or review gate failed ({n} results)"
+        )
         if not has_baseline:
             reasons[-1] += " (no baseline comparison configured)"
     if by_severity["review"] and outcome == "block":
@@ -104,8 +123,10 @@ def decide(results: Sequence[CheckResult], *, inconclusive: str = "warn",
     if warnings:
         reasons.append(f"inconclusive (counted as warnings): {_list(warnings)}")
     if partial:
-        reasons.append(f"partial: {len(missing)} gate(s) not run ({', '.join(missing[:4])}"
-                       f"{', …' if len(missing) > 4 else ''}); a partial run cannot promote")
+        reasons.append(
+            f"partial: {len(missing)} gate(s) not run ({', '.join(missing[:4])}"
+            f"{', …' if len(missing) > 4 else ''}); a partial run cannot promote"
+        )
         if outcome == "promote":
             outcome = "review"
     return Decision(outcome, tuple(reasons), summary_dict, partial, missing)

@@ -69,8 +69,9 @@ def _nan_interval(level: float, method: str) -> Interval:
     return Interval(float("nan"), float("nan"), level, method)
 
 
-def score_histogram(y_pos: np.ndarray, scores: np.ndarray, max_bins: int = MAX_SCORE_BINS
-                    ) -> tuple[np.ndarray, bool]:
+def score_histogram(
+    y_pos: np.ndarray, scores: np.ndarray, max_bins: int = MAX_SCORE_BINS
+) -> tuple[np.ndarray, bool]:
     """Per-class score histogram ``(2, bins)`` sorted by ascending score.
 
     Exact (one bin per distinct score) when there are at most ``max_bins`` distinct scores,
@@ -87,8 +88,9 @@ def score_histogram(y_pos: np.ndarray, scores: np.ndarray, max_bins: int = MAX_S
     return hist.reshape(2, bins), exact
 
 
-def _counts_estimate(metric: Metric, ev: Evidence, opts: StatsOptions,
-                     rng: np.random.Generator) -> Estimate:
+def _counts_estimate(
+    metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
+) -> Estimate:
     counts = ev.counts
     assert metric.from_counts is not None
     value = float(metric.from_counts(counts[None])[0])
@@ -98,42 +100,68 @@ def _counts_estimate(metric: Metric, ev: Evidence, opts: StatsOptions,
         successes, trials = (float(x) for x in metric.proportion(counts))
         support = int(trials)
         if opts.interval in ("auto", "wilson"):
-            return Estimate(metric.name, value, wilson_interval(successes, trials, level), ev.n,
-                            support=support)
+            return Estimate(
+                metric.name, value, wilson_interval(successes, trials, level), ev.n, support=support
+            )
         if opts.interval == "clopper-pearson":
-            return Estimate(metric.name, value,
-                            clopper_pearson_interval(successes, trials, level), ev.n,
-                            support=support)
+            return Estimate(
+                metric.name,
+                value,
+                clopper_pearson_interval(successes, trials, level),
+                ev.n,
+                support=support,
+            )
         if opts.interval == "normal":
             se = np.sqrt(value * (1 - value) / trials) if trials > 0 else float("nan")
-            return Estimate(metric.name, value, normal_interval(value, se, level,
-                                                                bounds=(0.0, 1.0)), ev.n,
-                            support=support)
+            return Estimate(
+                metric.name,
+                value,
+                normal_interval(value, se, level, bounds=(0.0, 1.0)),
+                ev.n,
+                support=support,
+            )
     if np.isnan(value):
         return Estimate(metric.name, value, _nan_interval(level, "none"), ev.n, support=support)
-    boot = count_bootstrap(counts, metric.from_counts, n_resamples=opts.resamples,
-                           confidence=level, method=opts.bootstrap, rng=rng)  # type: ignore[arg-type]
-    note = (f"{boot.n_undefined} of {opts.resamples} bootstrap replicates undefined and left out"
-            if boot.n_undefined else "")
+    boot = count_bootstrap(
+        counts,
+        metric.from_counts,
+        n_resamples=opts.resamples,
+        confidence=level,
+        method=opts.bootstrap,  # type: ignore[arg-type]
+        rng=rng,
+    )
+    note = (
+        f"{boot.n_undefined} of {opts.resamples} bootstrap replicates undefined and left out"
+        if boot.n_undefined
+        else ""
+    )
     return Estimate(metric.name, value, boot.interval, ev.n, note, support)
 
 
-def _ranking_estimate(metric: Metric, ev: Evidence, opts: StatsOptions,
-                      rng: np.random.Generator) -> Estimate:
+def _ranking_estimate(
+    metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
+) -> Estimate:
     scores = ev.require_scores(metric.name)
     y_pos = ev.positives
     level = opts.confidence
     n_pos = int(y_pos.sum())
     if n_pos == 0 or n_pos == ev.n:
         only = "positive" if n_pos else "negative"
-        return Estimate(metric.name, float("nan"), _nan_interval(level, "none"), ev.n,
-                        f"only {only} labels: {metric.name} is undefined", support=0)
+        return Estimate(
+            metric.name,
+            float("nan"),
+            _nan_interval(level, "none"),
+            ev.n,
+            f"only {only} labels: {metric.name} is undefined",
+            support=0,
+        )
     support = min(n_pos, ev.n - n_pos)
     if metric.name == "roc_auc":
         value, variance = delong_auc_variance(y_pos, scores)
         if opts.interval in ("auto", "delong", "normal"):
-            interval = normal_interval(value, float(np.sqrt(variance)), level, method="delong",
-                                       bounds=(0.0, 1.0))
+            interval = normal_interval(
+                value, float(np.sqrt(variance)), level, method="delong", bounds=(0.0, 1.0)
+            )
             return Estimate(metric.name, float(value), interval, ev.n, support=support)
         statistic = auc_from_histogram
     else:
@@ -141,17 +169,26 @@ def _ranking_estimate(metric: Metric, ev: Evidence, opts: StatsOptions,
         value = float(average_precision_from_histogram(exact_hist[None])[0])
         statistic = average_precision_from_histogram
     hist, exact = score_histogram(y_pos, scores)
-    boot = count_bootstrap(hist, statistic, n_resamples=opts.resamples, confidence=level,
-                           method=opts.bootstrap, rng=rng)  # type: ignore[arg-type]
+    boot = count_bootstrap(
+        hist,
+        statistic,
+        n_resamples=opts.resamples,
+        confidence=level,
+        method=opts.bootstrap,  # type: ignore[arg-type]
+        rng=rng,
+    )
     note = ""
     if not exact:
         approx = float(statistic(hist[None])[0])
-        note = (f"bootstrap on {hist.shape[1]} score bins (histogram value {approx:.6f} vs exact "
-                f"{value:.6f})")
+        note = (
+            f"bootstrap on {hist.shape[1]} score bins (histogram value {approx:.6f} vs exact "
+            f"{value:.6f})"
+        )
     # centre the bootstrap interval on the exact value when bins approximate the scores
     shift = value - float(statistic(hist[None])[0]) if not exact else 0.0
-    interval = Interval(boot.interval.low + shift, boot.interval.high + shift, level,
-                        boot.interval.method)
+    interval = Interval(
+        boot.interval.low + shift, boot.interval.high + shift, level, boot.interval.method
+    )
     return Estimate(metric.name, value, interval, ev.n, note, support)
 
 
@@ -172,8 +209,9 @@ def _row_losses(metric: Metric, ev: Evidence) -> np.ndarray:
     raise KeyError(metric.name)  # pragma: no cover
 
 
-def _mean_estimate(name: str, values: np.ndarray, level: float, n: int,
-                   bounds: tuple[float | None, float | None]) -> Estimate:
+def _mean_estimate(
+    name: str, values: np.ndarray, level: float, n: int, bounds: tuple[float | None, float | None]
+) -> Estimate:
     value = float(values.mean())
     se = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
     return Estimate(name, value, normal_interval(value, se, level, bounds=bounds), n)
@@ -183,11 +221,23 @@ def _weighted_mean_statistic(weights: np.ndarray, columns: np.ndarray) -> np.nda
     return (weights @ columns[:, 0]) / weights.sum(axis=1)
 
 
-def _row_bootstrap(name: str, value: float, columns: np.ndarray, statistic, opts: StatsOptions,
-                   rng: np.random.Generator, n: int) -> Estimate:
-    boot = weighted_row_bootstrap(columns, statistic, n_resamples=opts.resamples,
-                                  confidence=opts.confidence, method=opts.bootstrap,  # type: ignore[arg-type]
-                                  rng=rng)
+def _row_bootstrap(
+    name: str,
+    value: float,
+    columns: np.ndarray,
+    statistic,
+    opts: StatsOptions,
+    rng: np.random.Generator,
+    n: int,
+) -> Estimate:
+    boot = weighted_row_bootstrap(
+        columns,
+        statistic,
+        n_resamples=opts.resamples,
+        confidence=opts.confidence,
+        method=opts.bootstrap,  # type: ignore[arg-type]
+        rng=rng,
+    )
     return Estimate(name, value, boot.interval, n)
 
 
@@ -201,8 +251,9 @@ def _r2_weighted(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
         return np.where(sst > 0, 1.0 - sse / np.where(sst > 0, sst, 1.0), np.nan)
 
 
-def _regression_estimate(metric: Metric, ev: Evidence, opts: StatsOptions,
-                         rng: np.random.Generator) -> Estimate:
+def _regression_estimate(
+    metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
+) -> Estimate:
     y, yhat = ev.y_true, ev.y_pred
     assert yhat is not None
     n = ev.n
@@ -212,26 +263,47 @@ def _regression_estimate(metric: Metric, ev: Evidence, opts: StatsOptions,
     name = metric.name
     if name in ("mae", "mse", "mape", "rmse"):
         eps = np.finfo(np.float64).eps
-        per_row = {"mae": np.abs(err), "mse": err * err, "rmse": err * err,
-                   "mape": np.abs(err) / np.maximum(np.abs(y), eps)}[name]
+        per_row = {
+            "mae": np.abs(err),
+            "mse": err * err,
+            "rmse": err * err,
+            "mape": np.abs(err) / np.maximum(np.abs(y), eps),
+        }[name]
         if boot:
-            est = _row_bootstrap(name, float(per_row.mean()), per_row[:, None],
-                                 _weighted_mean_statistic, opts, rng, n)
+            est = _row_bootstrap(
+                name,
+                float(per_row.mean()),
+                per_row[:, None],
+                _weighted_mean_statistic,
+                opts,
+                rng,
+                n,
+            )
         else:
             est = _mean_estimate(name, per_row, level, n, (0.0, None))
         if name != "rmse":
             return est
         iv = est.interval
-        return Estimate(name, float(np.sqrt(est.value)),
-                        Interval(float(np.sqrt(max(iv.low, 0.0))), float(np.sqrt(iv.high)),
-                                 iv.level, iv.method), n)
+        return Estimate(
+            name,
+            float(np.sqrt(est.value)),
+            Interval(
+                float(np.sqrt(max(iv.low, 0.0))), float(np.sqrt(iv.high)), iv.level, iv.method
+            ),
+            n,
+        )
     # r2 = 1 - SSE/SST
     sse_i = err * err
     dev = y - y.mean()
     a, b = sse_i.mean(), (dev * dev).mean()
     if b <= 0:
-        return Estimate(name, float("nan"), _nan_interval(level, "none"), n,
-                        "the target is constant: r2 is undefined")
+        return Estimate(
+            name,
+            float("nan"),
+            _nan_interval(level, "none"),
+            n,
+            "the target is constant: r2 is undefined",
+        )
     value = float(1.0 - a / b)
     if boot:
         cols = np.column_stack([sse_i, y, y * y])
@@ -239,16 +311,19 @@ def _regression_estimate(metric: Metric, ev: Evidence, opts: StatsOptions,
     # influence function of -a/b (the centring of y contributes nothing to first order)
     influence = -(sse_i - a) / b + a * (dev * dev - b) / (b * b)
     se = float(influence.std(ddof=1) / np.sqrt(n))
-    return Estimate(name, value, normal_interval(value, se, level, method="delta",
-                                                 bounds=(None, 1.0)), n)
+    return Estimate(
+        name, value, normal_interval(value, se, level, method="delta", bounds=(None, 1.0)), n
+    )
 
 
-def estimate_metric(metric: Metric, ev: Evidence, opts: StatsOptions,
-                    rng: np.random.Generator) -> Estimate:
+def estimate_metric(
+    metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
+) -> Estimate:
     """Point estimate and ``opts.confidence`` interval of ``metric`` on ``ev``."""
     if ev.n == 0:
-        return Estimate(metric.name, float("nan"), _nan_interval(opts.confidence, "none"), 0,
-                        "no rows")
+        return Estimate(
+            metric.name, float("nan"), _nan_interval(opts.confidence, "none"), 0, "no rows"
+        )
     if metric.kind == "counts":
         return _counts_estimate(metric, ev, opts, rng)
     if metric.kind == "ranking":
@@ -256,7 +331,14 @@ def estimate_metric(metric: Metric, ev: Evidence, opts: StatsOptions,
     if metric.kind == "row_mean":
         losses = _row_losses(metric, ev)
         if opts.interval == "bootstrap":
-            return _row_bootstrap(metric.name, float(losses.mean()), losses[:, None],
-                                  _weighted_mean_statistic, opts, rng, ev.n)
+            return _row_bootstrap(
+                metric.name,
+                float(losses.mean()),
+                losses[:, None],
+                _weighted_mean_statistic,
+                opts,
+                rng,
+                ev.n,
+            )
         return _mean_estimate(metric.name, losses, opts.confidence, ev.n, metric.bounds)
     return _regression_estimate(metric, ev, opts, rng)

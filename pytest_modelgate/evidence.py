@@ -44,16 +44,20 @@ def resolve_positive_label(values: list[Any], given: Any, where: str) -> Any:
         for v in values:
             if _same(v, given):
                 return v
-        raise DataError(f"{where}: data.positive_label {given!r} is not a value of the target "
-                        f"(observed: {shown})")
+        raise DataError(
+            f"{where}: data.positive_label {given!r} is not a value of the target "
+            f"(observed: {shown})"
+        )
     for candidate in (True, 1, "1", "yes", "true", "positive"):
         for v in values:
             if type(v) is not str and type(candidate) is not str and v == candidate:
                 return v
             if isinstance(v, str) and isinstance(candidate, str) and v.lower() == candidate:
                 return v
-    raise DataError(f"{where}: cannot tell which label is positive (observed: {shown}); set "
-                    "data.positive_label in the spec")
+    raise DataError(
+        f"{where}: cannot tell which label is positive (observed: {shown}); set "
+        "data.positive_label in the spec"
+    )
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,10 @@ class Evidence:
     def counts(self) -> np.ndarray:
         """Confusion counts ``[true, predicted]`` in one pass (``(2, 2)`` for binary)."""
         if self.y_pred is None:
-            raise ModelError(f"{self.source}: no predicted labels (the model gave only scores); "
-                             "set models.threshold to turn scores into labels")
+            raise ModelError(
+                f"{self.source}: no predicted labels (the model gave only scores); "
+                "set models.threshold to turn scores into labels"
+            )
         k = len(self.classes)
         flat = np.bincount(self.y_true * k + self.y_pred, minlength=k * k)
         return flat.reshape(k, k)
@@ -99,20 +105,26 @@ class Evidence:
 
     def require_scores(self, metric: str) -> np.ndarray:
         if self.scores is None:
-            raise ModelError(f"{self.source}: {metric} needs scores, but the model has neither "
-                             "predict_proba() nor decision_function() (or no score column was "
-                             "given: models.candidate.scores)")
+            raise ModelError(
+                f"{self.source}: {metric} needs scores, but the model has neither "
+                "predict_proba() nor decision_function() (or no score column was "
+                "given: models.candidate.scores)"
+            )
         return self.scores
 
     def require_probabilities(self, metric: str) -> np.ndarray:
         scores = self.require_scores(metric)
         if self.score_kind == "decision_function":
-            raise ModelError(f"{self.source}: {metric} needs probabilities, but the model only "
-                             "has decision_function(); calibrate it (CalibratedClassifierCV) or "
-                             "drop this gate")
+            raise ModelError(
+                f"{self.source}: {metric} needs probabilities, but the model only "
+                "has decision_function(); calibrate it (CalibratedClassifierCV) or "
+                "drop this gate"
+            )
         if np.any((scores < 0) | (scores > 1)) or np.any(np.isnan(scores)):
-            raise ModelError(f"{self.source}: {metric} needs probabilities in [0, 1]; the scores "
-                             f"range over [{np.nanmin(scores):.4g}, {np.nanmax(scores):.4g}]")
+            raise ModelError(
+                f"{self.source}: {metric} needs probabilities in [0, 1]; the scores "
+                f"range over [{np.nanmin(scores):.4g}, {np.nanmax(scores):.4g}]"
+            )
         return scores
 
 
@@ -129,25 +141,32 @@ def _equals(values: Any, target: Any) -> np.ndarray:
 
 
 def _encode(values: np.ndarray, classes: list[Any], where: str, what: str) -> np.ndarray:
-    codes_arr = pd.Categorical(pd.Series(values, dtype=object), categories=pd.Index(
-        classes, dtype=object)).codes.astype(np.int64)
+    codes_arr = pd.Categorical(
+        pd.Series(values, dtype=object), categories=pd.Index(classes, dtype=object)
+    ).codes.astype(np.int64)
     if (codes_arr < 0).any():  # retry as text: labels 1 vs "1"
-        text = pd.Categorical(pd.Series(values).astype(str),
-                              categories=pd.Index([str(c) for c in classes]).unique())
+        text = pd.Categorical(
+            pd.Series(values).astype(str), categories=pd.Index([str(c) for c in classes]).unique()
+        )
         codes_arr = np.where(codes_arr < 0, text.codes, codes_arr).astype(np.int64)
     unknown = np.flatnonzero(codes_arr < 0)
     if unknown.size:
         bad = sorted({repr(values[i]) for i in unknown[:20]})
-        raise ModelError(f"{where}: {what} contains {unknown.size} value(s) that are not classes "
-                         f"of the target ({', '.join(bad[:5])}; classes: "
-                         f"{', '.join(map(repr, classes))})")
+        raise ModelError(
+            f"{where}: {what} contains {unknown.size} value(s) that are not classes "
+            f"of the target ({', '.join(bad[:5])}; classes: "
+            f"{', '.join(map(repr, classes))})"
+        )
     return codes_arr
 
 
-def build_evidence(y: pd.Series, preds: Any, task: str, positive_label: Any,
-                   threshold: float | None, where: str) -> Evidence:
+def build_evidence(
+    y: pd.Series, preds: Any, task: str, positive_label: Any, threshold: float | None, where: str
+) -> Evidence:
     """Encode labels, predictions and scores of one model (a :class:`~.loading.Predictions`)."""
     n = len(y)
+    y_pred: np.ndarray | None
+    scores: np.ndarray | None
     if task == "regression":
         y_true = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
         if np.isnan(y_true).any():
@@ -156,15 +175,19 @@ def build_evidence(y: pd.Series, preds: Any, task: str, positive_label: Any,
             raise ModelError(f"{where}: {preds.source} gave no predictions")
         y_pred = np.asarray(preds.labels, dtype=float).reshape(n)
         if not np.all(np.isfinite(y_pred)):
-            raise ModelError(f"{where}: {preds.source} predicted {int((~np.isfinite(y_pred)).sum())}"
-                             " non-finite value(s)")
+            raise ModelError(
+                f"{where}: {preds.source} predicted {int((~np.isfinite(y_pred)).sum())}"
+                " non-finite value(s)"
+            )
         return Evidence(task, (), y_true, y_pred, None, None, preds.source)
 
     observed = list(pd.unique(y))
     if task == "binary":
         if len(observed) > 2:
-            raise DataError(f"{where}: task is binary but the target has {len(observed)} values "
-                            f"({', '.join(map(repr, observed[:10]))})")
+            raise DataError(
+                f"{where}: task is binary but the target has {len(observed)} values "
+                f"({', '.join(map(repr, observed[:10]))})"
+            )
         model_classes = list(preds.classes or [])
         candidates = observed + [c for c in model_classes if not any(_same(c, o) for o in observed)]
         positive = resolve_positive_label(candidates, positive_label, where)
@@ -177,34 +200,46 @@ def build_evidence(y: pd.Series, preds: Any, task: str, positive_label: Any,
             s = np.asarray(preds.scores, dtype=float)
             if s.ndim == 2:
                 if preds.classes is None or s.shape[1] != len(preds.classes):
-                    raise ModelError(f"{where}: {preds.source} returned {s.shape[1]} score "
-                                     "columns without matching classes_")
+                    raise ModelError(
+                        f"{where}: {preds.source} returned {s.shape[1]} score "
+                        "columns without matching classes_"
+                    )
                 idx = [i for i, c in enumerate(preds.classes) if _same(c, positive)]
                 if not idx:
-                    raise ModelError(f"{where}: the positive label {positive!r} is not among the "
-                                     f"model's classes_ {list(preds.classes)}")
+                    raise ModelError(
+                        f"{where}: the positive label {positive!r} is not among the "
+                        f"model's classes_ {list(preds.classes)}"
+                    )
                 s = s[:, idx[0]]
-            elif preds.score_kind == "decision_function" and preds.classes is not None \
-                    and len(preds.classes) == 2 and _same(preds.classes[0], positive):
+            elif (
+                preds.score_kind == "decision_function"
+                and preds.classes is not None
+                and len(preds.classes) == 2
+                and _same(preds.classes[0], positive)
+            ):
                 s = -s  # decision_function scores the second class; flip for the positive one
             scores = s.reshape(n)
             if np.isnan(scores).any():
-                raise ModelError(f"{where}: {preds.source} produced {int(np.isnan(scores).sum())}"
-                                 " NaN score(s)")
+                raise ModelError(
+                    f"{where}: {preds.source} produced {int(np.isnan(scores).sum())} NaN score(s)"
+                )
         if threshold is not None:
             if scores is None:
-                raise ModelError(f"{where}: models.threshold needs scores, but "
-                                 f"{preds.source} has none")
-            y_pred: np.ndarray | None = (scores >= threshold).astype(np.int64)
+                raise ModelError(
+                    f"{where}: models.threshold needs scores, but {preds.source} has none"
+                )
+            y_pred = (scores >= threshold).astype(np.int64)
         elif preds.labels is not None:
             labels = np.asarray(preds.labels).reshape(n)
             is_pos = _equals(labels, positive)
             if negatives:
                 stray = ~(is_pos | _equals(labels, negative))
                 if stray.any():
-                    raise ModelError(f"{where}: {preds.source} predicted {int(stray.sum())} "
-                                     f"label(s) that are neither {negative!r} nor {positive!r} "
-                                     f"(e.g. {labels[np.flatnonzero(stray)[0]]!r})")
+                    raise ModelError(
+                        f"{where}: {preds.source} predicted {int(stray.sum())} "
+                        f"label(s) that are neither {negative!r} nor {positive!r} "
+                        f"(e.g. {labels[np.flatnonzero(stray)[0]]!r})"
+                    )
             y_pred = is_pos.astype(np.int64)
         elif scores is not None and preds.score_kind == "probability":
             y_pred = (scores >= 0.5).astype(np.int64)
@@ -221,18 +256,22 @@ def build_evidence(y: pd.Series, preds: Any, task: str, positive_label: Any,
     y_true = _encode(y.to_numpy(), classes_list, where, "the target")
     y_pred = None
     if preds.labels is not None:
-        y_pred = _encode(np.asarray(preds.labels).reshape(n), classes_list, where,
-                         f"{preds.source} predictions")
+        y_pred = _encode(
+            np.asarray(preds.labels).reshape(n), classes_list, where, f"{preds.source} predictions"
+        )
     scores = None
     if preds.scores is not None:
         s = np.asarray(preds.scores, dtype=float)
         if s.ndim != 2 or s.shape[1] != len(model_classes):
-            raise ModelError(f"{where}: {preds.source} scores have shape {s.shape}; expected "
-                             f"(n, {len(model_classes)}) following classes_")
+            raise ModelError(
+                f"{where}: {preds.source} scores have shape {s.shape}; expected "
+                f"(n, {len(model_classes)}) following classes_"
+            )
         full = np.zeros((n, len(classes_list)))
         full[:, : len(model_classes)] = s
         scores = full
     if y_pred is None and scores is not None:
         y_pred = np.argmax(scores, axis=1).astype(np.int64)
-    return Evidence(task, tuple(classes_list), y_true, y_pred, scores, preds.score_kind,
-                    preds.source)
+    return Evidence(
+        task, tuple(classes_list), y_true, y_pred, scores, preds.score_kind, preds.source
+    )

@@ -62,9 +62,13 @@ def read_table(path: Path) -> pd.DataFrame:
     except DataError:
         raise
     except Exception as exc:  # any parser error is a data problem, reported with the file
-        raise DataError(f"{_shown(path)}: cannot read the file ({type(exc).__name__}: {exc})") from None
-    raise DataError(f"{_shown(path)}: unsupported data format (allowed: {', '.join(_TABLE_SUFFIXES)},"
-                    " or a folder of .parquet files)")
+        raise DataError(
+            f"{_shown(path)}: cannot read the file ({type(exc).__name__}: {exc})"
+        ) from None
+    raise DataError(
+        f"{_shown(path)}: unsupported data format (allowed: {', '.join(_TABLE_SUFFIXES)},"
+        " or a folder of .parquet files)"
+    )
 
 
 def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
@@ -72,27 +76,36 @@ def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
 
     Returns the model and its file (``None`` for an import reference).
     """
-    if ":" in ref and not ref.lower().endswith((".joblib", ".pkl", ".pickle", ".skops")) \
-            and not Path(ref).exists() and not (len(ref) > 1 and ref[1] == ":"):
+    if (
+        ":" in ref
+        and not ref.lower().endswith((".joblib", ".pkl", ".pickle", ".skops"))
+        and not Path(ref).exists()
+        and not (len(ref) > 1 and ref[1] == ":")
+    ):
         module_name, _, attr = ref.partition(":")
         try:
             obj: Any = importlib.import_module(module_name)
             for part in attr.split("."):
                 obj = getattr(obj, part)
         except (ImportError, AttributeError) as exc:
-            raise ModelError(f"models.{role}: cannot import {ref!r} ({type(exc).__name__}: "
-                             f"{exc}); the form is 'package.module:attribute'") from None
+            raise ModelError(
+                f"models.{role}: cannot import {ref!r} ({type(exc).__name__}: "
+                f"{exc}); the form is 'package.module:attribute'"
+            ) from None
         if callable(obj) and not hasattr(obj, "predict"):
             try:
                 obj = obj()
             except Exception as exc:
-                raise ModelError(f"models.{role}: calling {ref!r} to build the model failed "
-                                 f"({type(exc).__name__}: {exc})") from None
+                raise ModelError(
+                    f"models.{role}: calling {ref!r} to build the model failed "
+                    f"({type(exc).__name__}: {exc})"
+                ) from None
         return obj, None
     path = spec.resolve(ref)
     if not path.is_file():
-        raise ModelError(f"models.{role}: model file {_shown(path)} does not exist "
-                         f"(resolved to {path})")
+        raise ModelError(
+            f"models.{role}: model file {_shown(path)} does not exist (resolved to {path})"
+        )
     suffix = path.suffix.lower()
     try:
         if suffix in (".joblib", ".pkl", ".pickle"):
@@ -103,23 +116,30 @@ def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
             try:
                 import skops.io as sio
             except ImportError:
-                raise ModelError(f"models.{role}: {_shown(path)} needs skops, which is not "
-                                 "installed. Install it with: pip install "
-                                 "'pytest-modelgate[skops]'") from None
+                raise ModelError(
+                    f"models.{role}: {_shown(path)} needs skops, which is not "
+                    "installed. Install it with: pip install "
+                    "'pytest-modelgate[skops]'"
+                ) from None
             untrusted = sio.get_untrusted_types(file=path)
             unsafe = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy."))]
             if unsafe:
-                raise ModelError(f"models.{role}: {_shown(path)} contains types skops does not "
-                                 f"trust: {', '.join(unsafe)}. Inspect them, then load the model "
-                                 "through a 'package.module:attr' reference instead")
+                raise ModelError(
+                    f"models.{role}: {_shown(path)} contains types skops does not "
+                    f"trust: {', '.join(unsafe)}. Inspect them, then load the model "
+                    "through a 'package.module:attr' reference instead"
+                )
             return sio.load(path, trusted=untrusted), path
     except ModelError:
         raise
     except Exception as exc:
-        raise ModelError(f"models.{role}: cannot load {_shown(path)} ({type(exc).__name__}: "
-                         f"{exc})") from None
-    raise ModelError(f"models.{role}: unsupported model file {_shown(path)} (allowed: .joblib, "
-                     ".pkl, .skops, 'package.module:attr', or {predictions: col, scores: col})")
+        raise ModelError(
+            f"models.{role}: cannot load {_shown(path)} ({type(exc).__name__}: {exc})"
+        ) from None
+    raise ModelError(
+        f"models.{role}: unsupported model file {_shown(path)} (allowed: .joblib, "
+        ".pkl, .skops, 'package.module:attr', or {predictions: col, scores: col})"
+    )
 
 
 @dataclass(frozen=True)
@@ -139,21 +159,29 @@ def load_data(spec: Spec) -> LoadedData:
     if frame.empty:
         raise DataError(f"{_shown(path)}: the test data has no rows")
     columns = set(frame.columns)
-    named = {"data.target": [spec.data.target], "data.sensitive": spec.data.sensitive,
-             "data.exclude": spec.data.exclude, "data.features": spec.data.features or []}
+    named = {
+        "data.target": [spec.data.target],
+        "data.sensitive": spec.data.sensitive,
+        "data.exclude": spec.data.exclude,
+        "data.features": spec.data.features or [],
+    }
     for where, cols in named.items():
         missing = [c for c in cols if c not in columns]
         if missing:
-            raise DataError(f"{_shown(path)}: {where} names column(s) not in the data: "
-                            f"{', '.join(map(repr, missing))} (columns: "
-                            f"{_column_list(frame)})")
+            raise DataError(
+                f"{_shown(path)}: {where} names column(s) not in the data: "
+                f"{', '.join(map(repr, missing))} (columns: "
+                f"{_column_list(frame)})"
+            )
     y = frame[spec.data.target]
     n_missing = int(y.isna().sum())
     if n_missing:
         rows = np.flatnonzero(y.isna().to_numpy())[:5].tolist()
-        raise DataError(f"{_shown(path)}: target column {spec.data.target!r} has {n_missing} "
-                        f"missing value(s) (first rows: {rows}); labels cannot be guessed — "
-                        "drop or fill those rows before gating")
+        raise DataError(
+            f"{_shown(path)}: target column {spec.data.target!r} has {n_missing} "
+            f"missing value(s) (first rows: {rows}); labels cannot be guessed — "
+            "drop or fill those rows before gating"
+        )
     features = tuple(spec.data.features) if spec.data.features is not None else None
     return LoadedData(frame, path, spec.data.target, features)
 
@@ -186,22 +214,33 @@ def _prediction_columns(ref: PredictionColumns, data: LoadedData, role: str) -> 
         if col is None:
             continue
         if col not in frame.columns:
-            raise DataError(f"{_shown(data.path)}: models.{role} names prediction column "
-                            f"{col!r}, which is not in the data (columns: {_column_list(frame)})")
+            raise DataError(
+                f"{_shown(data.path)}: models.{role} names prediction column "
+                f"{col!r}, which is not in the data (columns: {_column_list(frame)})"
+            )
         values = frame[col]
         if values.isna().any():
-            raise DataError(f"{_shown(data.path)}: prediction column {col!r} has "
-                            f"{int(values.isna().sum())} missing value(s)")
+            raise DataError(
+                f"{_shown(data.path)}: prediction column {col!r} has "
+                f"{int(values.isna().sum())} missing value(s)"
+            )
         if key == "scores":
             try:
                 out[key] = values.to_numpy(dtype=float)
             except (TypeError, ValueError):
-                raise DataError(f"{_shown(data.path)}: score column {col!r} must be numeric "
-                                f"(got dtype {values.dtype})") from None
+                raise DataError(
+                    f"{_shown(data.path)}: score column {col!r} must be numeric "
+                    f"(got dtype {values.dtype})"
+                ) from None
         else:
             out[key] = values.to_numpy()
-    return Predictions(out["labels"], out["scores"], None, "column" if out["scores"] is not None
-                       else None, f"columns of {_shown(data.path)}")
+    return Predictions(
+        out["labels"],
+        out["scores"],
+        None,
+        "column" if out["scores"] is not None else None,
+        f"columns of {_shown(data.path)}",
+    )
 
 
 def model_features(model: Any, spec: Spec, data: LoadedData) -> list[str]:
@@ -215,8 +254,10 @@ def model_features(model: Any, spec: Spec, data: LoadedData) -> list[str]:
         names = [str(c) for c in fitted]
         missing = [c for c in names if c not in frame.columns]
         if missing:
-            raise DataError(f"{_shown(data.path)}: the model was fitted on column(s) that are "
-                            f"not in the test data: {', '.join(map(repr, missing))}")
+            raise DataError(
+                f"{_shown(data.path)}: the model was fitted on column(s) that are "
+                f"not in the test data: {', '.join(map(repr, missing))}"
+            )
         return names
     skip = {spec.data.target, *spec.data.sensitive, *spec.data.exclude}
     for ref in (spec.models.candidate, spec.models.baseline):
@@ -225,13 +266,16 @@ def model_features(model: Any, spec: Spec, data: LoadedData) -> list[str]:
     return [c for c in frame.columns if c not in skip]
 
 
-def predict(model: Any, spec: Spec, data: LoadedData, task: str, role: str,
-            source: str) -> Predictions:
+def predict(
+    model: Any, spec: Spec, data: LoadedData, task: str, role: str, source: str
+) -> Predictions:
     """Run ``model`` on the test rows: labels from ``predict``, scores from ``predict_proba``
     (else ``decision_function``)."""
     if not hasattr(model, "predict") and not hasattr(model, "predict_proba"):
-        raise ModelError(f"models.{role}: {source} is a {type(model).__name__}, which has no "
-                         "predict() or predict_proba(); give a fitted scikit-learn-style model")
+        raise ModelError(
+            f"models.{role}: {source} is a {type(model).__name__}, which has no "
+            "predict() or predict_proba(); give a fitted scikit-learn-style model"
+        )
     features = model_features(model, spec, data)
     X = data.frame[features]
     n = len(X)
@@ -241,13 +285,19 @@ def predict(model: Any, spec: Spec, data: LoadedData, task: str, role: str,
             result = np.asarray(getattr(model, method)(X))
         except Exception as exc:
             nan_cols = [c for c in features if X[c].isna().any()]
-            hint = (f" Columns with missing values: {', '.join(map(repr, nan_cols[:10]))}."
-                    if nan_cols and "nan" in str(exc).lower() else "")
-            raise ModelError(f"models.{role}: {source}.{method}() failed on {n} rows of "
-                             f"{_shown(data.path)} ({type(exc).__name__}: {exc}).{hint}") from None
+            hint = (
+                f" Columns with missing values: {', '.join(map(repr, nan_cols[:10]))}."
+                if nan_cols and "nan" in str(exc).lower()
+                else ""
+            )
+            raise ModelError(
+                f"models.{role}: {source}.{method}() failed on {n} rows of "
+                f"{_shown(data.path)} ({type(exc).__name__}: {exc}).{hint}"
+            ) from None
         if result.shape[0] != n:
-            raise ModelError(f"models.{role}: {source}.{method}() returned {result.shape[0]} "
-                             f"values for {n} rows")
+            raise ModelError(
+                f"models.{role}: {source}.{method}() returned {result.shape[0]} values for {n} rows"
+            )
         return result
 
     labels = call("predict") if hasattr(model, "predict") else None
@@ -262,8 +312,9 @@ def predict(model: Any, spec: Spec, data: LoadedData, task: str, role: str,
     return Predictions(labels, scores, classes, kind, source)
 
 
-def get_predictions(ref: Any, spec: Spec, data: LoadedData, task: str,
-                    role: str) -> tuple[Predictions, Path | None]:
+def get_predictions(
+    ref: Any, spec: Spec, data: LoadedData, task: str, role: str
+) -> tuple[Predictions, Path | None]:
     """Predictions for the candidate or baseline reference in the spec."""
     if isinstance(ref, PredictionColumns):
         return _prediction_columns(ref, data, role), None

@@ -174,9 +174,9 @@ class Metric:
     aliases: tuple[str, ...] = ()
 
 
-def _prop(num: Callable[..., np.ndarray], den: Callable[..., np.ndarray]) -> Callable[
-    [np.ndarray], tuple[np.ndarray, np.ndarray]
-]:
+def _prop(
+    num: Callable[..., np.ndarray], den: Callable[..., np.ndarray]
+) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
     def f(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         tn, fp, fn, tp = _cells(c)
         return num(tn, fp, fn, tp), den(tn, fp, fn, tp)
@@ -184,9 +184,9 @@ def _prop(num: Callable[..., np.ndarray], den: Callable[..., np.ndarray]) -> Cal
     return f
 
 
-def _from_prop(p: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]) -> Callable[
-    [np.ndarray], np.ndarray
-]:
+def _from_prop(
+    p: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+) -> Callable[[np.ndarray], np.ndarray]:
     def f(c: np.ndarray) -> np.ndarray:
         num, den = p(c)
         return _div(num, den)
@@ -199,7 +199,9 @@ _MC = frozenset({"multiclass"})
 _BMC = frozenset({"binary", "multiclass"})
 _R = frozenset({"regression"})
 
-_PROPORTIONS: dict[str, tuple[str, Callable[..., tuple[np.ndarray, np.ndarray]], tuple[str, ...]]] = {
+_PROPORTIONS: dict[
+    str, tuple[str, Callable[..., tuple[np.ndarray, np.ndarray]], tuple[str, ...]]
+] = {
     "recall": (
         "share of actual positives predicted positive (true positive rate, sensitivity)",
         _prop(lambda tn, fp, fn, tp: tp, lambda tn, fp, fn, tp: tp + fn),
@@ -244,52 +246,180 @@ def _build_registry() -> dict[str, Metric]:
 
     reg.append(
         Metric(
-            "accuracy", _BMC, "counts", True, "share of rows predicted correctly",
-            from_counts=_mc_accuracy, proportion=binary_accuracy_prop,
+            "accuracy",
+            _BMC,
+            "counts",
+            True,
+            "share of rows predicted correctly",
+            from_counts=_mc_accuracy,
+            proportion=binary_accuracy_prop,
         )
     )
     for name, (desc, prop, aliases) in _PROPORTIONS.items():
         reg.append(
-            Metric(name, _B, "counts", True, desc, from_counts=_from_prop(prop), proportion=prop,
-                   aliases=aliases)
+            Metric(
+                name,
+                _B,
+                "counts",
+                True,
+                desc,
+                from_counts=_from_prop(prop),
+                proportion=prop,
+                aliases=aliases,
+            )
         )
     for name, (desc, prop, aliases) in _LOWER_PROPORTIONS.items():
         reg.append(
-            Metric(name, _B, "counts", False, desc, from_counts=_from_prop(prop), proportion=prop,
-                   aliases=aliases)
+            Metric(
+                name,
+                _B,
+                "counts",
+                False,
+                desc,
+                from_counts=_from_prop(prop),
+                proportion=prop,
+                aliases=aliases,
+            )
         )
-    reg.append(Metric("balanced_accuracy", _B, "counts", True,
-                      "mean of recall and specificity", from_counts=_balanced_accuracy_binary))
-    reg.append(Metric("f1", _B, "counts", True, "harmonic mean of precision and recall",
-                      from_counts=_fbeta(1.0)))
-    reg.append(Metric("f0_5", _B, "counts", True, "F-beta with beta = 0.5 (precision-weighted)",
-                      from_counts=_fbeta(0.5)))
-    reg.append(Metric("f2", _B, "counts", True, "F-beta with beta = 2 (recall-weighted)",
-                      from_counts=_fbeta(2.0)))
-    reg.append(Metric("matthews_corrcoef", _B, "counts", True,
-                      "Matthews correlation coefficient", from_counts=_mcc, bounds=(-1.0, 1.0),
-                      aliases=("mcc",)))
-    reg.append(Metric("roc_auc", _B, "ranking", True, "area under the ROC curve",
-                      needs="scores", aliases=("auc",)))
-    reg.append(Metric("average_precision", _B, "ranking", True,
-                      "area under the precision-recall curve (step-wise)", needs="scores"))
-    reg.append(Metric("log_loss", _BMC, "row_mean", False, "mean negative log-likelihood",
-                      bounds=(0.0, None), needs="scores", aliases=("cross_entropy",)))
-    reg.append(Metric("brier_score", _B, "row_mean", False,
-                      "mean squared error of the positive-class probability", needs="scores",
-                      aliases=("brier",)))
+    reg.append(
+        Metric(
+            "balanced_accuracy",
+            _B,
+            "counts",
+            True,
+            "mean of recall and specificity",
+            from_counts=_balanced_accuracy_binary,
+        )
+    )
+    reg.append(
+        Metric(
+            "f1",
+            _B,
+            "counts",
+            True,
+            "harmonic mean of precision and recall",
+            from_counts=_fbeta(1.0),
+        )
+    )
+    reg.append(
+        Metric(
+            "f0_5",
+            _B,
+            "counts",
+            True,
+            "F-beta with beta = 0.5 (precision-weighted)",
+            from_counts=_fbeta(0.5),
+        )
+    )
+    reg.append(
+        Metric(
+            "f2",
+            _B,
+            "counts",
+            True,
+            "F-beta with beta = 2 (recall-weighted)",
+            from_counts=_fbeta(2.0),
+        )
+    )
+    reg.append(
+        Metric(
+            "matthews_corrcoef",
+            _B,
+            "counts",
+            True,
+            "Matthews correlation coefficient",
+            from_counts=_mcc,
+            bounds=(-1.0, 1.0),
+            aliases=("mcc",),
+        )
+    )
+    reg.append(
+        Metric(
+            "roc_auc",
+            _B,
+            "ranking",
+            True,
+            "area under the ROC curve",
+            needs="scores",
+            aliases=("auc",),
+        )
+    )
+    reg.append(
+        Metric(
+            "average_precision",
+            _B,
+            "ranking",
+            True,
+            "area under the precision-recall curve (step-wise)",
+            needs="scores",
+        )
+    )
+    reg.append(
+        Metric(
+            "log_loss",
+            _BMC,
+            "row_mean",
+            False,
+            "mean negative log-likelihood",
+            bounds=(0.0, None),
+            needs="scores",
+            aliases=("cross_entropy",),
+        )
+    )
+    reg.append(
+        Metric(
+            "brier_score",
+            _B,
+            "row_mean",
+            False,
+            "mean squared error of the positive-class probability",
+            needs="scores",
+            aliases=("brier",),
+        )
+    )
     # multiclass
-    reg.append(Metric("balanced_accuracy", _MC, "counts", True, "mean per-class recall",
-                      from_counts=_mc_balanced_accuracy))
+    reg.append(
+        Metric(
+            "balanced_accuracy",
+            _MC,
+            "counts",
+            True,
+            "mean per-class recall",
+            from_counts=_mc_balanced_accuracy,
+        )
+    )
     for which in ("precision", "recall", "f1"):
-        reg.append(Metric(f"{which}_macro", _MC, "counts", True,
-                          f"unweighted mean of per-class {which}", from_counts=_macro(which)))
-        reg.append(Metric(f"{which}_weighted", _MC, "counts", True,
-                          f"support-weighted mean of per-class {which}",
-                          from_counts=_weighted(which)))
-        reg.append(Metric(f"{which}_micro", _MC, "counts", True,
-                          f"micro-averaged {which} (equals accuracy for single-label data)",
-                          from_counts=_mc_accuracy, proportion=binary_accuracy_prop))
+        reg.append(
+            Metric(
+                f"{which}_macro",
+                _MC,
+                "counts",
+                True,
+                f"unweighted mean of per-class {which}",
+                from_counts=_macro(which),
+            )
+        )
+        reg.append(
+            Metric(
+                f"{which}_weighted",
+                _MC,
+                "counts",
+                True,
+                f"support-weighted mean of per-class {which}",
+                from_counts=_weighted(which),
+            )
+        )
+        reg.append(
+            Metric(
+                f"{which}_micro",
+                _MC,
+                "counts",
+                True,
+                f"micro-averaged {which} (equals accuracy for single-label data)",
+                from_counts=_mc_accuracy,
+                proportion=binary_accuracy_prop,
+            )
+        )
     # regression
     for name, desc, hib, bounds in (
         ("mae", "mean absolute error", False, (0.0, None)),
@@ -308,9 +438,7 @@ def _build_registry() -> dict[str, Metric]:
 
 
 METRICS: dict[str, Metric] = _build_registry()
-_ALIASES: dict[str, str] = {
-    alias: m.name for m in METRICS.values() for alias in m.aliases
-}
+_ALIASES: dict[str, str] = {alias: m.name for m in METRICS.values() for alias in m.aliases}
 
 
 def metric_names(task: str | None = None) -> list[str]:

@@ -50,19 +50,36 @@ _PLUGIN_NAME = "modelgate-run"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("modelgate", "model release gates (pytest-modelgate)")
-    group.addoption("--modelgate", action="store_true", default=False,
-                    help="evaluate the gates of the gate spec (gates.yaml) as test items and "
-                    "print the release decision")
-    group.addoption("--modelgate-spec", metavar="PATH", default=None,
-                    help="gate spec to use (default: ini option modelgate_spec, else gates.yaml "
-                    "in the rootdir)")
-    group.addoption("--modelgate-report", metavar="PATH", default=None,
-                    help=f"where to write the JSON report (default: {DEFAULT_REPORT} in the "
-                    "rootdir)")
-    group.addoption("--modelgate-seed", metavar="INT", type=int, default=None,
-                    help="override stats.seed (every random draw derives from it)")
-    parser.addini("modelgate_spec", help="path of the gate spec, relative to the rootdir",
-                  default=None)
+    group.addoption(
+        "--modelgate",
+        action="store_true",
+        default=False,
+        help="evaluate the gates of the gate spec (gates.yaml) as test items and "
+        "print the release decision",
+    )
+    group.addoption(
+        "--modelgate-spec",
+        metavar="PATH",
+        default=None,
+        help="gate spec to use (default: ini option modelgate_spec, else gates.yaml "
+        "in the rootdir)",
+    )
+    group.addoption(
+        "--modelgate-report",
+        metavar="PATH",
+        default=None,
+        help=f"where to write the JSON report (default: {DEFAULT_REPORT} in the rootdir)",
+    )
+    group.addoption(
+        "--modelgate-seed",
+        metavar="INT",
+        type=int,
+        default=None,
+        help="override stats.seed (every random draw derives from it)",
+    )
+    parser.addini(
+        "modelgate_spec", help="path of the gate spec, relative to the rootdir", default=None
+    )
 
 
 def _spec_path(config: pytest.Config) -> Path:
@@ -96,10 +113,15 @@ def pytest_configure(config: pytest.Config) -> None:
     except SpecError as exc:
         raise pytest.UsageError(f"invalid gate spec\n{exc}") from None
     report = config.getoption("modelgate_report")
-    report_path = Path(config.invocation_params.dir, report) if report else \
-        config.rootpath / DEFAULT_REPORT
-    state = _State(spec, _nodeid_of(config, spec.path), config.getoption("modelgate_seed"),
-                   report_path.resolve())
+    report_path = (
+        Path(config.invocation_params.dir, report) if report else config.rootpath / DEFAULT_REPORT
+    )
+    state = _State(
+        spec,
+        _nodeid_of(config, spec.path),
+        config.getoption("modelgate_seed"),
+        report_path.resolve(),
+    )
     config.stash[_STATE] = state
     config.pluginmanager.register(_RunHooks(state), _PLUGIN_NAME)
 
@@ -117,8 +139,10 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if state is None:
         return None
     seed = state.seed if state.seed is not None else state.spec.stats.seed
-    return [f"modelgate: spec {state.spec_nodeid} ({len(state.spec.gates)} gates), "
-            f"seed {seed}, sha256 {state.spec.sha256[:12]}"]
+    return [
+        f"modelgate: spec {state.spec_nodeid} ({len(state.spec.gates)} gates), "
+        f"seed {seed}, sha256 {state.spec.sha256[:12]}"
+    ]
 
 
 class GateFailed(Exception):
@@ -160,8 +184,7 @@ class GateItem(pytest.Item):
                 raise GateFailed(result)
             pytest.skip(result.message)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
-                     ) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, GateFailed):
             r = excinfo.value.result
             where = f"{r.spec_file}:{r.line}" if r.line else str(r.spec_file)
@@ -181,15 +204,17 @@ class _RunHooks:
     def __init__(self, state: _State) -> None:
         self.state = state
 
-    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector
-                            ) -> pytest.Collector | None:
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> pytest.Collector | None:
         if file_path.resolve() == self.state.spec.path:
             return GatesFile.from_parent(parent, path=file_path)
         return None
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, session: pytest.Session,
-                                      items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, items: list[pytest.Item]
+    ) -> None:
         # tryfirst: runs before -k/-m deselection, so gates added here are selectable like tests
         if any(isinstance(i, GateItem) for i in items):
             return
@@ -203,7 +228,7 @@ class _RunHooks:
         state = self.state
         props = [v for k, v in report.user_properties if k == PROPERTY]
         if props:
-            result = CheckResult.from_dict(props[-1])
+            result = CheckResult.from_dict(props[-1])  # type: ignore[arg-type]
             state.results[result.id] = result
             return
         if not report.failed:
@@ -213,10 +238,15 @@ class _RunHooks:
             gate = next((g for g in state.spec.gates if g.id == gate_id), None)
             last = str(report.longrepr).strip().splitlines()[-1] if report.longrepr else ""
             state.results[gate_id] = CheckResult(
-                id=gate_id, name=gate_id, kind=gate.kind if gate else "metric",
-                severity=gate.severity if gate else "block", verdict=Verdict.ERROR,
+                id=gate_id,
+                name=gate_id,
+                kind=gate.kind if gate else "metric",
+                severity=gate.severity if gate else "block",
+                verdict=Verdict.ERROR,
                 message=f"ERROR: the gate crashed during {report.when}: {last}",
-                line=gate.line if gate else None, spec_file=state.spec_nodeid)
+                line=gate.line if gate else None,
+                spec_file=state.spec_nodeid,
+            )
         else:
             state.other_failures += 1
 
@@ -226,12 +256,18 @@ class _RunHooks:
 
         state = self.state
         results = _ordered(state)
-        state.decision = decide(results, inconclusive=state.spec.stats.inconclusive,
-                                expected=[g.id for g in state.spec.gates])
+        state.decision = decide(
+            results,
+            inconclusive=state.spec.stats.inconclusive,
+            expected=[g.id for g in state.spec.gates],
+        )
         if hasattr(session.config, "workerinput"):
             return  # xdist worker: the controller decides and writes files
-        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) \
-                and state.other_failures == 0 and results:
+        if (
+            session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+            and state.other_failures == 0
+            and results
+        ):
             session.exitstatus = state.decision.exit_code
         _write_report(session, state, results)
 
@@ -247,8 +283,12 @@ class _RunHooks:
         seed = state.seed if state.seed is not None else state.spec.stats.seed
         header = f"spec {state.spec_nodeid} (sha256 {state.spec.sha256[:12]}), seed {seed}"
         lines = format_decision_section(results, state.decision, header)
-        colour = {"block": {"red": True}, "review": {"yellow": True},
-                  "canary": {"yellow": True}, "promote": {"green": True}}
+        colour = {
+            "block": {"red": True},
+            "review": {"yellow": True},
+            "canary": {"yellow": True},
+            "promote": {"green": True},
+        }
         for line in lines[:-1]:
             tr.write_line(line)
         tr.write_line(lines[-1], bold=True, **colour[state.decision.outcome])
@@ -272,10 +312,10 @@ def _write_report(session: pytest.Session, state: _State, results: list[CheckRes
         task = state.session.loaded.task if results else None
     except Exception:  # best effort: a data error is already reported as a gate ERROR
         pass
-    report = build_report(results, state.decision, lineage, spec_path=state.spec_nodeid,
-                          task=task)
+    report = build_report(results, state.decision, lineage, spec_path=state.spec_nodeid, task=task)
     try:
         state.report_written = write_report(report, state.report_path)
     except OSError as exc:
         session.config.get_terminal_writer().line(
-            f"modelgate: cannot write the JSON report to {state.report_path}: {exc}", red=True)
+            f"modelgate: cannot write the JSON report to {state.report_path}: {exc}", red=True
+        )

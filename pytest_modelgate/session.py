@@ -6,6 +6,7 @@ spec without pytest.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import platform
@@ -50,10 +51,25 @@ def sha256_of(path: Path) -> str:
 
 def _git_commit(cwd: Path) -> dict[str, Any] | None:
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
-                              text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=cwd, capture_output=True,
-                               text=True, timeout=5, check=True).stdout.strip() != ""
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = (
+            subprocess.run(
+                ["git", "status", "--porcelain"],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=True,
+            ).stdout.strip()
+            != ""
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": head, "dirty": dirty}
@@ -63,12 +79,20 @@ def _versions() -> dict[str, str]:
     from importlib import metadata
 
     out = {"python": platform.python_version()}
-    for dist in ("pytest-modelgate", "pytest", "numpy", "pandas", "scipy", "scikit-learn",
-                 "fairlearn", "pydantic", "pyyaml", "joblib"):
-        try:
+    for dist in (
+        "pytest-modelgate",
+        "pytest",
+        "numpy",
+        "pandas",
+        "scipy",
+        "scikit-learn",
+        "fairlearn",
+        "pydantic",
+        "pyyaml",
+        "joblib",
+    ):
+        with contextlib.suppress(metadata.PackageNotFoundError):
             out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
     return out
 
 
@@ -100,24 +124,37 @@ class GateSession:
             raise SpecError(problems)
         preds, path = get_predictions(spec.models.candidate, spec, data, task, "candidate")
         where = os.path.relpath(data.path)
-        evidence = build_evidence(y, preds, task, spec.data.positive_label,
-                                  spec.models.threshold, where)
+        evidence = build_evidence(
+            y, preds, task, spec.data.positive_label, spec.models.threshold, where
+        )
         return Loaded(data, task, evidence, path)
 
     def options(self, gate: Gate) -> StatsOptions:
         stats = self.spec.stats
-        return StatsOptions(confidence=gate.config.confidence or stats.confidence,
-                            interval=stats.interval, bootstrap=stats.bootstrap,
-                            resamples=stats.resamples)
+        return StatsOptions(
+            confidence=gate.config.confidence or stats.confidence,
+            interval=stats.interval,
+            bootstrap=stats.bootstrap,
+            resamples=stats.resamples,
+        )
 
     def run(self, gate: Gate) -> CheckResult:
         """Evaluate one gate; bad input becomes an ERROR result with a clear message."""
         try:
             return self._run(gate)
         except ModelgateError as exc:
-            return CheckResult(id=gate.id, name=gate.id, kind=gate.kind, severity=gate.severity,
-                               verdict=Verdict.ERROR, message=f"ERROR: {exc}", line=gate.line,
-                               spec_file=gate.file, metric=gate.metric, details=str(exc))
+            return CheckResult(
+                id=gate.id,
+                name=gate.id,
+                kind=gate.kind,
+                severity=gate.severity,
+                verdict=Verdict.ERROR,
+                message=f"ERROR: {exc}",
+                line=gate.line,
+                spec_file=gate.file,
+                metric=gate.metric,
+                details=str(exc),
+            )
 
     def _run(self, gate: Gate) -> CheckResult:
         from .checks import check_threshold
@@ -126,13 +163,20 @@ class GateSession:
         cfg: Any = gate.config
         stats = self.spec.stats
         metric = get_metric(cfg.metric, loaded.task)
-        est = estimate_metric(metric, loaded.candidate, self.options(gate),
-                              gate_rng(self.seed, gate.id))
+        est = estimate_metric(
+            metric, loaded.candidate, self.options(gate), gate_rng(self.seed, gate.id)
+        )
         return check_threshold(
-            gate_id=gate.id, name=gate.id, estimate=est, lo=cfg.min, hi=cfg.max,
+            gate_id=gate.id,
+            name=gate.id,
+            estimate=est,
+            lo=cfg.min,
+            hi=cfg.max,
             evidence=cfg.evidence or stats.evidence,
-            min_support=cfg.min_support or stats.min_support, severity=gate.severity,
-            line=gate.line, spec_file=gate.file,
+            min_support=cfg.min_support or stats.min_support,
+            severity=gate.severity,
+            line=gate.line,
+            spec_file=gate.file,
         )
 
     def lineage(self) -> dict[str, Any]:
@@ -168,8 +212,11 @@ class GateSession:
 
 
 def _is_import_ref(ref: str, spec: Spec) -> bool:
-    return ":" in ref and not spec.resolve(ref).exists() and \
-        not ref.lower().endswith((".joblib", ".pkl", ".pickle", ".skops"))
+    return (
+        ":" in ref
+        and not spec.resolve(ref).exists()
+        and not ref.lower().endswith((".joblib", ".pkl", ".pickle", ".skops"))
+    )
 
 
 def _rel(p: Path) -> str:
@@ -179,8 +226,7 @@ def _rel(p: Path) -> str:
         return str(p)
 
 
-def run_gates(spec: str | os.PathLike[str] | Spec, *, seed: int | None = None
-              ) -> list[CheckResult]:
+def run_gates(spec: str | os.PathLike[str] | Spec, *, seed: int | None = None) -> list[CheckResult]:
     """Run every gate of a spec without pytest and return their results.
 
     Parameters

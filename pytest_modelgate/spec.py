@@ -46,18 +46,25 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 class DataSpec(_Model):
     """Where the rows come from and which columns mean what."""
 
-    test: str = Field(description="test data: a .csv, .csv.gz or .parquet file, or a folder of "
-                      ".parquet files (relative to the spec's folder)")
+    test: str = Field(
+        description="test data: a .csv, .csv.gz or .parquet file, or a folder of "
+        ".parquet files (relative to the spec's folder)"
+    )
     reference: str | None = Field(None, description="training/reference data, same formats")
     target: str = Field(description="name of the label column")
     positive_label: Scalar | None = Field(
-        None, description="binary tasks: the positive class value (inferred when the labels are "
-        "0/1 or booleans)")
+        None,
+        description="binary tasks: the positive class value (inferred when the labels are "
+        "0/1 or booleans)",
+    )
     features: list[str] | None = Field(
-        None, description="model input columns; default: every column except target, sensitive, "
-        "exclude and prediction columns")
-    sensitive: list[str] = Field([], description="protected attributes (not model input unless "
-                                 "listed in features)")
+        None,
+        description="model input columns; default: every column except target, sensitive, "
+        "exclude and prediction columns",
+    )
+    sensitive: list[str] = Field(
+        [], description="protected attributes (not model input unless listed in features)"
+    )
     exclude: list[str] = Field([], description="columns that are neither features nor labels")
 
 
@@ -76,8 +83,10 @@ class PredictionColumns(_Model):
 
 ModelRef = Annotated[
     Union[str, PredictionColumns],  # noqa: UP007
-    Field(description='a .joblib/.pkl/.skops file, "package.module:attr", or '
-          "{predictions: col, scores: col}"),
+    Field(
+        description='a .joblib/.pkl/.skops file, "package.module:attr", or '
+        "{predictions: col, scores: col}"
+    ),
 ]
 
 
@@ -87,25 +96,31 @@ class ModelsSpec(_Model):
     candidate: ModelRef
     baseline: ModelRef | None = None
     threshold: float | None = Field(
-        None, description="binary: predict positive when the positive-class score is >= this; "
-        "default: the model's own predict()")
+        None,
+        description="binary: predict positive when the positive-class score is >= this; "
+        "default: the model's own predict()",
+    )
 
 
 class StatsSpec(_Model):
     """How uncertainty is measured and how intervals are turned into verdicts."""
 
-    confidence: float = Field(0.95, gt=0.5, lt=1.0,
-                              description="level of the two-sided intervals, e.g. 0.95")
+    confidence: float = Field(
+        0.95, gt=0.5, lt=1.0, description="level of the two-sided intervals, e.g. 0.95"
+    )
     evidence: Evidence = Field("strict", description="default threshold rule")
     interval: Literal["auto", "bootstrap", "wilson", "clopper-pearson", "delong", "normal"] = Field(
-        "auto", description="interval method; a method that does not apply to a metric falls "
-        "back to auto for it")
+        "auto",
+        description="interval method; a method that does not apply to a metric falls "
+        "back to auto for it",
+    )
     bootstrap: Literal["percentile", "basic", "bca"] = Field("bca", description="bootstrap flavour")
     resamples: int = Field(2000, ge=100, le=1_000_000, description="bootstrap resamples")
     seed: int = Field(0, ge=0, description="seed of every random draw")
     min_support: int = Field(30, ge=1, description="rows below which a result is INCONCLUSIVE")
     inconclusive: Literal["fail", "warn", "pass"] = Field(
-        "warn", description="what an INCONCLUSIVE gate does to the release decision")
+        "warn", description="what an INCONCLUSIVE gate does to the release decision"
+    )
 
 
 class BaselineStoreSpec(_Model):
@@ -117,8 +132,11 @@ class BaselineStoreSpec(_Model):
 class DecisionSpec(_Model):
     """Release-decision settings."""
 
-    primary: str | None = Field(None, description="metric on which the candidate must be shown "
-                                "better than the baseline to be promoted")
+    primary: str | None = Field(
+        None,
+        description="metric on which the candidate must be shown "
+        "better than the baseline to be promoted",
+    )
 
 
 # --- gates --------------------------------------------------------------------------------------
@@ -140,8 +158,10 @@ class SliceBins(_Model):
 
 SliceSpec = Annotated[
     Union[str, list[str], SliceBins],  # noqa: UP007
-    Field(description="a column (each value), a list of columns (intersections), or "
-          "{column, bins|quantiles}"),
+    Field(
+        description="a column (each value), a list of columns (intersections), or "
+        "{column, bins|quantiles}"
+    ),
 ]
 
 
@@ -162,8 +182,9 @@ class MetricGate(_GateCommon):
     slices: list[SliceSpec] | None = Field(None, description="evaluate per slice")
     compare: Literal["baseline", "constant"] | None = Field(None, description="compare against")
     max_drop: float | None = Field(None, ge=0, description="non-inferiority margin (absolute)")
-    max_relative_drop: float | None = Field(None, ge=0, lt=1, description="non-inferiority "
-                                            "margin (fraction of the baseline value)")
+    max_relative_drop: float | None = Field(
+        None, ge=0, lt=1, description="non-inferiority margin (fraction of the baseline value)"
+    )
     min_gain: float | None = Field(None, ge=0, description="superiority margin")
     max_gain: float | None = Field(None, ge=0, description="suspicious-improvement alarm")
     pairing: Literal["auto", "required"] = Field("auto", description="require a paired comparison")
@@ -180,18 +201,26 @@ class MetricGate(_GateCommon):
                 raise ValueError(f"`min` ({self.min}) is above `max` ({self.max})")
         else:
             if self.min is not None or self.max is not None:
-                raise ValueError("a compare gate takes margins (max_drop, max_relative_drop, "
-                                 "min_gain, max_gain), not min/max")
+                raise ValueError(
+                    "a compare gate takes margins (max_drop, max_relative_drop, "
+                    "min_gain, max_gain), not min/max"
+                )
             if all(m is None for m in margins):
-                raise ValueError("a compare gate needs one of max_drop, max_relative_drop, "
-                                 "min_gain, max_gain")
+                raise ValueError(
+                    "a compare gate needs one of max_drop, max_relative_drop, min_gain, max_gain"
+                )
         return self
 
 
 FairnessName = Literal[
-    "demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
-    "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
-    "metric_difference", "metric_ratio",
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "equal_opportunity_difference",
+    "equal_opportunity_ratio",
+    "metric_difference",
+    "metric_ratio",
 ]
 
 
@@ -288,7 +317,8 @@ class SpecDocument(_Model):
 
     version: Literal[1] = Field(description="spec format version; must be 1")
     task: Literal["binary", "multiclass", "regression"] | None = Field(
-        None, description="inferred from the target when omitted")
+        None, description="inferred from the target when omitted"
+    )
     data: DataSpec
     models: ModelsSpec
     stats: StatsSpec = StatsSpec()
@@ -394,10 +424,12 @@ def _clean_loc(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     cleaned: list[str | int] = []
     current = data
     for part in loc:
-        if (isinstance(current, dict) and isinstance(part, str) and part in current) or (isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)):
+        if (isinstance(current, dict) and isinstance(part, str) and part in current) or (
+            isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        ):
             cleaned.append(part)
-            current = current[part]
-        elif isinstance(current, dict) and isinstance(part, str) and not cleaned[-1:] == [part]:
+            current = current[part]  # type: ignore[index]
+        elif isinstance(current, dict) and isinstance(part, str) and cleaned[-1:] != [part]:
             # a missing required key: keep it so the message names it
             if not any(c in part for c in "[]-,("):
                 cleaned.append(part)
@@ -437,7 +469,7 @@ def _pydantic_problems(
     data: Any,
     prefix: tuple[str | int, ...] = (),
 ) -> list[SpecProblem]:
-    grouped: dict[tuple[str | int, ...], list[dict[str, Any]]] = {}
+    grouped: dict[tuple[str | int, ...], list[Any]] = {}
     for err in exc.errors():
         loc = _clean_loc(data, tuple(err["loc"]))
         grouped.setdefault(loc, []).append(err)
@@ -506,17 +538,34 @@ def _validate_gate(
     line = doc.line_of(path) or 0
     where = format_path(path)
     if not isinstance(raw, dict):
-        return None, [SpecProblem(doc.file, line, where, f"each gate must be a mapping "
-                                  f"(got {_fmt_value(raw)}; allowed: a mapping with one of "
-                                  f"{', '.join(GATE_KEYS)})")]
+        return None, [
+            SpecProblem(
+                doc.file,
+                line,
+                where,
+                f"each gate must be a mapping "
+                f"(got {_fmt_value(raw)}; allowed: a mapping with one of "
+                f"{', '.join(GATE_KEYS)})",
+            )
+        ]
     present = [k for k in GATE_KEYS if k in raw]
     if len(present) != 1:
         close = [k for k in raw if difflib.get_close_matches(str(k), GATE_KEYS, n=1, cutoff=0.6)]
-        hint = f"; did you mean `{difflib.get_close_matches(close[0], GATE_KEYS, n=1)[0]}` " \
-               f"instead of `{close[0]}`?" if close and not present else ""
+        hint = (
+            f"; did you mean `{difflib.get_close_matches(close[0], GATE_KEYS, n=1)[0]}` "
+            f"instead of `{close[0]}`?"
+            if close and not present
+            else ""
+        )
         what = "has none of" if not present else "has more than one of"
-        return None, [SpecProblem(doc.file, line, where, f"gate {what} {', '.join(GATE_KEYS)} "
-                                  f"(got keys {sorted(map(str, raw))}){hint}")]
+        return None, [
+            SpecProblem(
+                doc.file,
+                line,
+                where,
+                f"gate {what} {', '.join(GATE_KEYS)} (got keys {sorted(map(str, raw))}){hint}",
+            )
+        ]
     key = present[0]
     model: type[_GateCommon]
     if key == "metric":
@@ -528,10 +577,15 @@ def _validate_gate(
         if not isinstance(check, str) or check not in CHECK_MODELS:
             close = difflib.get_close_matches(str(check), list(CHECK_MODELS), n=1, cutoff=0.6)
             hint = f"did you mean `{close[0]}`? " if close else ""
-            return None, [SpecProblem(doc.file, doc.line_of((*path, "check")) or line,
-                                      format_path((*path, "check")),
-                                      f"unknown check (got {_fmt_value(check)}; {hint}allowed: "
-                                      f"{', '.join(CHECK_MODELS)})")]
+            return None, [
+                SpecProblem(
+                    doc.file,
+                    doc.line_of((*path, "check")) or line,
+                    format_path((*path, "check")),
+                    f"unknown check (got {_fmt_value(check)}; {hint}allowed: "
+                    f"{', '.join(CHECK_MODELS)})",
+                )
+            ]
         model = CHECK_MODELS[check]
     try:
         cfg = model.model_validate(raw)
@@ -553,27 +607,47 @@ def _validate_gate(
             extra = ""
             if task and cfg.metric in everything:
                 extra = f" `{cfg.metric}` exists for other tasks, not {task}."
-            problems.append(SpecProblem(
-                doc.file, doc.line_of(metric_path), format_path(metric_path),
-                f"unknown metric{scope} (got {cfg.metric!r}; {hint}allowed: "
-                f"{', '.join(known)}).{extra}".rstrip("."),
-            ))
+            problems.append(
+                SpecProblem(
+                    doc.file,
+                    doc.line_of(metric_path),
+                    format_path(metric_path),
+                    f"unknown metric{scope} (got {cfg.metric!r}; {hint}allowed: "
+                    f"{', '.join(known)}).{extra}".rstrip("."),
+                )
+            )
         if kind == "compare":
-            problems.append(SpecProblem(doc.file, doc.line_of((*path, "compare")),
-                                        format_path((*path, "compare")),
-                                        f"baseline comparison gates {_NOT_YET}"))
+            problems.append(
+                SpecProblem(
+                    doc.file,
+                    doc.line_of((*path, "compare")),
+                    format_path((*path, "compare")),
+                    f"baseline comparison gates {_NOT_YET}",
+                )
+            )
         if cfg.slices is not None:
-            problems.append(SpecProblem(doc.file, doc.line_of((*path, "slices")),
-                                        format_path((*path, "slices")),
-                                        f"slices {_NOT_YET}"))
+            problems.append(
+                SpecProblem(
+                    doc.file,
+                    doc.line_of((*path, "slices")),
+                    format_path((*path, "slices")),
+                    f"slices {_NOT_YET}",
+                )
+            )
     elif isinstance(cfg, FairnessGate):
         kind = "fairness"
-        problems.append(SpecProblem(doc.file, line, format_path((*path, "fairness")),
-                                    f"fairness gates {_NOT_YET}"))
+        problems.append(
+            SpecProblem(
+                doc.file, line, format_path((*path, "fairness")), f"fairness gates {_NOT_YET}"
+            )
+        )
     else:
         kind = "check"
-        problems.append(SpecProblem(doc.file, line, format_path((*path, "check")),
-                                    f"`check: {raw['check']}` {_NOT_YET}"))
+        problems.append(
+            SpecProblem(
+                doc.file, line, format_path((*path, "check")), f"`check: {raw['check']}` {_NOT_YET}"
+            )
+        )
     if problems:
         return None, problems
     return Gate(i, _gate_id(kind, cfg), kind, cfg, line, doc.file), []
@@ -586,8 +660,14 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
     if doc.data is None:
         raise SpecError(problems)
     if not isinstance(doc.data, dict):
-        raise SpecError([*problems, SpecProblem(file, 1, "", "the spec must be a mapping with "
-                                                "version, data, models and gates")])
+        raise SpecError(
+            [
+                *problems,
+                SpecProblem(
+                    file, 1, "", "the spec must be a mapping with version, data, models and gates"
+                ),
+            ]
+        )
     document: SpecDocument | None = None
     try:
         document = SpecDocument.model_validate(doc.data)
@@ -607,17 +687,29 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
     seen: dict[str, Gate] = {}
     for g in gates:
         if g.id in seen:
-            problems.append(SpecProblem(file, g.line, format_path(("gates", g.index)),
-                                        f"two gates share the id {g.id!r} (the other is on line "
-                                        f"{seen[g.id].line}); give one a distinct `name:`"))
+            problems.append(
+                SpecProblem(
+                    file,
+                    g.line,
+                    format_path(("gates", g.index)),
+                    f"two gates share the id {g.id!r} (the other is on line "
+                    f"{seen[g.id].line}); give one a distinct `name:`",
+                )
+            )
         seen[g.id] = g
     if document is not None and document.decision.primary is not None:
         primary = document.decision.primary
         if primary not in metric_names(task):
-            problems.append(SpecProblem(file, doc.line_of(("decision", "primary")),
-                                        "decision.primary", f"unknown metric (got {primary!r})"))
+            problems.append(
+                SpecProblem(
+                    file,
+                    doc.line_of(("decision", "primary")),
+                    "decision.primary",
+                    f"unknown metric (got {primary!r})",
+                )
+            )
     if problems:
-        problems.sort(key=lambda p: (p.line or 0))
+        problems.sort(key=lambda p: p.line or 0)
         raise SpecError(problems)
     assert document is not None
     root = root if root is not None else Path.cwd()
@@ -641,9 +733,18 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     shown = os.path.relpath(p) if p.is_absolute() else str(p)
     if not p.is_file():
         what = "is a folder, not a file" if p.is_dir() else "does not exist"
-        raise SpecError([SpecProblem(shown, None, "", f"the gate spec {what} (looked for "
-                                     f"{p.resolve()}); pass --modelgate-spec PATH or set "
-                                     "`modelgate_spec` in the pytest ini file")])
+        raise SpecError(
+            [
+                SpecProblem(
+                    shown,
+                    None,
+                    "",
+                    f"the gate spec {what} (looked for "
+                    f"{p.resolve()}); pass --modelgate-spec PATH or set "
+                    "`modelgate_spec` in the pytest ini file",
+                )
+            ]
+        )
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -655,7 +756,11 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
 def json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of gates.yaml v1, gates included."""
     schema = SpecDocument.model_json_schema()
-    gate_models = [MetricGate, FairnessGate, *dict.fromkeys(CHECK_MODELS.values())]
+    gate_models: list[type[BaseModel]] = [
+        MetricGate,
+        FairnessGate,
+        *dict.fromkeys(CHECK_MODELS.values()),
+    ]
     defs = schema.setdefault("$defs", {})
     refs = []
     for m in gate_models:
@@ -678,7 +783,13 @@ def _check_metric_applies(spec: Spec, task: str) -> list[SpecProblem]:
         try:
             get_metric(g.metric, task)
         except KeyError:
-            out.append(SpecProblem(g.file, g.line, format_path(("gates", g.index, "metric")),
-                                   f"metric {g.metric!r} does not apply to a {task} task "
-                                   f"(allowed: {', '.join(metric_names(task))})"))
+            out.append(
+                SpecProblem(
+                    g.file,
+                    g.line,
+                    format_path(("gates", g.index, "metric")),
+                    f"metric {g.metric!r} does not apply to a {task} task "
+                    f"(allowed: {', '.join(metric_names(task))})",
+                )
+            )
     return out

@@ -119,13 +119,17 @@ def load_yaml(text: str, file: str) -> YamlDocument:
             file, None, problems=[SpecProblem(file, line, "", f"invalid YAML: {what}")]
         )
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
-        return YamlDocument(file, None, problems=[SpecProblem(file, None, "", f"invalid YAML: {exc}")])
+        return YamlDocument(
+            file, None, problems=[SpecProblem(file, None, "", f"invalid YAML: {exc}")]
+        )
     if len(nodes) > 1:
         line = nodes[1].start_mark.line + 1
         return YamlDocument(
             file,
             None,
-            problems=[SpecProblem(file, line, "", "expected one YAML document, found several (---)")],
+            problems=[
+                SpecProblem(file, line, "", "expected one YAML document, found several (---)")
+            ],
         )
     if not nodes:
         return YamlDocument(file, None, problems=[SpecProblem(file, 1, "", "the file is empty")])
@@ -135,5 +139,7 @@ def load_yaml(text: str, file: str) -> YamlDocument:
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        return YamlDocument(file, None, problems=[SpecProblem(file, line, "", f"invalid YAML: {exc.problem}")])
+        return YamlDocument(
+            file, None, problems=[SpecProblem(file, line, "", f"invalid YAML: {exc.problem}")]
+        )
     return YamlDocument(file, data, builder.lines, builder.problems)

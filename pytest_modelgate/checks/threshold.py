@@ -60,8 +60,9 @@ def rows_needed(estimate: float, bound: float, threshold: float, n: int) -> floa
     return n * ((estimate - bound) / gap) ** 2
 
 
-def _verdict(evidence: str, est: float, low: float, high: float, lo: float | None,
-             hi: float | None) -> bool:
+def _verdict(
+    evidence: str, est: float, low: float, high: float, lo: float | None, hi: float | None
+) -> bool:
     """True when the rule passes."""
     ok = True
     if evidence == "strict":
@@ -102,23 +103,40 @@ def check_threshold(
     rule = rule_text(evidence, lo, hi, level)
     threshold = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
     base: dict[str, Any] = {
-        "id": gate_id, "name": name, "kind": "metric", "severity": severity,
-        "line": line, "spec_file": spec_file, "metric": estimate.metric, "slice": slice_,
+        "id": gate_id,
+        "name": name,
+        "kind": "metric",
+        "severity": severity,
+        "line": line,
+        "spec_file": spec_file,
+        "metric": estimate.metric,
+        "slice": slice_,
         "estimate": estimate.value,
         "interval": {"low": iv.low, "high": iv.high, "level": level, "method": iv.method},
-        "threshold": threshold, "rule": rule, "evidence": evidence, "n": estimate.n,
+        "threshold": threshold,
+        "rule": rule,
+        "evidence": evidence,
+        "n": estimate.n,
         "notes": (estimate.note,) if estimate.note else (),
     }
     bar = " and ".join(f"{'>=' if k == 'min' else '<='} {v:g}" for k, v in threshold.items())
-    measured = (f"{estimate.metric} = {_fmt(estimate.value)}, {level * 100:g}% CI "
-                f"[{_fmt(iv.low)}, {_fmt(iv.high)}] ({iv.method}), n = {estimate.n}")
+    measured = (
+        f"{estimate.metric} = {_fmt(estimate.value)}, {level * 100:g}% CI "
+        f"[{_fmt(iv.low)}, {_fmt(iv.high)}] ({iv.method}), n = {estimate.n}"
+    )
     table_rows = [
         ("metric", estimate.metric),
         ("estimate", _fmt(estimate.value)),
         ("interval", f"[{_fmt(iv.low)}, {_fmt(iv.high)}]  {level * 100:g}% {iv.method}"),
-        ("n", f"{estimate.n}" + (f" ({estimate.support} in the denominator)"
-                                 if estimate.support is not None and estimate.support != estimate.n
-                                 else "")),
+        (
+            "n",
+            f"{estimate.n}"
+            + (
+                f" ({estimate.support} in the denominator)"
+                if estimate.support is not None and estimate.support != estimate.n
+                else ""
+            ),
+        ),
         ("required", bar),
         ("rule", rule),
     ]
@@ -129,22 +147,36 @@ def check_threshold(
         return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in rows)
 
     if estimate.n < min_support:
-        msg = (f"INCONCLUSIVE: only {estimate.n} rows (min_support = {min_support}); "
-               f"{measured}")
-        details = table([("next", f"evaluate on at least {min_support} rows, or lower "
-                          "min_support if that is really enough")])
+        msg = f"INCONCLUSIVE: only {estimate.n} rows (min_support = {min_support}); {measured}"
+        details = table(
+            [
+                (
+                    "next",
+                    f"evaluate on at least {min_support} rows, or lower "
+                    "min_support if that is really enough",
+                )
+            ]
+        )
         return CheckResult(verdict=Verdict.INCONCLUSIVE, message=msg, details=details, **base)
     if math.isnan(estimate.value) or not iv.is_defined:
         why = estimate.note or f"{estimate.metric} is undefined on these rows"
         msg = f"INCONCLUSIVE: {why}; n = {estimate.n}"
-        details = table([("next", "check the labels and predictions of the test data "
-                          "(e.g. both classes present, at least one predicted positive)")])
+        details = table(
+            [
+                (
+                    "next",
+                    "check the labels and predictions of the test data "
+                    "(e.g. both classes present, at least one predicted positive)",
+                )
+            ]
+        )
         return CheckResult(verdict=Verdict.INCONCLUSIVE, message=msg, details=details, **base)
 
     passed = _verdict(evidence, estimate.value, iv.low, iv.high, lo, hi)
     if passed:
-        return CheckResult(verdict=Verdict.PASS, message=f"PASS: {measured}; {rule}",
-                           details=table([]), **base)
+        return CheckResult(
+            verdict=Verdict.PASS, message=f"PASS: {measured}; {rule}", details=table([]), **base
+        )
 
     # what to do next
     point_ok = _verdict("point", estimate.value, iv.low, iv.high, lo, hi)
@@ -158,20 +190,43 @@ def check_threshold(
             needs.append(rows_needed(estimate.value, iv.high, hi, estimate.n))
         need = max(needs) if needs else math.inf
         if math.isfinite(need):
-            advice.append(("why", f"the estimate meets the bar, but the {level * 100:g}% "
-                           "interval does not clear it: the evidence is too thin"))
-            advice.append(("next", f"roughly {math.ceil(need - 1e-6):,} rows would show it (now "
-                           f"{estimate.n:,}); or use evidence: lenient to fail only on "
-                           "evidence of a violation"))
+            advice.append(
+                (
+                    "why",
+                    f"the estimate meets the bar, but the {level * 100:g}% "
+                    "interval does not clear it: the evidence is too thin",
+                )
+            )
+            advice.append(
+                (
+                    "next",
+                    f"roughly {math.ceil(need - 1e-6):,} rows would show it (now "
+                    f"{estimate.n:,}); or use evidence: lenient to fail only on "
+                    "evidence of a violation",
+                )
+            )
         else:
-            advice.append(("next", "the estimate sits on the threshold; no sample size will "
-                           "show it clears the bar"))
-        summary = (f"{estimate.metric} = {_fmt(estimate.value)} meets {bar}, but its "
-                   f"{level * 100:g}% CI [{_fmt(iv.low)}, {_fmt(iv.high)}] does not clear it "
-                   f"(n = {estimate.n}); {rule}")
+            advice.append(
+                (
+                    "next",
+                    "the estimate sits on the threshold; no sample size will "
+                    "show it clears the bar",
+                )
+            )
+        summary = (
+            f"{estimate.metric} = {_fmt(estimate.value)} meets {bar}, but its "
+            f"{level * 100:g}% CI [{_fmt(iv.low)}, {_fmt(iv.high)}] does not clear it "
+            f"(n = {estimate.n}); {rule}"
+        )
     else:
-        advice.append(("next", f"improve the model on {estimate.metric} (or find the rows it "
-                       "gets wrong); change the threshold only if the requirement changed"))
+        advice.append(
+            (
+                "next",
+                f"improve the model on {estimate.metric} (or find the rows it "
+                "gets wrong); change the threshold only if the requirement changed",
+            )
+        )
         summary = f"{measured}; required {bar} ({rule})"
-    return CheckResult(verdict=Verdict.FAIL, message=f"FAIL: {summary}",
-                       details=table(advice), **base)
+    return CheckResult(
+        verdict=Verdict.FAIL, message=f"FAIL: {summary}", details=table(advice), **base
+    )

@@ -30,21 +30,28 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def build_report(results: Sequence[CheckResult], decision: Decision,
-                 lineage: dict[str, Any] | None, *, spec_path: str | None = None,
-                 task: str | None = None) -> dict[str, Any]:
+def build_report(
+    results: Sequence[CheckResult],
+    decision: Decision,
+    lineage: dict[str, Any] | None,
+    *,
+    spec_path: str | None = None,
+    task: str | None = None,
+) -> dict[str, Any]:
     """The report as a plain mapping (the JSON contract, DESIGN.md §6)."""
-    return _jsonable({
-        "schema_version": SCHEMA_VERSION,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "spec": spec_path,
-        "task": task,
-        "decision": decision.outcome,
-        "decision_detail": decision.to_dict(),
-        "summary": decision.summary,
-        "gates": [r.to_dict() for r in results],
-        "lineage": lineage or {},
-    })
+    return _jsonable(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "spec": spec_path,
+            "task": task,
+            "decision": decision.outcome,
+            "decision_detail": decision.to_dict(),
+            "summary": decision.summary,
+            "gates": [r.to_dict() for r in results],
+            "lineage": lineage or {},
+        }
+    )
 
 
 def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:

@@ -30,20 +30,36 @@ def format_table(results: Sequence[CheckResult]) -> list[str]:
     for r in results:
         iv = r.interval or {}
         if iv and iv.get("low") is not None:
-            interval = f"[{_num(iv['low'])}, {_num(iv['high'])}] {iv['level'] * 100:g}% {iv['method']}"
+            interval = (
+                f"[{_num(iv['low'])}, {_num(iv['high'])}] {iv['level'] * 100:g}% {iv['method']}"
+            )
         else:
             interval = "-"
-        label = r.id if not r.slice else f"{r.id}[{', '.join(f'{k}={v}' for k, v in r.slice.items())}]"
+        label = (
+            r.id if not r.slice else f"{r.id}[{', '.join(f'{k}={v}' for k, v in r.slice.items())}]"
+        )
         verdict = r.verdict.value + ("" if r.severity == "block" else f" ({r.severity})")
-        rows.append((label, _num(r.estimate) if r.estimate is not None else "-", interval,
-                     _required(r), r.evidence or "-", str(r.n) if r.n is not None else "-",
-                     verdict))
+        rows.append(
+            (
+                label,
+                _num(r.estimate) if r.estimate is not None else "-",
+                interval,
+                _required(r),
+                r.evidence or "-",
+                str(r.n) if r.n is not None else "-",
+                verdict,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
 
 
-def format_decision_section(results: Sequence[CheckResult], decision: Decision,
-                            header: str = "") -> list[str]:
+def format_decision_section(
+    results: Sequence[CheckResult], decision: Decision, header: str = ""
+) -> list[str]:
     """Lines of the terminal summary section (without the ``===`` title)."""
     lines = [header] if header else []
     if results:

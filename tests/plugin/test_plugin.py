@@ -8,7 +8,9 @@ import pytest
 
 from .conftest import SPEC_HEAD
 
-PASSING = SPEC_HEAD + """\
+PASSING = (
+    SPEC_HEAD
+    + """\
   - metric: roc_auc
     min: 0.75
   - metric: accuracy
@@ -16,6 +18,7 @@ PASSING = SPEC_HEAD + """\
   - metric: f1
     min: 0.6
 """
+)
 
 
 def test_passing_spec_exits_0_and_promotes(project):
@@ -23,32 +26,40 @@ def test_passing_spec_exits_0_and_promotes(project):
     result = project.runpytest("--modelgate")
     result.assert_outcomes(passed=3)
     assert result.ret == 0
-    result.stdout.fnmatch_lines([
-        "*modelgate release decision*",
-        "gate*estimate*interval*required*rule*n*verdict",
-        "roc_auc>=0.75 *0.8* delong *>=0.75*strict*1500*PASS",
-        "accuracy>=0.7 *wilson*PASS",
-        "f1>=0.6 *bootstrap-bca*PASS",
-        "DECISION: PROMOTE*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*modelgate release decision*",
+            "gate*estimate*interval*required*rule*n*verdict",
+            "roc_auc>=0.75 *0.8* delong *>=0.75*strict*1500*PASS",
+            "accuracy>=0.7 *wilson*PASS",
+            "f1>=0.6 *bootstrap-bca*PASS",
+            "DECISION: PROMOTE*",
+        ]
+    )
 
 
 def test_failing_gate_exits_1_and_explains(project):
-    project.makefile(".yaml", gates=SPEC_HEAD + """\
+    project.makefile(
+        ".yaml",
+        gates=SPEC_HEAD
+        + """\
   - metric: roc_auc
     min: 0.75
   - metric: recall
     min: 0.95
-""")
+""",
+    )
     result = project.runpytest("--modelgate")
     assert result.ret == 1
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([
-        "*FAIL: recall = 0.*, 95% CI [[]0.*, 0.*[]] (wilson), n = 1500; required >= 0.95*",
-        "*gates.yaml:15: gate recall>=0.95 (severity block)*",
-        "*next*improve the model on recall*",
-        "DECISION: BLOCK — 1 blocking gate failed: recall>=0.95",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*FAIL: recall = 0.*, 95% CI [[]0.*, 0.*[]] (wilson), n = 1500; required >= 0.95*",
+            "*gates.yaml:15: gate recall>=0.95 (severity block)*",
+            "*next*improve the model on recall*",
+            "DECISION: BLOCK — 1 blocking gate failed: recall>=0.95",
+        ]
+    )
     assert "Traceback" not in result.stdout.str()
 
 
@@ -64,7 +75,9 @@ def test_thin_evidence_says_how_many_rows_would_do(project):
 
 
 def test_lenient_and_point_rules(project):
-    gates = SPEC_HEAD + """\
+    gates = (
+        SPEC_HEAD
+        + """\
   - metric: accuracy
     min: 0.79
     evidence: lenient
@@ -74,27 +87,45 @@ def test_lenient_and_point_rules(project):
     evidence: point
     name: point_acc
 """
+    )
     project.makefile(".yaml", gates=gates)
     result = project.runpytest("--modelgate")
     assert result.ret == 0
     result.assert_outcomes(passed=2)
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    (SPEC_HEAD + "  - metric: roc_uac\n    min: 0.7\n",
-     "gates.yaml:13: gates[0].metric: unknown metric (got 'roc_uac'; did you mean `roc_auc`?"),
-    (SPEC_HEAD + "  - metric: accuracy\n    mni: 0.7\n",
-     "gates.yaml:14: gates[0].mni: unknown key (did you mean `min`?"),
-    (SPEC_HEAD + "  - metric: accuracy\n    min: high\n",
-     "gates.yaml:14: gates[0].min: must be a number (got 'high'"),
-    (SPEC_HEAD.replace("stats:\n  resamples: 500", "stats:\n  evidence: strct") +
-     "  - metric: accuracy\n    min: 0.7\n",
-     "gates.yaml:11: stats.evidence: is not an allowed value (got 'strct'; allowed: 'strict', "
-     "'lenient' or 'point')"),
-    ("version: 1\ndata: [unclosed\n", "gates.yaml:2: invalid YAML: while parsing a flow sequence;"),
-    (SPEC_HEAD + "  - fairness: demographic_parity_difference\n    sensitive: group\n"
-     "    max: 0.1\n", "gates.yaml:13: gates[0].fairness: fairness gates is not available yet"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            SPEC_HEAD + "  - metric: roc_uac\n    min: 0.7\n",
+            "gates.yaml:13: gates[0].metric: unknown metric (got 'roc_uac'; did you mean `roc_auc`?",
+        ),
+        (
+            SPEC_HEAD + "  - metric: accuracy\n    mni: 0.7\n",
+            "gates.yaml:14: gates[0].mni: unknown key (did you mean `min`?",
+        ),
+        (
+            SPEC_HEAD + "  - metric: accuracy\n    min: high\n",
+            "gates.yaml:14: gates[0].min: must be a number (got 'high'",
+        ),
+        (
+            SPEC_HEAD.replace("stats:\n  resamples: 500", "stats:\n  evidence: strct")
+            + "  - metric: accuracy\n    min: 0.7\n",
+            "gates.yaml:11: stats.evidence: is not an allowed value (got 'strct'; allowed: 'strict', "
+            "'lenient' or 'point')",
+        ),
+        (
+            "version: 1\ndata: [unclosed\n",
+            "gates.yaml:2: invalid YAML: while parsing a flow sequence;",
+        ),
+        (
+            SPEC_HEAD + "  - fairness: demographic_parity_difference\n    sensitive: group\n"
+            "    max: 0.1\n",
+            "gates.yaml:13: gates[0].fairness: fairness gates is not available yet",
+        ),
+    ],
+)
 def test_broken_spec_exits_4_with_file_and_line(project, body, expected):
     project.makefile(".yaml", gates=body)
     result = project.runpytest("--modelgate")
@@ -130,8 +161,9 @@ def test_dash_k_selects_gates_and_the_decision_is_partial(project):
 def test_gate_ids_and_locations(project):
     project.makefile(".yaml", gates=PASSING)
     result = project.runpytest("--modelgate", "--collect-only", "-q")
-    result.stdout.fnmatch_lines(["gates.yaml::roc_auc>=0.75", "gates.yaml::accuracy>=0.7",
-                                 "gates.yaml::f1>=0.6"])
+    result.stdout.fnmatch_lines(
+        ["gates.yaml::roc_auc>=0.75", "gates.yaml::accuracy>=0.7", "gates.yaml::f1>=0.6"]
+    )
 
 
 def test_json_report_has_the_contract_fields(project):
@@ -142,8 +174,23 @@ def test_json_report_has_the_contract_fields(project):
     assert report["decision"] == "promote"
     assert report["summary"] == {"PASS": 3, "FAIL": 0, "INCONCLUSIVE": 0, "ERROR": 0}
     gate = report["gates"][0]
-    for key in ("id", "name", "kind", "metric", "slice", "severity", "verdict", "estimate",
-                "interval", "threshold", "rule", "n", "p_value", "message", "line"):
+    for key in (
+        "id",
+        "name",
+        "kind",
+        "metric",
+        "slice",
+        "severity",
+        "verdict",
+        "estimate",
+        "interval",
+        "threshold",
+        "rule",
+        "n",
+        "p_value",
+        "message",
+        "line",
+    ):
         assert key in gate, key
     assert set(gate["interval"]) == {"low", "high", "level", "method"}
     assert gate["line"] == 13 and gate["threshold"] == {"min": 0.75}
@@ -174,7 +221,8 @@ def test_same_seed_gives_identical_reports(project):
 def test_spec_location_option_and_ini(project):
     (project.path / "conf").mkdir()
     (project.path / "conf" / "release.yaml").write_text(
-        PASSING.replace("data/", "../data/").replace("models/", "../models/"))
+        PASSING.replace("data/", "../data/").replace("models/", "../models/")
+    )
     result = project.runpytest("--modelgate", "--modelgate-spec", "conf/release.yaml")
     assert result.ret == 0
     result.assert_outcomes(passed=3)
@@ -188,9 +236,12 @@ def test_data_errors_are_gate_errors_without_traceback(project):
     project.makefile(".yaml", gates=PASSING.replace("target: label", "target: income"))
     result = project.runpytest("--modelgate")
     assert result.ret == 1
-    result.stdout.fnmatch_lines([
-        "*ERROR: data*test.csv.gz: data.target names column(s) not in the data: 'income'*",
-        "DECISION: BLOCK*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR: data*test.csv.gz: data.target names column(s) not in the data: 'income'*",
+            "DECISION: BLOCK*",
+        ]
+    )
     assert "Traceback" not in result.stdout.str()
 
 
@@ -198,13 +249,16 @@ def test_missing_model_file_is_reported(project):
     project.makefile(".yaml", gates=PASSING.replace("models/model.joblib", "models/nope.joblib"))
     result = project.runpytest("--modelgate")
     assert result.ret == 1
-    result.stdout.fnmatch_lines(["*models.candidate: model file models*nope.joblib does not "
-                                 "exist*"])
+    result.stdout.fnmatch_lines(
+        ["*models.candidate: model file models*nope.joblib does not exist*"]
+    )
 
 
 def test_prediction_columns_instead_of_a_model(project):
-    spec = PASSING.replace("  candidate: models/model.joblib",
-                           "  candidate: {predictions: logged_pred, scores: logged_score}")
+    spec = PASSING.replace(
+        "  candidate: models/model.joblib",
+        "  candidate: {predictions: logged_pred, scores: logged_score}",
+    )
     project.makefile(".yaml", gates=spec)
     result = project.runpytest("--modelgate")
     assert result.ret == 0, result.stdout.str()
@@ -217,8 +271,9 @@ def test_inconclusive_is_never_a_pass(project):
     result = project.runpytest("--modelgate", "-rs")
     result.assert_outcomes(skipped=3)
     result.stdout.fnmatch_lines(["*INCONCLUSIVE: only 1500 rows (min_support = 100000)*"])
-    project.makefile(".yaml", gates=spec.replace("resamples: 500",
-                                                 "resamples: 500\n  inconclusive: fail"))
+    project.makefile(
+        ".yaml", gates=spec.replace("resamples: 500", "resamples: 500\n  inconclusive: fail")
+    )
     result = project.runpytest("--modelgate")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["DECISION: BLOCK*"])

@@ -14,14 +14,21 @@ from pytest_modelgate.stats import Interval
 
 
 def result(gate_id: str, verdict: Verdict, severity: str = "block") -> CheckResult:
-    return CheckResult(id=gate_id, name=gate_id, kind="metric", severity=severity,
-                       verdict=verdict, message=str(verdict))
+    return CheckResult(
+        id=gate_id,
+        name=gate_id,
+        kind="metric",
+        severity=severity,
+        verdict=verdict,
+        message=str(verdict),
+    )
 
 
 def test_block_review_promote():
     assert decide([result("a", Verdict.PASS)]).outcome == "promote"
-    d = decide([result("a", Verdict.PASS), result("b", Verdict.FAIL),
-                result("c", Verdict.FAIL, "review")])
+    d = decide(
+        [result("a", Verdict.PASS), result("b", Verdict.FAIL), result("c", Verdict.FAIL, "review")]
+    )
     assert d.outcome == "block" and d.exit_code == 1
     assert d.headline() == "DECISION: BLOCK — 1 blocking gate failed: b"
     assert "also failed (review): c" in d.reasons
@@ -47,10 +54,17 @@ def test_partial_run_never_promotes():
 
 
 def test_result_round_trips_through_a_dict():
-    r = CheckResult(id="x", name="x", kind="metric", severity="block", verdict=Verdict.FAIL,
-                    message="m", estimate=float("nan"), interval={"low": 0.1, "high": 0.2,
-                                                                  "level": 0.95, "method": "wilson"},
-                    notes=("n",))
+    r = CheckResult(
+        id="x",
+        name="x",
+        kind="metric",
+        severity="block",
+        verdict=Verdict.FAIL,
+        message="m",
+        estimate=float("nan"),
+        interval={"low": 0.1, "high": 0.2, "level": 0.95, "method": "wilson"},
+        notes=("n",),
+    )
     d = r.to_dict()
     assert d["estimate"] is None and d["verdict"] == "FAIL"
     back = CheckResult.from_dict(d)
@@ -61,34 +75,66 @@ def est(value: float, low: float, high: float, n: int = 1000) -> Estimate:
     return Estimate("recall", value, Interval(low, high, 0.95, "wilson"), n)
 
 
-@pytest.mark.parametrize(("evidence", "value", "low", "high", "verdict"), [
-    ("strict", 0.85, 0.81, 0.89, Verdict.PASS),
-    ("strict", 0.85, 0.79, 0.91, Verdict.FAIL),    # estimate ok, bound not: thin evidence
-    ("lenient", 0.85, 0.79, 0.91, Verdict.PASS),
-    ("lenient", 0.75, 0.70, 0.79, Verdict.FAIL),   # the whole interval below the bar
-    ("lenient", 0.78, 0.70, 0.81, Verdict.PASS),   # not shown to violate
-    ("point", 0.80, 0.70, 0.90, Verdict.PASS),     # on the bar counts as meeting it
-    ("point", 0.79, 0.75, 0.83, Verdict.FAIL),
-])
+@pytest.mark.parametrize(
+    ("evidence", "value", "low", "high", "verdict"),
+    [
+        ("strict", 0.85, 0.81, 0.89, Verdict.PASS),
+        ("strict", 0.85, 0.79, 0.91, Verdict.FAIL),  # estimate ok, bound not: thin evidence
+        ("lenient", 0.85, 0.79, 0.91, Verdict.PASS),
+        ("lenient", 0.75, 0.70, 0.79, Verdict.FAIL),  # the whole interval below the bar
+        ("lenient", 0.78, 0.70, 0.81, Verdict.PASS),  # not shown to violate
+        ("point", 0.80, 0.70, 0.90, Verdict.PASS),  # on the bar counts as meeting it
+        ("point", 0.79, 0.75, 0.83, Verdict.FAIL),
+    ],
+)
 def test_threshold_rules_for_min(evidence, value, low, high, verdict):
-    r = check_threshold(gate_id="g", name="g", estimate=est(value, low, high), lo=0.8, hi=None,
-                        evidence=evidence, min_support=30, severity="block")
+    r = check_threshold(
+        gate_id="g",
+        name="g",
+        estimate=est(value, low, high),
+        lo=0.8,
+        hi=None,
+        evidence=evidence,
+        min_support=30,
+        severity="block",
+    )
     assert r.verdict is verdict
 
 
-@pytest.mark.parametrize(("evidence", "low", "high", "verdict"), [
-    ("strict", 0.2, 0.29, Verdict.PASS), ("strict", 0.2, 0.31, Verdict.FAIL),
-    ("lenient", 0.29, 0.4, Verdict.PASS), ("lenient", 0.31, 0.4, Verdict.FAIL),
-])
+@pytest.mark.parametrize(
+    ("evidence", "low", "high", "verdict"),
+    [
+        ("strict", 0.2, 0.29, Verdict.PASS),
+        ("strict", 0.2, 0.31, Verdict.FAIL),
+        ("lenient", 0.29, 0.4, Verdict.PASS),
+        ("lenient", 0.31, 0.4, Verdict.FAIL),
+    ],
+)
 def test_threshold_rules_for_max(evidence, low, high, verdict):
-    r = check_threshold(gate_id="g", name="g", estimate=est((low + high) / 2, low, high),
-                        lo=None, hi=0.3, evidence=evidence, min_support=30, severity="block")
+    r = check_threshold(
+        gate_id="g",
+        name="g",
+        estimate=est((low + high) / 2, low, high),
+        lo=None,
+        hi=0.3,
+        evidence=evidence,
+        min_support=30,
+        severity="block",
+    )
     assert r.verdict is verdict
 
 
 def test_thin_evidence_message_and_rows_needed():
-    r = check_threshold(gate_id="g", name="g", estimate=est(0.85, 0.79, 0.91), lo=0.8,
-                        hi=None, evidence="strict", min_support=30, severity="block")
+    r = check_threshold(
+        gate_id="g",
+        name="g",
+        estimate=est(0.85, 0.79, 0.91),
+        lo=0.8,
+        hi=None,
+        evidence="strict",
+        min_support=30,
+        severity="block",
+    )
     assert "meets >= 0.8, but its 95% CI [0.7900, 0.9100] does not clear it" in r.message
     # half-width 0.06 must shrink to 0.05: n' = 1000 * (0.06/0.05)^2 = 1440
     assert rows_needed(0.85, 0.79, 0.8, 1000) == pytest.approx(1440)
@@ -97,13 +143,34 @@ def test_thin_evidence_message_and_rows_needed():
 
 
 def test_small_and_undefined_are_inconclusive():
-    small = check_threshold(gate_id="g", name="g", estimate=est(0.9, 0.85, 0.95, n=20), lo=0.8,
-                            hi=None, evidence="strict", min_support=30, severity="block")
+    small = check_threshold(
+        gate_id="g",
+        name="g",
+        estimate=est(0.9, 0.85, 0.95, n=20),
+        lo=0.8,
+        hi=None,
+        evidence="strict",
+        min_support=30,
+        severity="block",
+    )
     assert small.verdict is Verdict.INCONCLUSIVE and "only 20 rows" in small.message
-    nan = Estimate("roc_auc", float("nan"), Interval(float("nan"), float("nan"), 0.95, "none"),
-                   100, "only negative labels: roc_auc is undefined")
-    r = check_threshold(gate_id="g", name="g", estimate=nan, lo=0.8, hi=None,
-                        evidence="point", min_support=30, severity="block")
+    nan = Estimate(
+        "roc_auc",
+        float("nan"),
+        Interval(float("nan"), float("nan"), 0.95, "none"),
+        100,
+        "only negative labels: roc_auc is undefined",
+    )
+    r = check_threshold(
+        gate_id="g",
+        name="g",
+        estimate=nan,
+        lo=0.8,
+        hi=None,
+        evidence="point",
+        min_support=30,
+        severity="block",
+    )
     assert r.verdict is Verdict.INCONCLUSIVE and "only negative labels" in r.message
 
 

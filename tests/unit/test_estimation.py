@@ -21,17 +21,25 @@ def test_auto_methods_per_metric(rng):
     y = rng.integers(0, 2, 300)
     p = np.clip(y * 0.3 + rng.random(300) * 0.7, 0, 1)
     ev = _binary(y, (p > 0.5).astype(int), p)
-    methods = {m: estimate_metric(get_metric(m, "binary"), ev, AUTO, rng).interval.method
-               for m in ("accuracy", "recall", "f1", "roc_auc", "average_precision", "log_loss")}
-    assert methods == {"accuracy": "wilson", "recall": "wilson", "f1": "bootstrap-bca",
-                       "roc_auc": "delong", "average_precision": "bootstrap-bca",
-                       "log_loss": "normal"}
+    methods = {
+        m: estimate_metric(get_metric(m, "binary"), ev, AUTO, rng).interval.method
+        for m in ("accuracy", "recall", "f1", "roc_auc", "average_precision", "log_loss")
+    }
+    assert methods == {
+        "accuracy": "wilson",
+        "recall": "wilson",
+        "f1": "bootstrap-bca",
+        "roc_auc": "delong",
+        "average_precision": "bootstrap-bca",
+        "log_loss": "normal",
+    }
 
 
 def test_small_perfect_slice_does_not_collapse_to_a_point(rng):
     # 20/20 correct: the percentile bootstrap gives [1, 1]; Wilson gives a real interval
-    ev = _binary(np.r_[np.ones(10), np.zeros(10)].astype(int),
-                 np.r_[np.ones(10), np.zeros(10)].astype(int))
+    ev = _binary(
+        np.r_[np.ones(10), np.zeros(10)].astype(int), np.r_[np.ones(10), np.zeros(10)].astype(int)
+    )
     est = estimate_metric(get_metric("accuracy", "binary"), ev, AUTO, rng)
     assert est.value == 1.0
     assert est.interval.high == 1.0
@@ -41,17 +49,22 @@ def test_small_perfect_slice_does_not_collapse_to_a_point(rng):
 def test_requested_method_applies_where_valid(rng):
     y = rng.integers(0, 2, 200)
     ev = _binary(y, y ^ (rng.random(200) < 0.2))
-    cp = estimate_metric(get_metric("accuracy", "binary"), ev,
-                         StatsOptions(interval="clopper-pearson"), rng)
+    cp = estimate_metric(
+        get_metric("accuracy", "binary"), ev, StatsOptions(interval="clopper-pearson"), rng
+    )
     ref = stats.binomtest(int((ev.y_true == ev.y_pred).sum()), 200).proportion_ci(0.95, "exact")
     assert (cp.interval.low, cp.interval.high) == pytest.approx((ref.low, ref.high), abs=1e-12)
-    boot = estimate_metric(get_metric("accuracy", "binary"), ev,
-                           StatsOptions(interval="bootstrap", bootstrap="percentile",
-                                        resamples=500), rng)
+    boot = estimate_metric(
+        get_metric("accuracy", "binary"),
+        ev,
+        StatsOptions(interval="bootstrap", bootstrap="percentile", resamples=500),
+        rng,
+    )
     assert boot.interval.method == "bootstrap-percentile"
     # wilson does not apply to f1: falls back to the bootstrap (and says so)
-    f1 = estimate_metric(get_metric("f1", "binary"), ev, StatsOptions(interval="wilson",
-                                                                       resamples=300), rng)
+    f1 = estimate_metric(
+        get_metric("f1", "binary"), ev, StatsOptions(interval="wilson", resamples=300), rng
+    )
     assert f1.interval.method.startswith("bootstrap")
 
 
@@ -73,8 +86,9 @@ def test_r2_delta_interval_agrees_with_row_bootstrap(rng):
     ev = Evidence("regression", (), y, pred, None, None)
     r2 = get_metric("r2", "regression")
     delta = estimate_metric(r2, ev, StatsOptions(), rng).interval
-    boot = estimate_metric(r2, ev, StatsOptions(interval="bootstrap", bootstrap="percentile",
-                                                resamples=2000), rng).interval
+    boot = estimate_metric(
+        r2, ev, StatsOptions(interval="bootstrap", bootstrap="percentile", resamples=2000), rng
+    ).interval
     assert delta.width == pytest.approx(boot.width, rel=0.1)
     assert delta.low == pytest.approx(boot.low, abs=0.01)
 
@@ -122,8 +136,11 @@ def test_coverage_roc_auc_delong():
     for _ in range(sims):
         y = rng.integers(0, 2, n)
         s = rng.normal(size=n) + d * y
-        hits.append(estimate_metric(metric, _binary(y, (s > 0.5).astype(int), s), AUTO,
-                                    rng).interval.contains(truth))
+        hits.append(
+            estimate_metric(
+                metric, _binary(y, (s > 0.5).astype(int), s), AUTO, rng
+            ).interval.contains(truth)
+        )
     assert 0.93 <= _coverage(hits) <= 0.97
 
 

@@ -80,14 +80,16 @@ def test_data_formats(tmp_path: Path, fmt: str):
 def test_import_reference_and_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     frame = binary_frame()
     frame.to_csv(tmp_path / "test.csv", index=False)
-    (tmp_path / "mymodels.py").write_text(textwrap.dedent("""
+    (tmp_path / "mymodels.py").write_text(
+        textwrap.dedent("""
         import pandas as pd
         from sklearn.linear_model import LogisticRegression
         def build():
             f = pd.read_csv(__file__.replace("mymodels.py", "test.csv"))
             return LogisticRegression().fit(f[["a", "b"]], f["y"])
         MODEL = build()
-    """))
+    """)
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     for ref in ("mymodels:MODEL", "mymodels:build"):
         results = run_gates(write_spec(tmp_path, SPEC.format(data="test.csv", model=f'"{ref}"')))
@@ -111,14 +113,18 @@ def test_decision_function_model_and_probability_metrics(tmp_path: Path):
     frame.to_csv(tmp_path / "test.csv", index=False)
     model = LinearSVC().fit(frame[["a", "b"]], frame["y"])
     joblib.dump(model, tmp_path / "m.joblib")
-    spec = SPEC.format(data="test.csv", model="m.joblib").replace(
-        "  target: y\n", '  target: y\n  positive_label: "yes"\n') + \
-        "  - metric: log_loss\n    max: 1.0\n"
+    spec = (
+        SPEC.format(data="test.csv", model="m.joblib").replace(
+            "  target: y\n", '  target: y\n  positive_label: "yes"\n'
+        )
+        + "  - metric: log_loss\n    max: 1.0\n"
+    )
     results = run_gates(write_spec(tmp_path, spec))
     assert results[1].verdict is Verdict.PASS
     assert results[1].estimate == pytest.approx(
         skm.roc_auc_score(frame["y"] == "yes", model.decision_function(frame[["a", "b"]])),
-        abs=1e-12)
+        abs=1e-12,
+    )
     assert results[2].verdict is Verdict.ERROR
     assert "needs probabilities, but the model only has decision_function()" in results[2].message
 
@@ -129,10 +135,13 @@ def test_positive_label_must_be_known(tmp_path: Path):
     joblib.dump(LogisticRegression().fit(frame[["a", "b"]], frame["y"]), tmp_path / "m.joblib")
     results = run_gates(write_spec(tmp_path, SPEC.format(data="test.csv", model="m.joblib")))
     assert results[0].verdict is Verdict.ERROR
-    assert "cannot tell which label is positive (observed: 'high', 'low'" in results[0].message \
+    assert (
+        "cannot tell which label is positive (observed: 'high', 'low'" in results[0].message
         or "cannot tell which label is positive (observed: 'low', 'high'" in results[0].message
+    )
     spec = SPEC.format(data="test.csv", model="m.joblib").replace(
-        "  target: y\n", "  target: y\n  positive_label: medium\n")
+        "  target: y\n", "  target: y\n  positive_label: medium\n"
+    )
     results = run_gates(write_spec(tmp_path, spec))
     assert "data.positive_label 'medium' is not a value of the target" in results[0].message
 
@@ -142,9 +151,12 @@ def test_threshold_turns_scores_into_labels(tmp_path: Path):
     model = LogisticRegression().fit(frame[["a", "b"]], frame["y"])
     frame.to_csv(tmp_path / "test.csv", index=False)
     joblib.dump(model, tmp_path / "m.joblib")
-    spec = SPEC.format(data="test.csv", model="m.joblib").replace(
-        "  candidate: m.joblib\n", "  candidate: m.joblib\n  threshold: 0.8\n") + \
-        "  - metric: selection_rate\n    max: 1\n"
+    spec = (
+        SPEC.format(data="test.csv", model="m.joblib").replace(
+            "  candidate: m.joblib\n", "  candidate: m.joblib\n  threshold: 0.8\n"
+        )
+        + "  - metric: selection_rate\n    max: 1\n"
+    )
     results = run_gates(write_spec(tmp_path, spec))
     p = model.predict_proba(frame[["a", "b"]])[:, 1]
     assert results[2].estimate == pytest.approx(np.mean(p >= 0.8), abs=1e-12)
@@ -167,8 +179,11 @@ def test_missing_labels_are_reported_not_dropped(tmp_path: Path):
     frame.loc[[5, 9], "y"] = np.nan
     frame.to_csv(tmp_path / "test.csv", index=False)
     spec = load_spec(write_spec(tmp_path, SPEC.format(data="test.csv", model="m.joblib")))
-    with pytest.raises(DataError, match=r"target column 'y' has 2 missing value\(s\) "
-                                        r"\(first rows: \[5, 9\]\)"):
+    with pytest.raises(
+        DataError,
+        match=r"target column 'y' has 2 missing value\(s\) "
+        r"\(first rows: \[5, 9\]\)",
+    ):
         GateSession(spec).loaded
 
 
@@ -192,18 +207,26 @@ def test_object_without_predict(tmp_path: Path):
 
 def test_prediction_column_missing(tmp_path: Path):
     binary_frame().to_csv(tmp_path / "test.csv", index=False)
-    spec = load_spec(write_spec(tmp_path, SPEC.format(data="test.csv",
-                                                      model="{predictions: pred}")))
+    spec = load_spec(
+        write_spec(tmp_path, SPEC.format(data="test.csv", model="{predictions: pred}"))
+    )
     with pytest.raises(DataError, match="names prediction column 'pred', which is not in the data"):
         GateSession(spec).loaded
 
 
 def test_metric_for_the_wrong_task_is_a_spec_error(tmp_path: Path):
     binary_frame().to_csv(tmp_path / "test.csv", index=False)
-    spec = load_spec(write_spec(tmp_path, SPEC.format(data="test.csv", model="m.joblib")
-                                + "  - metric: rmse\n    max: 1\n"))
-    with pytest.raises(SpecError, match=r"gates.yaml:14: gates\[2\].metric: metric 'rmse' does "
-                                        r"not apply to a binary task"):
+    spec = load_spec(
+        write_spec(
+            tmp_path,
+            SPEC.format(data="test.csv", model="m.joblib") + "  - metric: rmse\n    max: 1\n",
+        )
+    )
+    with pytest.raises(
+        SpecError,
+        match=r"gates.yaml:14: gates\[2\].metric: metric 'rmse' does "
+        r"not apply to a binary task",
+    ):
         GateSession(spec).loaded
 
 
@@ -217,13 +240,15 @@ def test_multiclass_end_to_end(tmp_path: Path):
     joblib.dump(model, tmp_path / "m.joblib")
     spec = SPEC.format(data="test.csv", model="m.joblib").replace(
         "  - metric: roc_auc\n    min: 0.5\n",
-        "  - metric: f1_macro\n    min: 0.5\n  - metric: log_loss\n    max: 2\n")
+        "  - metric: f1_macro\n    min: 0.5\n  - metric: log_loss\n    max: 2\n",
+    )
     results = run_gates(write_spec(tmp_path, spec))
     pred, proba = model.predict(frame[["a", "b"]]), model.predict_proba(frame[["a", "b"]])
     assert [r.verdict for r in results] == [Verdict.PASS] * 3
     assert results[1].estimate == pytest.approx(skm.f1_score(y, pred, average="macro"), abs=1e-12)
-    assert results[2].estimate == pytest.approx(skm.log_loss(y, proba, labels=model.classes_),
-                                                abs=1e-12)
+    assert results[2].estimate == pytest.approx(
+        skm.log_loss(y, proba, labels=model.classes_), abs=1e-12
+    )
 
 
 def test_regression_end_to_end(tmp_path: Path):
@@ -235,7 +260,8 @@ def test_regression_end_to_end(tmp_path: Path):
     joblib.dump(model, tmp_path / "m.joblib")
     spec = SPEC.format(data="test.csv", model="m.joblib").replace(
         "  - metric: accuracy\n    min: 0.5\n  - metric: roc_auc\n    min: 0.5\n",
-        "  - metric: rmse\n    max: 1.2\n  - metric: r2\n    min: 0.8\n")
+        "  - metric: rmse\n    max: 1.2\n  - metric: r2\n    min: 0.8\n",
+    )
     results = run_gates(write_spec(tmp_path, spec))
     pred = model.predict(frame[["a", "b"]])
     assert [r.verdict for r in results] == [Verdict.PASS, Verdict.PASS], results
@@ -244,8 +270,10 @@ def test_regression_end_to_end(tmp_path: Path):
 
 
 def test_plugin_import_is_light():
-    code = ("import sys, pytest_modelgate.plugin; "
-            "heavy = [m for m in ('numpy', 'pandas', 'scipy', 'sklearn', 'pydantic') "
-            "if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, pytest_modelgate.plugin; "
+        "heavy = [m for m in ('numpy', 'pandas', 'scipy', 'sklearn', 'pydantic') "
+        "if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -52,13 +52,20 @@ BINARY_REFERENCES = {
 
 
 @pytest.mark.parametrize("metric", sorted(BINARY_REFERENCES))
-@pytest.mark.parametrize(("n", "prevalence", "ties"), [
-    (500, 0.5, False), (800, 0.07, False), (600, 0.3, True), (40, 0.5, True),
-])
+@pytest.mark.parametrize(
+    ("n", "prevalence", "ties"),
+    [
+        (500, 0.5, False),
+        (800, 0.07, False),
+        (600, 0.3, True),
+        (40, 0.5, True),
+    ],
+)
 def test_binary_point_estimates_equal_sklearn(metric, n, prevalence, ties, rng):
     y, pred, p = binary_case(rng, n, prevalence, ties)
-    est = estimate_metric(get_metric(metric, "binary"), binary_evidence(y, pred, p),
-                          StatsOptions(resamples=200), rng)
+    est = estimate_metric(
+        get_metric(metric, "binary"), binary_evidence(y, pred, p), StatsOptions(resamples=200), rng
+    )
     assert est.value == pytest.approx(BINARY_REFERENCES[metric](y, pred, p), abs=1e-12, rel=0)
     assert est.n == n
 
@@ -75,9 +82,14 @@ def test_undefined_metrics_are_nan_not_zero(rng):
     y = np.array([0, 1, 0, 1, 1])
     pred = np.zeros(5, dtype=np.int64)
     ev = binary_evidence(y, pred, np.full(5, 0.2))
-    assert np.isnan(estimate_metric(get_metric("precision", "binary"), ev, StatsOptions(), rng).value)
-    assert np.isnan(estimate_metric(get_metric("matthews_corrcoef", "binary"), ev,
-                                    StatsOptions(resamples=100), rng).value)
+    assert np.isnan(
+        estimate_metric(get_metric("precision", "binary"), ev, StatsOptions(), rng).value
+    )
+    assert np.isnan(
+        estimate_metric(
+            get_metric("matthews_corrcoef", "binary"), ev, StatsOptions(resamples=100), rng
+        ).value
+    )
     one_class = binary_evidence(np.zeros(5, dtype=np.int64), pred, np.linspace(0, 1, 5))
     est = estimate_metric(get_metric("roc_auc", "binary"), one_class, StatsOptions(), rng)
     assert np.isnan(est.value) and "only negative" in est.note
@@ -89,7 +101,8 @@ def test_histogram_ranking_metrics_are_exact_on_distinct_scores(rng):
     assert exact
     assert auc_from_histogram(hist[None])[0] == pytest.approx(skm.roc_auc_score(y, p), abs=1e-12)
     assert average_precision_from_histogram(hist[None])[0] == pytest.approx(
-        skm.average_precision_score(y, p), abs=1e-12)
+        skm.average_precision_score(y, p), abs=1e-12
+    )
 
 
 def test_quantile_histogram_auc_is_close_to_exact(rng):
@@ -102,9 +115,15 @@ def test_quantile_histogram_auc_is_close_to_exact(rng):
 MULTICLASS_REFERENCES = {
     "accuracy": lambda y, pr: skm.accuracy_score(y, pr),
     "balanced_accuracy": lambda y, pr: skm.balanced_accuracy_score(y, pr),
-    **{f"{w}_{avg}": (lambda w, avg: lambda y, pr: getattr(skm, f"{w}_score")(
-        y, pr, average=avg, zero_division=0))(w, avg)
-       for w in ("precision", "recall", "f1") for avg in ("macro", "micro", "weighted")},
+    **{
+        f"{w}_{avg}": (
+            lambda w, avg: (
+                lambda y, pr: getattr(skm, f"{w}_score")(y, pr, average=avg, zero_division=0)
+            )
+        )(w, avg)
+        for w in ("precision", "recall", "f1")
+        for avg in ("macro", "micro", "weighted")
+    },
 }
 
 

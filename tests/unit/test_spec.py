@@ -58,7 +58,8 @@ def test_yaml_lines_and_duplicates():
     assert doc.lines[("b", 1)] == 5
     assert [str(p) for p in doc.problems] == [
         "f.yaml:6: a: duplicate key (first given on line 1; YAML would silently keep only the "
-        "last one)"]
+        "last one)"
+    ]
 
 
 def test_every_problem_is_reported_with_its_line():
@@ -73,52 +74,96 @@ def test_every_problem_is_reported_with_its_line():
     ]
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    ("metric: roc_auc", "metric: roc_uac",
-     "gates.yaml:9: gates[0].metric: unknown metric for task binary (got 'roc_uac'; did you mean "
-     "`roc_auc`?"),
-    ("metric: roc_auc", "metric: mae",
-     "gates.yaml:9: gates[0].metric: unknown metric for task binary (got 'mae';"),
-    ("version: 1", "version: 2",
-     "gates.yaml:1: version: is not an allowed value (got 2; allowed: 1)"),
-    ("    min: 0.8\n", "    min: 0.9\n    max: 0.8\n",
-     "gates.yaml:9: gates[0]: `min` (0.9) is above `max` (0.8)"),
-    ("  - metric: roc_auc\n    min: 0.8\n", "  - metric: roc_auc\n",
-     "gates.yaml:9: gates[0]: a metric gate needs `min`, `max`, or `compare` with a margin"),
-    ("  - metric: roc_auc\n", "  - metrik: roc_auc\n",
-     "gates.yaml:9: gates[0]: gate has none of metric, fairness, check (got keys ['metrik', "
-     "'min']); did you mean `metric` instead of `metrik`?"),
-    ("  - metric: roc_auc\n    min: 0.8\n", "  - check: drfit\n",
-     "gates.yaml:9: gates[0].check: unknown check (got 'drfit'; did you mean `drift`?"),
-    ("  - metric: roc_auc\n    min: 0.8\n", "  - check: drift\n    max: 0.2\n",
-     "gates.yaml:9: gates[0].check: `check: drift` is not available yet"),
-    ("    min: 0.8\n", "    min: 0.8\n    slices: [sex]\n",
-     "gates.yaml:11: gates[0].slices: slices is not available yet"),
-    ("    name: calibrated\n", "    name: roc_auc>=0.8\n",
-     "gates.yaml:11: gates[1]: two gates share the id 'roc_auc>=0.8' (the other is on line 9)"),
-    ("    severity: warn\n", "    severity: never\n",
-     "gates.yaml:18: gates[2].severity: is not an allowed value (got 'never'; allowed: 'block', "
-     "'review' or 'warn')"),
-    ("  candidate: m.joblib\n", "  candidate: {scores: 3}\n",
-     "gates.yaml:7: models.candidate"),
-    ("task: binary", "task: classification",
-     "gates.yaml:2: task: is not an allowed value (got 'classification'; allowed: 'binary', "
-     "'multiclass' or 'regression')"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "metric: roc_auc",
+            "metric: roc_uac",
+            "gates.yaml:9: gates[0].metric: unknown metric for task binary (got 'roc_uac'; did you mean "
+            "`roc_auc`?",
+        ),
+        (
+            "metric: roc_auc",
+            "metric: mae",
+            "gates.yaml:9: gates[0].metric: unknown metric for task binary (got 'mae';",
+        ),
+        (
+            "version: 1",
+            "version: 2",
+            "gates.yaml:1: version: is not an allowed value (got 2; allowed: 1)",
+        ),
+        (
+            "    min: 0.8\n",
+            "    min: 0.9\n    max: 0.8\n",
+            "gates.yaml:9: gates[0]: `min` (0.9) is above `max` (0.8)",
+        ),
+        (
+            "  - metric: roc_auc\n    min: 0.8\n",
+            "  - metric: roc_auc\n",
+            "gates.yaml:9: gates[0]: a metric gate needs `min`, `max`, or `compare` with a margin",
+        ),
+        (
+            "  - metric: roc_auc\n",
+            "  - metrik: roc_auc\n",
+            "gates.yaml:9: gates[0]: gate has none of metric, fairness, check (got keys ['metrik', "
+            "'min']); did you mean `metric` instead of `metrik`?",
+        ),
+        (
+            "  - metric: roc_auc\n    min: 0.8\n",
+            "  - check: drfit\n",
+            "gates.yaml:9: gates[0].check: unknown check (got 'drfit'; did you mean `drift`?",
+        ),
+        (
+            "  - metric: roc_auc\n    min: 0.8\n",
+            "  - check: drift\n    max: 0.2\n",
+            "gates.yaml:9: gates[0].check: `check: drift` is not available yet",
+        ),
+        (
+            "    min: 0.8\n",
+            "    min: 0.8\n    slices: [sex]\n",
+            "gates.yaml:11: gates[0].slices: slices is not available yet",
+        ),
+        (
+            "    name: calibrated\n",
+            "    name: roc_auc>=0.8\n",
+            "gates.yaml:11: gates[1]: two gates share the id 'roc_auc>=0.8' (the other is on line 9)",
+        ),
+        (
+            "    severity: warn\n",
+            "    severity: never\n",
+            "gates.yaml:18: gates[2].severity: is not an allowed value (got 'never'; allowed: 'block', "
+            "'review' or 'warn')",
+        ),
+        ("  candidate: m.joblib\n", "  candidate: {scores: 3}\n", "gates.yaml:7: models.candidate"),
+        (
+            "task: binary",
+            "task: classification",
+            "gates.yaml:2: task: is not an allowed value (got 'classification'; allowed: 'binary', "
+            "'multiclass' or 'regression')",
+        ),
+    ],
+)
 def test_single_problems(old, new, expected):
     assert old in GOOD
     got = problems(GOOD.replace(old, new, 1))
     assert any(p.startswith(expected) for p in got), got
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("", "gates.yaml:1: the file is empty"),
-    ("- 1\n- 2\n", "gates.yaml:1: the spec must be a mapping"),
-    ("a: [1\n", "gates.yaml:2: invalid YAML: while parsing a flow sequence (started on line 1);"),
-    ("a:\n  b: 1\n c: 2\n", "gates.yaml:3: invalid YAML"),
-    ("a: 1\n---\nb: 2\n", "gates.yaml:3: expected one YAML document"),
-    ("a: !!python/object:os.system x\n", "gates.yaml:1: invalid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "gates.yaml:1: the file is empty"),
+        ("- 1\n- 2\n", "gates.yaml:1: the spec must be a mapping"),
+        (
+            "a: [1\n",
+            "gates.yaml:2: invalid YAML: while parsing a flow sequence (started on line 1);",
+        ),
+        ("a:\n  b: 1\n c: 2\n", "gates.yaml:3: invalid YAML"),
+        ("a: 1\n---\nb: 2\n", "gates.yaml:3: expected one YAML document"),
+        ("a: !!python/object:os.system x\n", "gates.yaml:1: invalid YAML"),
+    ],
+)
 def test_yaml_level_problems(text, expected):
     got = problems(text)
     assert got[0].startswith(expected), got
@@ -136,6 +181,8 @@ def test_shipped_json_schema_is_up_to_date():
 
 def test_json_schema_describes_every_gate_kind():
     schema = json_schema()
-    kinds = {ref["$ref"].rsplit("/", 1)[1] for ref in schema["properties"]["gates"]["items"]["anyOf"]}
+    kinds = {
+        ref["$ref"].rsplit("/", 1)[1] for ref in schema["properties"]["gates"]["items"]["anyOf"]
+    }
     assert {"MetricGate", "FairnessGate", "DriftCheck", "LatencyCheck"} <= kinds
     assert schema["$defs"]["MetricGate"]["additionalProperties"] is False
