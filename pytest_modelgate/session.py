@@ -49,30 +49,21 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=True
+    ).stdout.strip()
+
+
 def _git_commit(cwd: Path) -> dict[str, Any] | None:
+    """HEAD and whether the work tree has uncommitted changes (None outside a git checkout)."""
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = (
-            subprocess.run(
-                ["git", "status", "--porcelain"],
-                cwd=cwd,
-                capture_output=True,
-                text=True,
-                timeout=5,
-                check=True,
-            ).stdout.strip()
-            != ""
-        )
+        return {
+            "commit": _git(cwd, "rev-parse", "HEAD"),
+            "dirty": _git(cwd, "status", "--porcelain") != "",
+        }
     except (OSError, subprocess.SubprocessError):
         return None
-    return {"commit": head, "dirty": dirty}
 
 
 def _versions() -> dict[str, str]:
