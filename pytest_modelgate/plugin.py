@@ -6,6 +6,7 @@ plugin costs nothing for test runs that do not gate a model.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,7 +176,21 @@ class GateItem(pytest.Item):
 
         state = self.config.stash[_STATE]
         result = state.session.run(self.gate)
-        self.user_properties.append((PROPERTY, result.to_dict()))
+        # the full result travels as JSON (readable in --junitxml, safe over xdist), plus a few
+        # flat properties for JUnit viewers
+        data = result.to_dict()
+        self.user_properties.append((PROPERTY, json.dumps(data, sort_keys=True)))
+        iv = data.get("interval") or {}
+        self.user_properties += [
+            ("modelgate_verdict", result.verdict.value),
+            ("modelgate_estimate", data.get("estimate")),
+            (
+                "modelgate_interval",
+                f"[{iv.get('low')}, {iv.get('high')}] {iv.get('level')} {iv.get('method')}"
+                if iv
+                else None,
+            ),
+        ]
         if result.verdict in (Verdict.FAIL, Verdict.ERROR):
             raise GateFailed(result)
         if result.verdict is Verdict.INCONCLUSIVE:
@@ -228,7 +243,7 @@ class _RunHooks:
         state = self.state
         props = [v for k, v in report.user_properties if k == PROPERTY]
         if props:
-            result = CheckResult.from_dict(props[-1])  # type: ignore[arg-type]
+            result = CheckResult.from_dict(json.loads(str(props[-1])))
             state.results[result.id] = result
             return
         if not report.failed:

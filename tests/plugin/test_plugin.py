@@ -295,3 +295,17 @@ def test_xdist_workers_report_to_the_controller(project):
     result.stdout.fnmatch_lines(["*DECISION: BLOCK — 1 blocking gate failed: f1>=0.99*"])
     report = json.loads((project.path / ".modelgate" / "report.json").read_text())
     assert [g["verdict"] for g in report["gates"]] == ["PASS", "PASS", "FAIL"]
+
+
+def test_junitxml_carries_the_gate_results(project):
+    import xml.etree.ElementTree as ET
+
+    project.makefile(".yaml", gates=PASSING)
+    result = project.runpytest("--modelgate", "--junitxml", "junit.xml")
+    assert result.ret == 0
+    tree = ET.parse(project.path / "junit.xml")
+    case = tree.find(".//testcase[@name='roc_auc>=0.75']")
+    props = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert props["modelgate_verdict"] == "PASS"
+    assert 0.75 < float(props["modelgate_estimate"]) <= 1
+    assert json.loads(props["modelgate"])["interval"]["method"] == "delong"
