@@ -9,13 +9,20 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-install: $(PY)
+# stamp files: reinstall only when pyproject.toml changes (the install is editable)
+$(VENV)/.installed: pyproject.toml | $(PY)
 	$(PIP) install -e .
+	touch $@
 
-install-test: $(PY)
+$(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PIP) install -e '.[test]'
+	touch $@ $(VENV)/.installed
 
-# train the example models only if they are missing (python example_project/train.py --force retrains)
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# train the example models only if they are missing (python example_project/train.py --force
+# retrains); one OpenMP thread keeps the model files byte-identical across machines
 models: install
 	OMP_NUM_THREADS=1 $(PY) example_project/train.py
 
@@ -25,7 +32,7 @@ demo: models
 test: install-test
 	$(PY) -m pytest -p no:cacheprovider -n 2 tests
 
-lint: $(PY)
+lint: install-test
 	$(PIP) install -e '.[dev]'
 	$(PY) -m ruff check pytest_modelgate tests example_project
 	$(PY) -m ruff format --check pytest_modelgate tests example_project

@@ -97,8 +97,16 @@ def decide(
     if by_severity["block"]:
         blocked = by_severity["block"]
         outcome = "block"
-        noun = "gate" if len(blocked) == 1 else "gates"
-        reasons.append(f"{len(blocked)} blocking {noun} failed: {_list(blocked)}")
+        errored = [r for r in blocked if r.verdict is Verdict.ERROR]
+        failed = [r for r in blocked if r.verdict is not Verdict.ERROR]
+        parts = []
+        if failed:
+            noun = "gate" if len(failed) == 1 else "gates"
+            parts.append(f"{len(failed)} blocking {noun} failed: {_list(failed)}")
+        if errored:
+            noun = "gate" if len(errored) == 1 else "gates"
+            parts.append(f"{len(errored)} blocking {noun} could not be evaluated: {_list(errored)}")
+        reasons.append("; ".join(parts))
     elif by_severity["review"]:
         outcome = "review"
         rv = by_severity["review"]
@@ -109,13 +117,16 @@ def decide(
     else:
         outcome = "promote"
         n = len(results)
-        reasons.append(
-            f"all {n} gate result{'s' if n != 1 else ''} passed"
-            if not failing and not warnings
-            else f"no blocking or review gate failed ({n} results)"
-        )
-        if not has_baseline:
-            reasons[-1] += " (no baseline comparison configured)"
+        if n == 0:
+            reasons.append("no gate was run")
+        else:
+            reasons.append(
+                f"all {n} gate result{'s' if n != 1 else ''} passed"
+                if not failing and not warnings
+                else f"no blocking or review gate failed ({n} results)"
+            )
+            if not has_baseline:
+                reasons[-1] += " (no baseline comparison configured)"
     if by_severity["review"] and outcome == "block":
         reasons.append(f"also failed (review): {_list(by_severity['review'])}")
     if by_severity["warn"]:

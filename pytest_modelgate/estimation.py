@@ -63,6 +63,7 @@ class Estimate:
     n: int
     note: str = ""
     support: int | None = None  # rows in the metric's denominator (e.g. positives for recall)
+    support_label: str = "in the denominator"
 
 
 def _nan_interval(level: float, method: str) -> Interval:
@@ -162,7 +163,14 @@ def _ranking_estimate(
             interval = normal_interval(
                 value, float(np.sqrt(variance)), level, method="delong", bounds=(0.0, 1.0)
             )
-            return Estimate(metric.name, float(value), interval, ev.n, support=support)
+            return Estimate(
+                metric.name,
+                float(value),
+                interval,
+                ev.n,
+                support=support,
+                support_label=f"positives: {n_pos}, negatives: {ev.n - n_pos}",
+            )
         statistic = auc_from_histogram
     else:
         exact_hist, _ = score_histogram(y_pos, scores, max_bins=ev.n + 1)
@@ -189,7 +197,15 @@ def _ranking_estimate(
     interval = Interval(
         boot.interval.low + shift, boot.interval.high + shift, level, boot.interval.method
     )
-    return Estimate(metric.name, value, interval, ev.n, note, support)
+    return Estimate(
+        metric.name,
+        value,
+        interval,
+        ev.n,
+        note,
+        support,
+        support_label=f"positives: {n_pos}, negatives: {ev.n - n_pos}",
+    )
 
 
 def _row_losses(metric: Metric, ev: Evidence) -> np.ndarray:

@@ -8,8 +8,8 @@ files you trust (pickle runs code). ``.skops`` files are loaded with skops' safe
 
 from __future__ import annotations
 
+import difflib
 import importlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._paths import display_path
 from .errors import DataError, ModelError
 from .spec import PredictionColumns, Spec
 
@@ -26,10 +27,7 @@ _TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 
 
 def _shown(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # pragma: no cover - other drive on Windows
-        return str(path)
+    return display_path(path)
 
 
 def _need_pyarrow(path: Path) -> None:
@@ -104,7 +102,8 @@ def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
     path = spec.resolve(ref)
     if not path.is_file():
         raise ModelError(
-            f"models.{role}: model file {_shown(path)} does not exist (resolved to {path})"
+            f"{spec.where('models', role)}: model file {_shown(path)} does not exist"
+            f"{_missing_file_hint(path)}. If a training script writes it, run that first"
         )
     suffix = path.suffix.lower()
     try:
@@ -152,26 +151,47 @@ class LoadedData:
     features: tuple[str, ...] | None
 
 
+def _missing_file_hint(path: Path) -> str:
+    """ "did you mean" from the folder's files, or which folder is missing."""
+    folder = path.parent
+    if not folder.is_dir():
+        return f"; the folder {_shown(folder)} does not exist either"
+    names = [p.name for p in folder.iterdir()]
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def load_data(spec: Spec) -> LoadedData:
     """Read the test data and check that the target and the named columns exist."""
     path = spec.resolve(spec.data.test)
+    if not path.exists():
+        raise DataError(
+            f"{spec.where('data', 'test')}: data file {_shown(path)} does not exist"
+            f"{_missing_file_hint(path)}. If a script generates it (the example: "
+            "`python example_project/train.py`), run that first"
+        )
     frame = read_table(path)
     if frame.empty:
         raise DataError(f"{_shown(path)}: the test data has no rows")
     columns = set(frame.columns)
     named = {
-        "data.target": [spec.data.target],
-        "data.sensitive": spec.data.sensitive,
-        "data.exclude": spec.data.exclude,
-        "data.features": spec.data.features or [],
+        "target": [spec.data.target],
+        "sensitive": spec.data.sensitive,
+        "exclude": spec.data.exclude,
+        "features": spec.data.features or [],
     }
-    for where, cols in named.items():
+    for key, cols in named.items():
         missing = [c for c in cols if c not in columns]
         if missing:
+            hints = []
+            for c in missing:
+                close = difflib.get_close_matches(str(c), list(map(str, frame.columns)), n=1)
+                if close:
+                    hints.append(f"{c!r} → {close[0]!r}?")
+            hint = f"; did you mean {', '.join(hints)}" if hints else ""
             raise DataError(
-                f"{_shown(path)}: {where} names column(s) not in the data: "
-                f"{', '.join(map(repr, missing))} (columns: "
-                f"{_column_list(frame)})"
+                f"{spec.where('data', key)}: column(s) {', '.join(map(repr, missing))} not in "
+                f"{_shown(path)}{hint} (columns: {_column_list(frame)})"
             )
     y = frame[spec.data.target]
     n_missing = int(y.isna().sum())

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ._paths import display_path
+
 if TYPE_CHECKING:  # pragma: no cover
     from .decision import Decision
     from .results import CheckResult
@@ -83,15 +85,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _yaml_args(config: pytest.Config) -> list[Path]:
+    """YAML files given as positional arguments (``pytest --modelgate release.yaml``)."""
+    found = []
+    for arg in config.args:
+        path_part = str(arg).split("::")[0]
+        if path_part.lower().endswith((".yaml", ".yml")):
+            found.append(Path(config.invocation_params.dir, path_part).resolve())
+    return list(dict.fromkeys(found))
+
+
 def _spec_path(config: pytest.Config) -> Path:
+    """--modelgate-spec, else the ini option, else a YAML positional argument, else gates.yaml
+    in the rootdir."""
+    yaml_args = _yaml_args(config)
     option = config.getoption("modelgate_spec")
-    if option:
-        return Path(config.invocation_params.dir, option).resolve()
     ini = config.getini("modelgate_spec")
-    if ini:
+    if option:
+        chosen = Path(config.invocation_params.dir, option).resolve()
+    elif ini:
         base = config.inipath.parent if config.inipath else config.rootpath
-        return Path(base, str(ini)).resolve()
-    return (config.rootpath / "gates.yaml").resolve()
+        chosen = Path(base, str(ini)).resolve()
+    elif len(yaml_args) > 1:
+        shown = ", ".join(display_path(p) for p in yaml_args)
+        raise pytest.UsageError(f"modelgate evaluates one gate spec per run; got {shown}")
+    elif yaml_args:
+        return yaml_args[0]
+    else:
+        return (config.rootpath / "gates.yaml").resolve()
+    others = [p for p in yaml_args if p != chosen]
+    if others:
+        source = "--modelgate-spec" if option else "the ini option modelgate_spec"
+        raise pytest.UsageError(
+            f"{display_path(others[0])} is not the gate spec of this run ({source} names "
+            f"{display_path(chosen)}); pass only one"
+        )
+    return chosen
 
 
 def _nodeid_of(config: pytest.Config, path: Path) -> str:
@@ -108,20 +137,23 @@ def pytest_configure(config: pytest.Config) -> None:
     from .errors import SpecError
     from .spec import load_spec
 
+    report = config.getoption("modelgate_report")
+    report_path = (
+        Path(config.invocation_params.dir, report) if report else config.rootpath / DEFAULT_REPORT
+    ).resolve()
+    if not hasattr(config, "workerinput") and report_path.is_file():
+        # a report left by an earlier run must not pass for this run's, whatever happens next
+        report_path.unlink()
     path = _spec_path(config)
     try:
         spec = load_spec(path)
     except SpecError as exc:
         raise pytest.UsageError(f"invalid gate spec\n{exc}") from None
-    report = config.getoption("modelgate_report")
-    report_path = (
-        Path(config.invocation_params.dir, report) if report else config.rootpath / DEFAULT_REPORT
-    )
     state = _State(
         spec,
         _nodeid_of(config, spec.path),
         config.getoption("modelgate_seed"),
-        report_path.resolve(),
+        report_path,
     )
     config.stash[_STATE] = state
     config.pluginmanager.register(_RunHooks(state), _PLUGIN_NAME)

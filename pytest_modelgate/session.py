@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._paths import display_path
 from .errors import ModelgateError, SpecError
 from .estimation import StatsOptions, estimate_metric
 from .evidence import Evidence, build_evidence, infer_task
@@ -114,7 +115,7 @@ class GateSession:
         if problems:
             raise SpecError(problems)
         preds, path = get_predictions(spec.models.candidate, spec, data, task, "candidate")
-        where = os.path.relpath(data.path)
+        where = display_path(data.path)
         evidence = build_evidence(
             y, preds, task, spec.data.positive_label, spec.models.threshold, where
         )
@@ -174,7 +175,7 @@ class GateSession:
         """Hashes of spec, data and models, the seed, versions and git state."""
         spec = self.spec
         out: dict[str, Any] = {
-            "spec": {"path": _rel(spec.path), "sha256": spec.sha256},
+            "spec": {"path": display_path(spec.path, spec.root), "sha256": spec.sha256},
             "seed": self.seed,
             "versions": _versions(),
             "git": _git_commit(spec.root),
@@ -184,7 +185,10 @@ class GateSession:
             ref = getattr(spec.data, role)
             if ref:
                 p = spec.resolve(ref)
-                data[role] = {"path": _rel(p), "sha256": sha256_of(p) if p.exists() else None}
+                data[role] = {
+                    "path": display_path(p, spec.root),
+                    "sha256": sha256_of(p) if p.exists() else None,
+                }
         out["data"] = data
         models: dict[str, Any] = {}
         for role in ("candidate", "baseline"):
@@ -193,7 +197,10 @@ class GateSession:
                 continue
             if isinstance(ref, str) and not _is_import_ref(ref, spec):
                 p = spec.resolve(ref)
-                models[role] = {"path": _rel(p), "sha256": sha256_of(p) if p.exists() else None}
+                models[role] = {
+                    "path": display_path(p, spec.root),
+                    "sha256": sha256_of(p) if p.exists() else None,
+                }
             elif isinstance(ref, str):
                 models[role] = {"import": ref, "sha256": None}
             else:
@@ -208,13 +215,6 @@ def _is_import_ref(ref: str, spec: Spec) -> bool:
         and not spec.resolve(ref).exists()
         and not ref.lower().endswith((".joblib", ".pkl", ".pickle", ".skops"))
     )
-
-
-def _rel(p: Path) -> str:
-    try:
-        return os.path.relpath(p)
-    except ValueError:  # pragma: no cover
-        return str(p)
 
 
 def run_gates(spec: str | os.PathLike[str] | Spec, *, seed: int | None = None) -> list[CheckResult]:

@@ -14,12 +14,13 @@ import difflib
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ._paths import display_path
 from .errors import SpecError, SpecProblem
 from .metrics import canonical_name, get_metric, metric_names, suggest_metric
 from .yamlsource import YamlDocument, format_path, load_yaml
@@ -34,7 +35,7 @@ Scalar = Union[str, int, float, bool]  # noqa: UP007 - pydantic renders Union in
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -359,6 +360,27 @@ class Spec:
     sha256: str
     doc: SpecDocument
     gates: tuple[Gate, ...]
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, compare=False)
+
+    def where(self, *path: str | int) -> str:
+        """``gates.yaml:LINE: key.path`` of a key, for messages about what it names."""
+        key = tuple(path)
+        line = None
+        while key:
+            if key in self.lines:
+                line = self.lines[key]
+                break
+            key = key[:-1]
+        shown = self.display_name
+        return (
+            f"{shown}:{line}: {format_path(tuple(path))}"
+            if line
+            else f"{shown}: {format_path(tuple(path))}"
+        )
+
+    @property
+    def display_name(self) -> str:
+        return display_path(self.path)
 
     @property
     def stats(self) -> StatsSpec:
@@ -505,6 +527,14 @@ def _pydantic_problems(
                     allowed_text = str(err.get("ctx", {}).get("expected", ""))
                 elif info.description:
                     allowed_text = info.description
+            if kind in ("float_type", "int_type") and isinstance(value, str):
+                try:
+                    float(value.strip().rstrip("%"))
+                    message += " — quoted values are text in YAML: write it without quotes"
+                    if value.strip().endswith("%"):
+                        message += " and as a fraction (85% → 0.85)"
+                except ValueError:
+                    pass
             message += f" (got {_fmt_value(value)}"
             message += f"; allowed: {allowed_text})" if allowed_text else ")"
         problems.append(SpecProblem(doc.file, doc.line_of(path), format_path(path), message))
@@ -512,6 +542,40 @@ def _pydantic_problems(
 
 
 _NOT_YET = "is not available yet in pytest-modelgate 0.1 (planned: see the roadmap in README.md)"
+
+
+def _bound_problems(
+    cfg: MetricGate, path: tuple[str | int, ...], doc: YamlDocument, task: str | None
+) -> list[SpecProblem]:
+    """Thresholds outside the metric's range (``min: 60`` for recall) are spec errors."""
+    ranges = set()
+    for t in [task] if task else ["binary", "multiclass", "regression"]:
+        try:
+            ranges.add(get_metric(cfg.metric, t).bounds)
+        except KeyError:
+            continue
+    if len(ranges) != 1:
+        return []
+    lo, hi = ranges.pop()
+    out = []
+    for key in ("min", "max"):
+        value = getattr(cfg, key)
+        if value is None or ((lo is None or value >= lo) and (hi is None or value <= hi)):
+            continue
+        span = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+        hint = ""
+        if hi == 1.0 and value > 1 and value <= 100:
+            hint = f"; did you mean {value / 100:g}? metrics are fractions, not percentages"
+        out.append(
+            SpecProblem(
+                doc.file,
+                doc.line_of((*path, key)),
+                format_path((*path, key)),
+                f"{cfg.metric} lies in {span}, so this bound can never be met (got {value:g}"
+                f"{hint})",
+            )
+        )
+    return out
 
 
 def _gate_id(kind: str, cfg: Any) -> str:
@@ -625,6 +689,7 @@ def _validate_gate(
                     f"baseline comparison gates {_NOT_YET}",
                 )
             )
+        problems.extend(_bound_problems(cfg, path, doc, task))
         if cfg.slices is not None:
             problems.append(
                 SpecProblem(
@@ -714,7 +779,7 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
     assert document is not None
     root = root if root is not None else Path.cwd()
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return Spec(Path(root) / file, Path(root), digest, document, tuple(gates))
+    return Spec(Path(root) / file, Path(root), digest, document, tuple(gates), dict(doc.lines))
 
 
 def load_spec(path: str | os.PathLike[str]) -> Spec:
@@ -730,7 +795,7 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
         With every problem found, each as ``file:line: key.path: message``.
     """
     p = Path(path)
-    shown = os.path.relpath(p) if p.is_absolute() else str(p)
+    shown = display_path(p)
     if not p.is_file():
         what = "is a folder, not a file" if p.is_dir() else "does not exist"
         raise SpecError(
@@ -750,7 +815,7 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([SpecProblem(shown, None, "", f"cannot read the spec: {exc}")]) from None
     spec = parse_spec(text, shown, p.resolve().parent)
-    return Spec(p.resolve(), spec.root, spec.sha256, spec.doc, spec.gates)
+    return Spec(p.resolve(), spec.root, spec.sha256, spec.doc, spec.gates, spec.lines)
 
 
 def json_schema() -> dict[str, Any]:

@@ -115,6 +115,12 @@ def load_yaml(text: str, file: str) -> YamlDocument:
         if exc.context_mark is not None and exc.context_mark.line + 1 != line:
             context += f" (started on line {exc.context_mark.line + 1})"
         what = "; ".join(str(x).strip() for x in (context, exc.problem) if x)
+        if mark is not None:
+            what += f" (column {mark.column + 1})"
+        what += (
+            ". Check the indentation (spaces, not tabs; items of one mapping aligned) and that "
+            "each key is followed by ': '"
+        )
         return YamlDocument(
             file, None, problems=[SpecProblem(file, line, "", f"invalid YAML: {what}")]
         )

@@ -132,7 +132,9 @@ def check_threshold(
             "n",
             f"{estimate.n}"
             + (
-                f" ({estimate.support} in the denominator)"
+                f" ({estimate.support_label})"
+                if estimate.support_label.startswith("positives")
+                else f" ({estimate.support} {estimate.support_label})"
                 if estimate.support is not None and estimate.support != estimate.n
                 else ""
             ),

@@ -67,9 +67,18 @@ def format_decision_section(
     problems = [r for r in results if r.verdict.value != "PASS"]
     if problems:
         lines.append("")
+        # one line per distinct message: a missing data file errors every gate the same way
+        groups: dict[str, list[CheckResult]] = {}
         for r in problems:
-            where = f"{r.spec_file}:{r.line}: " if r.spec_file and r.line else ""
-            lines.append(f"{where}{r.id}: {r.message}")
+            groups.setdefault(r.message, []).append(r)
+        for message, group in groups.items():
+            r = group[0]
+            if len(group) == 1:
+                where = f"{r.spec_file}:{r.line}: " if r.spec_file and r.line else ""
+                lines.append(f"{where}{r.id}: {message}")
+            else:
+                ids = ", ".join(g.id for g in group)
+                lines.append(f"{len(group)} gates ({ids}): {message}")
     lines.append("")
     for reason in decision.reasons[1:]:
         lines.append(f"  - {reason}")

@@ -238,7 +238,7 @@ def test_data_errors_are_gate_errors_without_traceback(project):
     assert result.ret == 1
     result.stdout.fnmatch_lines(
         [
-            "*ERROR: data*test.csv.gz: data.target names column(s) not in the data: 'income'*",
+            "*ERROR: gates.yaml:4: data.target: column(s) 'income' not in data*test.csv.gz (columns: f1*",
             "DECISION: BLOCK*",
         ]
     )
@@ -250,7 +250,10 @@ def test_missing_model_file_is_reported(project):
     result = project.runpytest("--modelgate")
     assert result.ret == 1
     result.stdout.fnmatch_lines(
-        ["*models.candidate: model file models*nope.joblib does not exist*"]
+        [
+            "*gates.yaml:9: models.candidate: model file models*nope.joblib does not exist; did "
+            "you mean 'model.joblib'?*"
+        ]
     )
 
 
@@ -309,3 +312,52 @@ def test_junitxml_carries_the_gate_results(project):
     assert props["modelgate_verdict"] == "PASS"
     assert 0.75 < float(props["modelgate_estimate"]) <= 1
     assert json.loads(props["modelgate"])["interval"]["method"] == "delong"
+
+
+def test_a_yaml_argument_is_the_spec(project):
+    (project.path / "conf").mkdir()
+    (project.path / "conf" / "release.yaml").write_text(
+        PASSING.replace("data/", "../data/").replace("models/", "../models/")
+    )
+    result = project.runpytest("--modelgate", "conf/release.yaml")
+    assert result.ret == 0
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*spec conf/release.yaml*", "DECISION: PROMOTE*"])
+    project.makefile(".yaml", gates=PASSING)
+    result = project.runpytest("--modelgate", "--modelgate-spec", "gates.yaml", "conf/release.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*conf/release.yaml is not the gate spec of this run*"])
+
+
+def test_a_stale_report_is_removed_when_the_spec_is_broken(project):
+    project.makefile(".yaml", gates=PASSING)
+    assert project.runpytest("--modelgate").ret == 0
+    report = project.path / ".modelgate" / "report.json"
+    assert report.exists()
+    project.makefile(".yaml", gates=PASSING.replace("min: 0.7", "min: seventy"))
+    assert project.runpytest("--modelgate").ret == pytest.ExitCode.USAGE_ERROR
+    assert not report.exists()
+
+
+def test_out_of_range_threshold_is_a_spec_error(project):
+    project.makefile(".yaml", gates=PASSING.replace("min: 0.7", "min: 70"))
+    result = project.runpytest("--modelgate")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "gates.yaml:16: gates[[]1[]].min: accuracy lies in [[]0, 1[]], so "
+            "this bound can never be met (got 70; did you mean 0.7?*"
+        ]
+    )
+
+
+def test_identical_errors_are_listed_once(project):
+    project.makefile(".yaml", gates=PASSING.replace("data/test.csv.gz", "data/test.csv"))
+    result = project.runpytest("--modelgate")
+    assert result.ret == 1
+    out = result.stdout.str()
+    assert (
+        "3 gates (roc_auc>=0.75, accuracy>=0.7, f1>=0.6): ERROR: gates.yaml:3: data.test: "
+        "data file data/test.csv does not exist; did you mean 'test.csv.gz'?" in out
+    )
+    result.stdout.fnmatch_lines(["DECISION: BLOCK — 3 blocking gates could not be evaluated*"])

@@ -189,7 +189,9 @@ def test_missing_labels_are_reported_not_dropped(tmp_path: Path):
 
 def test_missing_data_file_and_bad_format(tmp_path: Path):
     spec = load_spec(write_spec(tmp_path, SPEC.format(data="nope.csv", model="m.joblib")))
-    with pytest.raises(DataError, match="nope.csv: data file does not exist"):
+    with pytest.raises(
+        DataError, match=r"gates.yaml:3: data.test: data file .*nope.csv does not exist"
+    ):
         GateSession(spec).loaded
     (tmp_path / "t.xlsx").write_text("x")
     spec = load_spec(write_spec(tmp_path, SPEC.format(data="t.xlsx", model="m.joblib")))
