@@ -187,8 +187,10 @@ def load_data(spec: Spec) -> LoadedData:
             for c in missing:
                 close = difflib.get_close_matches(str(c), list(map(str, frame.columns)), n=1)
                 if close:
-                    hints.append(f"{c!r} → {close[0]!r}?")
-            hint = f"; did you mean {', '.join(hints)}" if hints else ""
+                    hints.append(
+                        f"{close[0]!r}" if len(missing) == 1 else f"{close[0]!r} for {c!r}"
+                    )
+            hint = f"; did you mean {', '.join(hints)}?" if hints else ""
             raise DataError(
                 f"{spec.where('data', key)}: column(s) {', '.join(map(repr, missing))} not in "
                 f"{_shown(path)}{hint} (columns: {_column_list(frame)})"
