@@ -21,7 +21,7 @@ the result always records the method actually used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -335,7 +335,28 @@ def _regression_estimate(
 def estimate_metric(
     metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
 ) -> Estimate:
-    """Point estimate and ``opts.confidence`` interval of ``metric`` on ``ev``."""
+    """Point estimate and ``opts.confidence`` interval of ``metric`` on ``ev``.
+
+    An interval of zero width (a bootstrap whose every replicate is equal, DeLong on perfectly
+    separated scores, a mean loss of exactly 0) measures no uncertainty at all: it is returned
+    as undefined, with a note, so that the gate is INCONCLUSIVE rather than a pass on no
+    evidence. (Wilson and Clopper–Pearson intervals never collapse.)
+    """
+    est = _estimate(metric, ev, opts, rng)
+    iv = est.interval
+    if iv.is_defined and iv.width == 0 and not np.isnan(est.value):
+        note = (
+            f"the {iv.method} interval collapsed to the single value {est.value:.6g}: these "
+            f"{ev.n} rows show no variation to measure uncertainty from (e.g. no errors at "
+            "all); add rows, or gate a proportion metric whose Wilson interval stays valid"
+        )
+        return replace(est, interval=_nan_interval(iv.level, iv.method), note=note)
+    return est
+
+
+def _estimate(
+    metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
+) -> Estimate:
     if ev.n == 0:
         return Estimate(
             metric.name, float("nan"), _nan_interval(opts.confidence, "none"), 0, "no rows"

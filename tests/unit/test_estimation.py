@@ -46,6 +46,18 @@ def test_small_perfect_slice_does_not_collapse_to_a_point(rng):
     assert est.interval.low == pytest.approx(0.8389, abs=1e-4)  # Wilson, 20/20, 95%
 
 
+@pytest.mark.parametrize("metric", ["f1", "balanced_accuracy", "roc_auc"])
+def test_collapsed_intervals_are_undefined_not_certain(metric, rng):
+    # 40 rows, no errors and perfectly separated scores: a bootstrap (or DeLong) interval would
+    # be [1, 1] and pass any strict gate on no evidence
+    y = np.r_[np.ones(20), np.zeros(20)].astype(int)
+    ev = _binary(y, y, y * 0.5 + 0.25)
+    est = estimate_metric(get_metric(metric, "binary"), ev, AUTO, rng)
+    assert est.value == 1.0
+    assert not est.interval.is_defined
+    assert "collapsed to the single value 1" in est.note
+
+
 def test_requested_method_applies_where_valid(rng):
     y = rng.integers(0, 2, 200)
     ev = _binary(y, y ^ (rng.random(200) < 0.2))
