@@ -34,8 +34,8 @@ test: install-test
 
 lint: install-test
 	$(PIP) install -e '.[dev]'
-	$(PY) -m ruff check pytest_modelgate tests example_project
-	$(PY) -m ruff format --check pytest_modelgate tests example_project
+	$(PY) -m ruff check pytest_modelgate tests example_project benchmarks
+	$(PY) -m ruff format --check pytest_modelgate tests example_project benchmarks
 	$(PY) -m mypy pytest_modelgate
 
 # regenerate the shipped JSON Schema of gates.yaml after changing spec.py
