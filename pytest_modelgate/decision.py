@@ -4,7 +4,10 @@
 ``review``: a review gate failed → a person must approve (shadow deployment with a human).
 ``canary``: everything passed, but the candidate is not shown better than a baseline.
 ``promote``: everything passed (and, with a baseline, the candidate is shown better).
-INCONCLUSIVE results count as failures, warnings or passes according to ``stats.inconclusive``.
+INCONCLUSIVE results follow ``stats.inconclusive``: ``fail`` counts them as failures of their
+gate's severity, ``warn`` (default) keeps the release from being promoted automatically (at most
+``review``), ``pass`` ignores them. A gate that could not be evaluated (ERROR) blocks when its
+severity is ``block`` and asks for review otherwise. Promotion needs at least one passing gate.
 A decision over a subset of the gates (``-k``/``-m``) is *partial* and never reads ``promote``.
 """
 
@@ -81,58 +84,89 @@ def decide(
     """
     summary = Counter(r.verdict.value for r in results)
     summary_dict = {v.value: summary.get(v.value, 0) for v in Verdict}
+    # what each result means for the decision
     failing = [
         r
         for r in results
-        if r.verdict in (Verdict.FAIL, Verdict.ERROR)
+        if r.verdict is Verdict.FAIL
         or (r.verdict is Verdict.INCONCLUSIVE and inconclusive == "fail")
     ]
-    warnings = [r for r in results if r.verdict is Verdict.INCONCLUSIVE and inconclusive == "warn"]
+    errored = [r for r in results if r.verdict is Verdict.ERROR]
+    unsure = [r for r in results if r.verdict is Verdict.INCONCLUSIVE and inconclusive == "warn"]
+    passed = [
+        r
+        for r in results
+        if r.verdict is Verdict.PASS
+        or (r.verdict is Verdict.INCONCLUSIVE and inconclusive == "pass")
+    ]
     seen = {r.id for r in results}
     missing = tuple(g for g in expected if g not in seen)
     partial = bool(missing)
     reasons: list[str] = []
 
-    by_severity = {s: [r for r in failing if r.severity == s] for s in ("block", "review", "warn")}
-    if by_severity["block"]:
-        blocked = by_severity["block"]
+    def severity(group: list[CheckResult], level: str) -> list[CheckResult]:
+        return [r for r in group if r.severity == level]
+
+    block_fail, block_error = severity(failing, "block"), severity(errored, "block")
+    # a gate that could not be evaluated needs a person even when its failure would only warn
+    review_fail = severity(failing, "review")
+    review_error = [r for r in errored if r.severity != "block"]
+    warn_fail = severity(failing, "warn")
+
+    if block_fail or block_error:
         outcome = "block"
-        errored = [r for r in blocked if r.verdict is Verdict.ERROR]
-        failed = [r for r in blocked if r.verdict is not Verdict.ERROR]
         parts = []
-        if failed:
-            noun = "gate" if len(failed) == 1 else "gates"
-            parts.append(f"{len(failed)} blocking {noun} failed: {_list(failed)}")
-        if errored:
-            noun = "gate" if len(errored) == 1 else "gates"
-            parts.append(f"{len(errored)} blocking {noun} could not be evaluated: {_list(errored)}")
+        if block_fail:
+            noun = "gate" if len(block_fail) == 1 else "gates"
+            parts.append(f"{len(block_fail)} blocking {noun} failed: {_list(block_fail)}")
+        if block_error:
+            noun = "gate" if len(block_error) == 1 else "gates"
+            parts.append(
+                f"{len(block_error)} blocking {noun} could not be evaluated: {_list(block_error)}"
+            )
         reasons.append("; ".join(parts))
-    elif by_severity["review"]:
+    elif review_fail or review_error:
         outcome = "review"
-        rv = by_severity["review"]
+        if review_fail:
+            reasons.append(
+                f"{len(review_fail)} review gate{'s' if len(review_fail) > 1 else ''} failed: "
+                f"{_list(review_fail)} — a person must approve (shadow deployment)"
+            )
+        if review_error:
+            reasons.append(
+                f"{len(review_error)} non-blocking gate{'s' if len(review_error) > 1 else ''} "
+                f"could not be evaluated: {_list(review_error)} — a person must look"
+            )
+    elif not passed:
+        outcome = "review"
         reasons.append(
-            f"{len(rv)} review gate{'s' if len(rv) > 1 else ''} failed: {_list(rv)}"
-            " — a person must approve (shadow deployment)"
+            "no gate was run"
+            if not results
+            else f"no gate passed: nothing was shown ({len(unsure)} inconclusive, "
+            f"{len(warn_fail)} failed with severity warn)"
+        )
+    elif unsure:
+        outcome = "review"
+        reasons.append(
+            f"{len(unsure)} gate{'s' if len(unsure) > 1 else ''} inconclusive: {_list(unsure)} "
+            "— too little evidence to promote automatically (stats.inconclusive: warn)"
         )
     else:
         outcome = "promote"
         n = len(results)
-        if n == 0:
-            reasons.append("no gate was run")
-        else:
-            reasons.append(
-                f"all {n} gate result{'s' if n != 1 else ''} passed"
-                if not failing and not warnings
-                else f"no blocking or review gate failed ({n} results)"
-            )
-            if not has_baseline:
-                reasons[-1] += " (no baseline comparison configured)"
-    if by_severity["review"] and outcome == "block":
-        reasons.append(f"also failed (review): {_list(by_severity['review'])}")
-    if by_severity["warn"]:
-        reasons.append(f"warnings (severity warn): {_list(by_severity['warn'])}")
-    if warnings:
-        reasons.append(f"inconclusive (counted as warnings): {_list(warnings)}")
+        reasons.append(
+            f"all {n} gate result{'s' if n != 1 else ''} passed"
+            if not warn_fail
+            else f"every blocking and review gate passed ({n} results)"
+        )
+        if not has_baseline:
+            reasons[-1] += " (no baseline comparison configured)"
+    if outcome == "block" and (review_fail or review_error):
+        reasons.append(f"also failed (review): {_list(review_fail + review_error)}")
+    if warn_fail:
+        reasons.append(f"warnings (severity warn): {_list(warn_fail)}")
+    if unsure and outcome != "review":
+        reasons.append(f"inconclusive: {_list(unsure)}")
     if partial:
         reasons.append(
             f"partial: {len(missing)} gate(s) not run ({', '.join(missing[:4])}"

@@ -37,8 +37,44 @@ def _same(a: Any, b: Any) -> bool:
     return a == b or str(a) == str(b)
 
 
+_UNKNOWN = object()
+# (negative, positive) pairs whose positive class nobody would dispute; text compared lower-case
+_CONVENTIONAL_PAIRS: tuple[tuple[Any, Any], ...] = (
+    (0, 1),
+    (-1, 1),
+    ("0", "1"),
+    ("no", "yes"),
+    ("false", "true"),
+    ("negative", "positive"),
+)
+
+
+def _conventional_positive(values: list[Any]) -> Any:
+    """The positive label when the label set is a conventional pair ({0, 1}, {False, True},
+    {-1, 1}, {"no", "yes"}, ...); ``_UNKNOWN`` otherwise (e.g. {1, 2}: ask the user)."""
+
+    def norm(v: Any) -> Any:
+        if isinstance(v, (bool, np.bool_)):
+            return int(v)
+        if isinstance(v, str):
+            return v.strip().lower()
+        if isinstance(v, (int, np.integer)) or (
+            isinstance(v, (float, np.floating)) and float(v).is_integer()
+        ):
+            return int(v)
+        return v
+
+    normed = {norm(v) for v in values}
+    for negative, positive in _CONVENTIONAL_PAIRS:
+        if normed and normed <= {negative, positive}:
+            matches = [v for v in values if norm(v) == positive]
+            return matches[0] if matches else positive
+    return _UNKNOWN
+
+
 def resolve_positive_label(values: list[Any], given: Any, where: str) -> Any:
-    """The positive class among the observed ``values`` (given, or 1/True when unambiguous)."""
+    """The positive class among the observed ``values``: the given one, or the conventional one
+    of {0, 1}, {False, True}, {-1, 1}, {"no", "yes"}, ...; anything else must be given."""
     shown = ", ".join(repr(v) for v in values)
     if given is not None:
         for v in values:
@@ -48,12 +84,9 @@ def resolve_positive_label(values: list[Any], given: Any, where: str) -> Any:
             f"{where}: data.positive_label {given!r} is not a value of the target "
             f"(observed: {shown})"
         )
-    for candidate in (True, 1, "1", "yes", "true", "positive"):
-        for v in values:
-            if type(v) is not str and type(candidate) is not str and v == candidate:
-                return v
-            if isinstance(v, str) and isinstance(candidate, str) and v.lower() == candidate:
-                return v
+    inferred = _conventional_positive(values)
+    if inferred is not _UNKNOWN:
+        return inferred
     raise DataError(
         f"{where}: cannot tell which label is positive (observed: {shown}); set "
         "data.positive_label in the spec"
@@ -173,7 +206,14 @@ def build_evidence(
             raise DataError(f"{where}: the regression target has non-numeric values")
         if preds.labels is None:
             raise ModelError(f"{where}: {preds.source} gave no predictions")
-        y_pred = np.asarray(preds.labels, dtype=float).reshape(n)
+        try:
+            y_pred = np.asarray(preds.labels, dtype=float).reshape(n)
+        except (TypeError, ValueError):
+            raise ModelError(
+                f"{where}: {preds.source} predicted non-numeric values (e.g. "
+                f"{np.asarray(preds.labels).reshape(n)[0]!r}) for a regression task; is `task` "
+                "right, or is this a classifier?"
+            ) from None
         if not np.all(np.isfinite(y_pred)):
             raise ModelError(
                 f"{where}: {preds.source} predicted {int((~np.isfinite(y_pred)).sum())}"
@@ -250,7 +290,14 @@ def build_evidence(
     # multiclass
     model_classes = list(preds.classes or [])
     classes_list = list(model_classes) if model_classes else []
-    for v in sorted(observed, key=str):
+    extra = (
+        list(pd.unique(np.asarray(preds.labels).reshape(n)))
+        if preds.labels is not None and not model_classes
+        else []
+    )
+    # without a model's classes_, the classes are those of the labels or the predictions (as
+    # scikit-learn's unique_labels): a predicted class absent from y is a wrong answer, not an error
+    for v in sorted(observed + extra, key=str):
         if not any(_same(v, c) for c in classes_list):
             classes_list.append(v)
     y_true = _encode(y.to_numpy(), classes_list, where, "the target")

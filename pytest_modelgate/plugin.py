@@ -283,7 +283,8 @@ class _RunHooks:
         if report.nodeid.startswith(state.spec_nodeid + "::"):
             gate_id = report.nodeid.split("::", 1)[1]
             gate = next((g for g in state.spec.gates if g.id == gate_id), None)
-            last = str(report.longrepr).strip().splitlines()[-1] if report.longrepr else ""
+            crash = getattr(report.longrepr, "reprcrash", None)
+            last = crash.message if crash is not None else str(report.longrepr).strip()[-300:]
             state.results[gate_id] = CheckResult(
                 id=gate_id,
                 name=gate_id,
@@ -302,6 +303,8 @@ class _RunHooks:
         from .decision import decide
 
         state = self.state
+        if session.config.option.collectonly:
+            return  # nothing was evaluated: no decision, no report
         results = _ordered(state)
         state.decision = decide(
             results,
@@ -310,10 +313,13 @@ class _RunHooks:
         )
         if hasattr(session.config, "workerinput"):
             return  # xdist worker: the controller decides and writes files
-        if (
-            session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        if session.exitstatus == pytest.ExitCode.OK or (
+            # a failed non-blocking gate (review/warn) does not fail the run; but a partial run
+            # (-k, -x, ...) never lowers pytest's own status: an unrun gate might have blocked
+            session.exitstatus == pytest.ExitCode.TESTS_FAILED
             and state.other_failures == 0
             and results
+            and not state.decision.partial
         ):
             session.exitstatus = state.decision.exit_code
         _write_report(session, state, results)

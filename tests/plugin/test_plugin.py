@@ -273,7 +273,13 @@ def test_inconclusive_is_never_a_pass(project):
     project.makefile(".yaml", gates=spec)
     result = project.runpytest("--modelgate", "-rs")
     result.assert_outcomes(skipped=3)
-    result.stdout.fnmatch_lines(["*INCONCLUSIVE: only 1500 rows (min_support = 100000)*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*INCONCLUSIVE: only 1500 rows (min_support = 100000)*",
+            "DECISION: REVIEW — no gate passed: nothing was shown (3 inconclusive*",
+        ]
+    )
+    assert result.ret == 0
     project.makefile(
         ".yaml", gates=spec.replace("resamples: 500", "resamples: 500\n  inconclusive: fail")
     )
@@ -361,3 +367,37 @@ def test_identical_errors_are_listed_once(project):
         "data file data/test.csv does not exist; did you mean 'test.csv.gz'?" in out
     )
     result.stdout.fnmatch_lines(["DECISION: BLOCK — 3 blocking gates could not be evaluated*"])
+
+
+def test_a_partial_run_keeps_pytests_failure_status(project):
+    # -x stops at the failing review gate: the blocking gate after it never runs, so the run
+    # must not report success
+    project.makefile(
+        ".yaml",
+        gates=SPEC_HEAD
+        + "  - metric: recall\n    min: 0.99\n    severity: review\n"
+        + "  - metric: accuracy\n    min: 0.99\n",
+    )
+    assert project.runpytest("--modelgate").ret == 1
+    result = project.runpytest("--modelgate", "-x")
+    result.stdout.fnmatch_lines(["DECISION: REVIEW (partial)*"])
+    assert result.ret == 1
+
+
+def test_a_failing_review_gate_alone_exits_0(project):
+    project.makefile(
+        ".yaml",
+        gates=SPEC_HEAD + "  - metric: roc_auc\n    min: 0.7\n"
+        "  - metric: recall\n    min: 0.99\n    severity: review\n",
+    )
+    result = project.runpytest("--modelgate")
+    result.stdout.fnmatch_lines(["DECISION: REVIEW — 1 review gate failed: recall>=0.99*"])
+    assert result.ret == 0
+
+
+def test_collect_only_writes_no_report(project):
+    project.makefile(".yaml", gates=PASSING)
+    result = project.runpytest("--modelgate", "--collect-only")
+    assert result.ret == 0
+    assert "modelgate release decision" not in result.stdout.str()
+    assert not (project.path / ".modelgate").exists()

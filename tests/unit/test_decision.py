@@ -38,13 +38,28 @@ def test_block_review_promote():
     assert d.outcome == "promote" and any("warn" in r for r in d.reasons)
 
 
-def test_errors_block_and_inconclusive_follows_the_policy():
-    assert decide([result("a", Verdict.ERROR)]).outcome == "block"
-    inc = [result("a", Verdict.INCONCLUSIVE)]
+def test_errors_block_or_ask_for_review():
+    assert decide([result("a", Verdict.PASS), result("e", Verdict.ERROR)]).outcome == "block"
+    d = decide([result("a", Verdict.PASS), result("e", Verdict.ERROR, "warn")])
+    assert d.outcome == "review" and "could not be evaluated: e" in d.reasons[0]
+
+
+def test_inconclusive_follows_the_policy_and_never_promotes_by_default():
+    inc = [result("a", Verdict.PASS), result("i", Verdict.INCONCLUSIVE)]
     assert decide(inc, inconclusive="fail").outcome == "block"
     warned = decide(inc, inconclusive="warn")
-    assert warned.outcome == "promote" and any("inconclusive" in r for r in warned.reasons)
+    assert warned.outcome == "review" and "1 gate inconclusive: i" in warned.reasons[0]
     assert decide(inc, inconclusive="pass").outcome == "promote"
+
+
+def test_nothing_shown_never_promotes():
+    d = decide([result("i", Verdict.INCONCLUSIVE), result("w", Verdict.FAIL, "warn")])
+    assert d.outcome == "review"
+    assert (
+        d.reasons[0] == "no gate passed: nothing was shown (1 inconclusive, 1 failed with "
+        "severity warn)"
+    )
+    assert decide([]).outcome == "review"
 
 
 def test_partial_run_never_promotes():
