@@ -103,7 +103,7 @@ def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
     if not path.is_file():
         raise ModelError(
             f"{spec.where('models', role)}: model file {_shown(path)} does not exist"
-            f"{_missing_file_hint(path)}. If a training script writes it, run that first"
+            f"{_missing_file_hint(path)} (if a training script writes it, run that first)"
         )
     suffix = path.suffix.lower()
     try:
@@ -167,8 +167,8 @@ def load_data(spec: Spec) -> LoadedData:
     if not path.exists():
         raise DataError(
             f"{spec.where('data', 'test')}: data file {_shown(path)} does not exist"
-            f"{_missing_file_hint(path)}. If a script generates it (the example: "
-            "`python example_project/train.py`), run that first"
+            f"{_missing_file_hint(path)} (if a script generates it, run that first; for the "
+            "example: `python example_project/train.py`)"
         )
     frame = read_table(path)
     if frame.empty:

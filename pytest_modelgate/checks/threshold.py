@@ -60,6 +60,50 @@ def rows_needed(estimate: float, bound: float, threshold: float, n: int) -> floa
     return n * ((estimate - bound) / gap) ** 2
 
 
+def rows_needed_wilson(
+    p: float, threshold: float, trials: int, n: int, level: float, lower: bool
+) -> float:
+    """Rows for a Wilson interval at proportion ``p`` to clear ``threshold`` (bisection on the
+    interval itself: near 0 or 1 the 1/√n rule overestimates up to threefold)."""
+    from ..stats import wilson_interval
+
+    def clears(m: int) -> bool:
+        # successes rounded against passing, so the size suggested is never too small
+        k = math.floor(p * m) if lower else math.ceil(p * m)
+        iv = wilson_interval(min(max(k, 0), m), m, level)
+        return iv.low >= threshold if lower else iv.high <= threshold
+
+    if (lower and p <= threshold) or (not lower and p >= threshold) or trials <= 0:
+        return math.inf
+    hi = trials
+    while not clears(hi):
+        hi *= 2
+        if hi > 10**12:
+            return math.inf
+    lo = 0  # invariant: lo does not clear, hi clears
+    while hi - lo > max(1, hi // 1000):
+        mid = (lo + hi) // 2
+        if clears(mid):
+            hi = mid
+        else:
+            lo = mid
+    return n * hi / trials
+
+
+def _rows_needed(estimate: Estimate, bound: float, threshold: float) -> float:
+    iv = estimate.interval
+    if iv.method == "wilson" and estimate.support:
+        return rows_needed_wilson(
+            estimate.value,
+            threshold,
+            estimate.support,
+            estimate.n,
+            iv.level,
+            lower=bound < estimate.value,
+        )
+    return rows_needed(estimate.value, bound, threshold, estimate.n)
+
+
 def _verdict(
     evidence: str, est: float, low: float, high: float, lo: float | None, hi: float | None
 ) -> bool:
@@ -160,7 +204,8 @@ def check_threshold(
             ]
         )
         return CheckResult(verdict=Verdict.INCONCLUSIVE, message=msg, details=details, **base)
-    if math.isnan(estimate.value) or not iv.is_defined:
+    # the point rule needs only the estimate; the others need the interval too
+    if math.isnan(estimate.value) or (evidence != "point" and not iv.is_defined):
         why = estimate.note or f"{estimate.metric} is undefined on these rows"
         msg = f"INCONCLUSIVE: {why}; n = {estimate.n}"
         details = table(
@@ -187,9 +232,9 @@ def check_threshold(
         # the estimate meets the bar but the interval does not clear it: more rows would help
         needs = []
         if lo is not None and iv.low < lo:
-            needs.append(rows_needed(estimate.value, iv.low, lo, estimate.n))
+            needs.append(_rows_needed(estimate, iv.low, lo))
         if hi is not None and iv.high > hi:
-            needs.append(rows_needed(estimate.value, iv.high, hi, estimate.n))
+            needs.append(_rows_needed(estimate, iv.high, hi))
         need = max(needs) if needs else math.inf
         if math.isfinite(need):
             advice.append(

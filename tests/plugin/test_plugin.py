@@ -30,7 +30,7 @@ def test_passing_spec_exits_0_and_promotes(project):
         [
             "*modelgate release decision*",
             "gate*estimate*interval*required*rule*n*verdict",
-            "roc_auc>=0.75 *0.8* delong *>=0.75*strict*1500*PASS",
+            "roc_auc>=0.75 *0.8* delong-logit *>=0.75*strict*1500*PASS",
             "accuracy>=0.7 *wilson*PASS",
             "f1>=0.6 *bootstrap-bca*PASS",
             "DECISION: PROMOTE*",
@@ -317,7 +317,7 @@ def test_junitxml_carries_the_gate_results(project):
     props = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert props["modelgate_verdict"] == "PASS"
     assert 0.75 < float(props["modelgate_estimate"]) <= 1
-    assert json.loads(props["modelgate"])["interval"]["method"] == "delong"
+    assert json.loads(props["modelgate"])["interval"]["method"] == "delong-logit"
 
 
 def test_a_yaml_argument_is_the_spec(project):

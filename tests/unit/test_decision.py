@@ -6,11 +6,16 @@ import math
 
 import pytest
 
-from pytest_modelgate.checks.threshold import check_threshold, rows_needed, rule_text
+from pytest_modelgate.checks.threshold import (
+    check_threshold,
+    rows_needed,
+    rows_needed_wilson,
+    rule_text,
+)
 from pytest_modelgate.decision import decide
 from pytest_modelgate.estimation import Estimate
 from pytest_modelgate.results import CheckResult, Verdict
-from pytest_modelgate.stats import Interval
+from pytest_modelgate.stats import Interval, wilson_interval
 
 
 def result(gate_id: str, verdict: Verdict, severity: str = "block") -> CheckResult:
@@ -153,6 +158,7 @@ def test_thin_evidence_message_and_rows_needed():
     assert "meets >= 0.8, but its 95% CI [0.7900, 0.9100] does not clear it" in r.message
     # half-width 0.06 must shrink to 0.05: n' = 1000 * (0.06/0.05)^2 = 1440
     assert rows_needed(0.85, 0.79, 0.8, 1000) == pytest.approx(1440)
+    # (no denominator given, so the 1/sqrt(n) rule; Wilson estimates bisect, tested below)
     assert "roughly 1,440 rows would show it (now 1,000)" in r.details
     assert math.isinf(rows_needed(0.8, 0.7, 0.8, 100))
 
@@ -193,3 +199,15 @@ def test_rule_text():
     assert rule_text("strict", 0.8, None, 0.95) == "strict: lower 95% bound >= 0.8"
     assert rule_text("lenient", None, 0.3, 0.9) == "lenient: lower 90% bound <= 0.3"
     assert rule_text("point", 0.1, 0.4, 0.95) == "point: estimate >= 0.1 and estimate <= 0.4"
+
+
+@pytest.mark.parametrize(("p", "bar"), [(0.92, 0.90), (0.99, 0.98), (0.995, 0.99), (0.3, 0.25)])
+def test_rows_needed_wilson_is_the_smallest_passing_size(p, bar):
+    need = rows_needed_wilson(p, bar, 500, 500, 0.95, lower=True)
+    m = round(need)
+    assert wilson_interval(math.floor(p * m), m, 0.95).low >= bar
+    smaller = round(need * 0.98)
+    assert wilson_interval(math.floor(p * smaller), smaller, 0.95).low < bar
+    # and the 1/sqrt(n) rule would have asked for more (up to ~3x near 1)
+    iv = wilson_interval(round(p * 500), 500, 0.95)
+    assert need <= rows_needed(p, iv.low, bar, 500) * 1.02

@@ -170,3 +170,59 @@ def test_regression_point_estimates_equal_sklearn(metric, rng):
     est = estimate_metric(get_metric(metric, "regression"), ev, StatsOptions(), rng)
     assert est.value == pytest.approx(REGRESSION_REFERENCES[metric](y, pred), rel=1e-12, abs=1e-12)
     assert est.interval.low <= est.value <= est.interval.high
+
+
+# --- the same parity through the label/score mapping of build_evidence --------------------------
+
+
+@pytest.mark.parametrize(
+    ("labels", "positive", "method"),
+    [
+        (("good", "bad"), "bad", "predict_proba"),  # positive is classes_[0]
+        (("no", "yes"), None, "predict_proba"),  # inferred
+        ((1, 2), 2, "predict_proba"),
+        ((False, True), None, "decision_function"),
+        (("good", "bad"), "bad", "decision_function"),  # flipped decision scores
+    ],
+)
+def test_parity_through_label_mapping(labels, positive, method, rng):
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    from pytest_modelgate.evidence import build_evidence
+    from pytest_modelgate.loading import Predictions
+
+    n = 600
+    x = rng.normal(size=(n, 2))
+    y = np.asarray(labels, dtype=object)[(x[:, 0] + rng.normal(size=n) > 0.4).astype(int)]
+    if isinstance(labels[0], bool):
+        y = y.astype(bool)
+    elif isinstance(labels[0], int):
+        y = y.astype(int)
+    model = LogisticRegression().fit(x, y)
+    scores = getattr(model, method)(x)
+    preds = Predictions(
+        model.predict(x),
+        scores,
+        tuple(model.classes_),
+        "probability" if method == "predict_proba" else "decision_function",
+        "m",
+    )
+    ev = build_evidence(pd.Series(y), preds, "binary", positive, None, "test")
+    pos = positive if positive is not None else labels[1]
+    if method == "predict_proba":
+        pos_score = scores[:, list(model.classes_).index(pos)]
+    else:
+        pos_score = scores if model.classes_[1] == pos else -scores
+    refs = {
+        "recall": skm.recall_score(y, model.predict(x), pos_label=pos),
+        "precision": skm.precision_score(y, model.predict(x), pos_label=pos),
+        "roc_auc": skm.roc_auc_score(y == pos, pos_score),
+        "average_precision": skm.average_precision_score(y == pos, pos_score),
+    }
+    if method == "predict_proba":
+        refs["brier_score"] = skm.brier_score_loss(y == pos, pos_score)
+        refs["log_loss"] = skm.log_loss(y == pos, pos_score)
+    for name, ref in refs.items():
+        est = estimate_metric(get_metric(name, "binary"), ev, StatsOptions(resamples=100), rng)
+        assert est.value == pytest.approx(ref, abs=1e-12), name
