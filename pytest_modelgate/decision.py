@@ -2,8 +2,9 @@
 
 ``block``: a blocking gate failed (or errored) → exit status 1, the merge is blocked.
 ``review``: a review gate failed → a person must approve (shadow deployment with a human).
-``canary``: everything passed, but the candidate is not shown better than a baseline.
-``promote``: everything passed (and, with a baseline, the candidate is shown better).
+``canary``: everything passed, but the candidate is not shown better than the baseline on the
+primary metric (the Δ interval reaches 0 or below).
+``promote``: everything passed (and, with a baseline comparison, the candidate is shown better).
 INCONCLUSIVE results follow ``stats.inconclusive``: ``fail`` counts them as failures of their
 gate's severity, ``warn`` (default) keeps the release from being promoted automatically (at most
 ``review``), ``pass`` ignores them. A gate that could not be evaluated (ERROR) blocks when its
@@ -70,7 +71,7 @@ def decide(
     *,
     inconclusive: str = "warn",
     expected: Sequence[str] = (),
-    has_baseline: bool = False,
+    primary: str | None = None,
 ) -> Decision:
     """Combine gate results into a :class:`Decision`.
 
@@ -79,8 +80,9 @@ def decide(
     results : every evaluated gate result (one per gate × slice).
     inconclusive : ``fail`` | ``warn`` | ``pass`` — what INCONCLUSIVE counts as.
     expected : ids of every gate in the spec; those without a result make the decision partial.
-    has_baseline : whether a baseline comparison was configured (without one, passing every
-        absolute gate promotes).
+    primary : the metric whose baseline comparison decides between ``promote`` (the candidate is
+        shown better: the Δ interval lies above 0) and ``canary`` (merely not worse). Without a
+        baseline comparison on it, passing every gate promotes.
     """
     summary = Counter(r.verdict.value for r in results)
     summary_dict = {v.value: summary.get(v.value, 0) for v in Verdict}
@@ -159,8 +161,33 @@ def decide(
             if not warn_fail
             else f"every blocking and review gate passed ({n} results)"
         )
-        if not has_baseline:
+        on_primary = [
+            r
+            for r in results
+            if r.kind == "compare"
+            and (r.comparison or {}).get("against") == "baseline"
+            and r.metric == primary
+            and not r.slice
+            and r.interval
+            and r.interval.get("low") is not None
+        ]
+        if not on_primary:
             reasons[-1] += " (no baseline comparison configured)"
+        else:
+            best = max(on_primary, key=lambda r: r.interval["low"])  # type: ignore[index]
+            iv = best.interval or {}
+            shown = (
+                f"Δ{primary} = {best.estimate:+.4f}, {iv['level'] * 100:g}% CI "
+                f"[{iv['low']:+.4f}, {iv['high']:+.4f}]"
+            )
+            if iv["low"] > 0:
+                reasons[-1] += f"; the candidate is shown better than the baseline ({shown})"
+            else:
+                outcome = "canary"
+                reasons[-1] += (
+                    f"; not shown better than the baseline on {primary} ({shown}):"
+                    " roll out to a small share of traffic first"
+                )
     if outcome == "block" and (review_fail or review_error):
         reasons.append(f"also failed (review): {_list(review_fail + review_error)}")
     if warn_fail:

@@ -36,6 +36,7 @@ class _State:
     other_failures: int = 0
     decision: Decision | None = None
     report_written: Path | None = None
+    baseline_message: tuple[bool, str] | None = None
     _session: GateSession | None = None
 
     @property
@@ -72,6 +73,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         default=None,
         help=f"where to write the JSON report (default: {DEFAULT_REPORT} in the rootdir)",
+    )
+    group.addoption(
+        "--modelgate-update-baseline",
+        action="store_true",
+        default=False,
+        help="store this run's candidate (per-row predictions, metrics, fingerprints) as the "
+        "baseline under baseline.store, if no blocking gate failed",
+    )
+    group.addoption(
+        "--modelgate-force",
+        action="store_true",
+        default=False,
+        help="with --modelgate-update-baseline: store even if blocking gates failed",
     )
     group.addoption(
         "--modelgate-seed",
@@ -310,6 +324,7 @@ class _RunHooks:
             results,
             inconclusive=state.spec.stats.inconclusive,
             expected=[g.id for g in state.spec.gates],
+            primary=state.spec.primary_metric,
         )
         if hasattr(session.config, "workerinput"):
             return  # xdist worker: the controller decides and writes files
@@ -323,6 +338,8 @@ class _RunHooks:
         ):
             session.exitstatus = state.decision.exit_code
         _write_report(session, state, results)
+        if session.config.getoption("modelgate_update_baseline"):
+            state.baseline_message = _update_baseline(session.config, state, results)
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         state = self.state
@@ -347,6 +364,43 @@ class _RunHooks:
         tr.write_line(lines[-1], bold=True, **colour[state.decision.outcome])
         if state.report_written is not None:
             tr.write_line(f"report: {os.path.relpath(state.report_written)}")
+        if state.baseline_message is not None:
+            ok, text = state.baseline_message
+            tr.write_line(text, green=ok, red=not ok, bold=not ok)
+
+
+def _update_baseline(
+    config: pytest.Config, state: _State, results: list[CheckResult]
+) -> tuple[bool, str]:
+    """Store the candidate as the baseline, unless a blocking gate failed (or the run was
+    partial) and --modelgate-force was not given."""
+    from .errors import ModelgateError
+    from .results import Verdict
+
+    force = config.getoption("modelgate_force")
+    blocking = [
+        r for r in results if r.severity == "block" and r.verdict in (Verdict.FAIL, Verdict.ERROR)
+    ]
+    assert state.decision is not None
+    if not force and (blocking or state.decision.partial):
+        why = (
+            f"{len(blocking)} blocking gate(s) failed: {', '.join(r.id for r in blocking[:4])}"
+            if blocking
+            else "only part of the gates ran"
+        )
+        return False, (
+            f"baseline NOT updated: {why}. Fix the candidate, or pass "
+            "--modelgate-force to store it anyway"
+        )
+    try:
+        paths = state.session.store_baseline(results)
+    except ModelgateError as exc:
+        return False, f"baseline NOT updated: {exc}"
+    shown = ", ".join(display_path(p) for p in paths)
+    return True, (
+        f"baseline updated: {shown} — review and commit these files; compare gates "
+        "pair against them from now on"
+    )
 
 
 def _ordered(state: _State) -> list[CheckResult]:

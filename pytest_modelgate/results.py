@@ -55,6 +55,7 @@ class CheckResult:
     p_value: float | None = None
     details: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    comparison: dict[str, Any] | None = None  # compare gates: against, values, paired, test
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping (nan → null); the shape of a ``gates[]`` entry in the report."""
@@ -64,6 +65,8 @@ class CheckResult:
         d["p_value"] = _clean(self.p_value)
         if self.interval is not None:
             d["interval"] = {k: _clean(v) for k, v in self.interval.items()}
+        if self.comparison is not None:
+            d["comparison"] = {k: _clean(v) for k, v in self.comparison.items()}
         d["notes"] = list(self.notes)
         return d
 

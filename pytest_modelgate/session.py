@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._paths import display_path
-from .errors import ModelgateError, SpecError
+from .errors import DataError, ModelgateError, SpecError
 from .estimation import StatsOptions, estimate_metric
 from .evidence import Evidence, build_evidence, infer_task
 from .loading import LoadedData, get_predictions, load_data
@@ -98,6 +98,97 @@ class Loaded:
     candidate_path: Path | None
 
 
+@dataclass(frozen=True)
+class BaselineSource:
+    """The baseline of compare gates: per-row evidence (paired) and/or stored numbers."""
+
+    evidence: Evidence | None
+    stored: Any  # StoredBaseline | None
+    source: str
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None or x != x else f"{x:.4f}"
+
+
+def check_compare(
+    gate: Gate,
+    cfg: Any,
+    metric: Any,
+    cmp: Any,
+    against: str,
+    source: str,
+    stats: Any,
+    check_threshold: Any,
+    common: dict[str, Any],
+) -> CheckResult:
+    """Turn a :class:`~.compare.Comparison` into a verdict with the threshold rules on Δ."""
+    from .estimation import Estimate
+
+    lows = []
+    if cfg.max_drop is not None:
+        lows.append(-cfg.max_drop)
+    if cfg.max_relative_drop is not None:
+        lows.append(-cfg.max_relative_drop * abs(cmp.baseline))
+    if cfg.min_gain is not None:
+        lows.append(cfg.min_gain)
+    lo = max(lows) if lows else None
+    hi = cfg.max_gain
+    direction = (
+        "higher is better"
+        if metric.higher_is_better
+        else f"{metric.name} is a loss: baseline − candidate, so higher is better"
+    )
+    label = f"Δ{metric.name}"
+    est = Estimate(label, cmp.delta, cmp.interval, cmp.n, cmp.note)
+    pairing = "paired (same rows)" if cmp.paired else "UNPAIRED (stored numbers only)"
+    extra = [
+        ("candidate", _fmt(cmp.candidate)),
+        (against, f"{_fmt(cmp.baseline)}  [{source}]"),
+        ("Δ", f"candidate vs {against}, {direction}"),
+        (
+            "pairing",
+            f"{pairing}; test {cmp.test}"
+            + (f", p = {cmp.p_value:.4g}" if cmp.p_value is not None else ""),
+        ),
+    ]
+    advice = (
+        (
+            f"the candidate is worse than the {against} on {metric.name}: compare the rows "
+            "where the two disagree before releasing; widen the margin only if the business "
+            "accepts that loss"
+        )
+        if hi is None or (lo is not None and cmp.delta < lo)
+        else (
+            f"the gain over the {against} is suspiciously large (label leakage? a changed "
+            "test set?): check before releasing"
+        )
+    )
+    comparison = {
+        "against": against,
+        "source": source,
+        "candidate": cmp.candidate,
+        "baseline": cmp.baseline,
+        "paired": cmp.paired,
+        "test": cmp.test,
+        "orientation": direction,
+    }
+    return check_threshold(
+        estimate=est,
+        lo=lo,
+        hi=hi,
+        evidence=cfg.evidence or stats.evidence,
+        min_support=cfg.min_support or stats.min_support,
+        kind="compare",
+        metric_name=metric.name,
+        extra_rows=extra,
+        p_value=cmp.p_value,
+        comparison=comparison,
+        fail_advice=advice,
+        **common,
+    )
+
+
 class GateSession:
     """Loads data and models lazily (once) and runs gates against them."""
 
@@ -148,7 +239,50 @@ class GateSession:
                 details=str(exc),
             )
 
+    @cached_property
+    def data_sha256(self) -> str:
+        return sha256_of(self.loaded.data.path)
+
+    @property
+    def store_folder(self) -> Path:
+        return self.spec.resolve(self.spec.doc.baseline.store)
+
+    @cached_property
+    def baseline(self) -> BaselineSource:
+        """Where the baseline comes from, in order: ``models.baseline`` (a model or prediction
+        columns), the stored baseline's per-row predictions, its stored numbers (unpaired)."""
+        from .baseline import read_stored_baseline
+
+        spec, loaded = self.spec, self.loaded
+        ref = spec.models.baseline
+        y = loaded.data.frame[spec.data.target]
+        where = display_path(loaded.data.path)
+        if ref is not None:
+            preds, _path = get_predictions(ref, spec, loaded.data, loaded.task, "baseline")
+            ev = build_evidence(
+                y, preds, loaded.task, spec.data.positive_label, spec.models.threshold, where
+            )
+            return BaselineSource(ev, None, f"models.baseline ({preds.source})")
+        stored = read_stored_baseline(
+            self.store_folder, data_sha256=self.data_sha256, n_rows=len(y)
+        )
+        if stored is None:
+            return BaselineSource(None, None, "none")
+        if stored.predictions is None:
+            return BaselineSource(None, stored, f"{stored.describe}, numbers only")
+        ev = build_evidence(
+            y,
+            stored.predictions,
+            loaded.task,
+            spec.data.positive_label,
+            spec.models.threshold,
+            where,
+        )
+        return BaselineSource(ev, stored, stored.describe)
+
     def _run(self, gate: Gate) -> CheckResult:
+        if gate.kind == "compare":
+            return self._run_compare(gate)
         from .checks import check_threshold
 
         loaded = self.loaded
@@ -169,6 +303,112 @@ class GateSession:
             severity=gate.severity,
             line=gate.line,
             spec_file=gate.file,
+        )
+
+    def _run_compare(self, gate: Gate) -> CheckResult:
+        from .checks import check_threshold
+        from .compare import compare_metric, compare_unpaired, constant_evidence
+
+        loaded = self.loaded
+        cfg: Any = gate.config
+        stats = self.spec.stats
+        metric = get_metric(cfg.metric, loaded.task)
+        opts = self.options(gate)
+        rng = gate_rng(self.seed, gate.id)
+        common = {
+            "gate_id": gate.id,
+            "name": gate.id,
+            "severity": gate.severity,
+            "line": gate.line,
+            "spec_file": gate.file,
+        }
+        if cfg.compare == "constant":
+            base_ev, label = constant_evidence(metric, loaded.candidate)
+            cmp = compare_metric(metric, loaded.candidate, base_ev, opts, rng)
+            against, source = "constant", f"best constant predictor: {label}"
+        else:
+            src = self.baseline
+            against = "baseline"
+            source = src.source
+            if src.evidence is not None:
+                cmp = compare_metric(metric, loaded.candidate, src.evidence, opts, rng)
+            elif src.stored is not None:
+                number = src.stored.number(metric.name)
+                if number is None:
+                    raise DataError(
+                        f"{src.stored.describe} has no number for {metric.name} and no per-row "
+                        "predictions; refresh it with --modelgate-update-baseline"
+                    )
+                if cfg.pairing == "required":
+                    raise DataError(
+                        f"{gate.id}: pairing: required, but {src.source} has no per-row "
+                        "predictions (only numbers); store them with "
+                        "--modelgate-update-baseline or set models.baseline"
+                    )
+                cmp = compare_unpaired(metric, loaded.candidate, number, opts, rng)
+            else:
+                return CheckResult(
+                    id=gate.id,
+                    name=gate.id,
+                    kind="compare",
+                    severity=gate.severity,
+                    verdict=Verdict.INCONCLUSIVE,
+                    line=gate.line,
+                    spec_file=gate.file,
+                    metric=metric.name,
+                    message="INCONCLUSIVE: no baseline yet — run with "
+                    "--modelgate-update-baseline to store this candidate as the baseline (or set "
+                    "models.baseline to the production model)",
+                    comparison={"against": "baseline", "source": "none"},
+                )
+        return check_compare(
+            gate, cfg, metric, cmp, against, source, stats, check_threshold, common
+        )
+
+    def store_baseline(self, results: list[CheckResult]) -> list[Path]:
+        """Store the candidate's predictions and numbers as the baseline (see baseline.py)."""
+        from .baseline import write_stored_baseline
+
+        loaded = self.loaded
+        metrics: dict[str, Any] = {}
+        for r in results:
+            if r.kind == "metric" and r.slice is None and r.metric and r.estimate is not None:
+                metrics.setdefault(
+                    r.metric, {"estimate": r.estimate, "interval": r.interval, "n": r.n}
+                )
+        # the numbers an unpaired comparison needs, for every gated metric (also compare gates)
+        for gate in self.spec.gates:
+            name = gate.metric
+            if name is None or name in metrics:
+                continue
+            metric = get_metric(name, loaded.task)
+            est = estimate_metric(
+                metric, loaded.candidate, self.options(gate), gate_rng(self.seed, gate.id)
+            )
+            metrics[metric.name] = {
+                "estimate": est.value,
+                "interval": {
+                    "low": est.interval.low,
+                    "high": est.interval.high,
+                    "level": est.interval.level,
+                    "method": est.interval.method,
+                },
+                "n": est.n,
+            }
+        lineage = self.lineage()
+        fingerprints = {
+            "data": {
+                "path": lineage["data"]["test"]["path"],
+                "sha256": self.data_sha256,
+                "rows": loaded.candidate.n,
+            },
+            "model": lineage["models"].get("candidate"),
+            "spec": lineage["spec"],
+            "seed": self.seed,
+            "versions": lineage["versions"],
+        }
+        return write_stored_baseline(
+            self.store_folder, evidence=loaded.candidate, metrics=metrics, fingerprints=fingerprints
         )
 
     def lineage(self) -> dict[str, Any]:

@@ -383,6 +383,16 @@ class Spec:
         return display_path(self.path)
 
     @property
+    def primary_metric(self) -> str | None:
+        """``decision.primary``, else the metric of the first ``compare: baseline`` gate."""
+        if self.doc.decision.primary is not None:
+            return canonical_name(self.doc.decision.primary)
+        for g in self.gates:
+            if g.kind == "compare" and getattr(g.config, "compare", None) == "baseline":
+                return canonical_name(g.metric or "")
+        return None
+
+    @property
     def stats(self) -> StatsSpec:
         return self.doc.stats
 
@@ -588,7 +598,13 @@ def _gate_id(kind: str, cfg: Any) -> str:
             return f"{cfg.metric}>={cfg.min:g}"
         return f"{cfg.metric}<={cfg.max:g}"
     if kind == "compare":
-        return f"{cfg.metric}_vs_{cfg.compare}"
+        rules = [
+            f"drop<={cfg.max_drop:g}" if cfg.max_drop is not None else "",
+            f"reldrop<={cfg.max_relative_drop:g}" if cfg.max_relative_drop is not None else "",
+            f"gain>={cfg.min_gain:g}" if cfg.min_gain is not None else "",
+            f"gain<={cfg.max_gain:g}" if cfg.max_gain is not None else "",
+        ]
+        return f"{cfg.metric}_vs_{cfg.compare}:" + ",".join(r for r in rules if r)
     if kind == "fairness":
         sens = cfg.sensitive if isinstance(cfg.sensitive, str) else "+".join(cfg.sensitive)
         return f"{cfg.fairness}[{sens}]"
@@ -680,16 +696,8 @@ def _validate_gate(
                     f"{', '.join(known)}).{extra}".rstrip("."),
                 )
             )
-        if kind == "compare":
-            problems.append(
-                SpecProblem(
-                    doc.file,
-                    doc.line_of((*path, "compare")),
-                    format_path((*path, "compare")),
-                    f"baseline comparison gates {_NOT_YET}",
-                )
-            )
-        problems.extend(_bound_problems(cfg, path, doc, task))
+        if kind == "metric":
+            problems.extend(_bound_problems(cfg, path, doc, task))
         if cfg.slices is not None:
             problems.append(
                 SpecProblem(
@@ -764,6 +772,11 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
         seen[g.id] = g
     if document is not None and document.decision.primary is not None:
         primary = document.decision.primary
+        compared = [
+            g.metric
+            for g in gates
+            if g.kind == "compare" and g.config.compare == "baseline"  # type: ignore[union-attr]
+        ]
         if primary not in metric_names(task):
             problems.append(
                 SpecProblem(
@@ -771,6 +784,18 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
                     doc.line_of(("decision", "primary")),
                     "decision.primary",
                     f"unknown metric (got {primary!r})",
+                )
+            )
+        elif canonical_name(primary) not in {canonical_name(m or "") for m in compared}:
+            candidates = ", ".join(dict.fromkeys(m or "" for m in compared))
+            problems.append(
+                SpecProblem(
+                    file,
+                    doc.line_of(("decision", "primary")),
+                    "decision.primary",
+                    f"no `compare: baseline` gate on {primary} (got {primary!r}; allowed: a "
+                    f"metric of such a gate: {candidates or 'none yet'}). Add one, e.g. "
+                    f"`- {{metric: {primary}, compare: baseline, max_drop: 0.01}}`",
                 )
             )
     if problems:

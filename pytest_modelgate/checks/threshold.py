@@ -11,6 +11,7 @@ The rules (DESIGN.md §3), for ``min`` (``max`` mirrors them):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from ..estimation import Estimate
@@ -140,8 +141,19 @@ def check_threshold(
     line: int | None = None,
     spec_file: str | None = None,
     slice_: dict[str, Any] | None = None,
+    kind: str = "metric",
+    metric_name: str | None = None,
+    extra_rows: Sequence[tuple[str, str]] = (),
+    p_value: float | None = None,
+    comparison: dict[str, Any] | None = None,
+    fail_advice: str | None = None,
 ) -> CheckResult:
-    """Verdict of a threshold rule on one estimate (pure; no I/O)."""
+    """Verdict of a threshold rule on one estimate (pure; no I/O).
+
+    Baseline comparisons use the same rules on Δ (``kind="compare"``): ``estimate`` is then the
+    oriented difference, ``metric_name`` the underlying metric, ``extra_rows`` the candidate and
+    baseline values and the pairing, ``p_value`` the paired test's.
+    """
     iv = estimate.interval
     level = iv.level
     rule = rule_text(evidence, lo, hi, level)
@@ -149,11 +161,13 @@ def check_threshold(
     base: dict[str, Any] = {
         "id": gate_id,
         "name": name,
-        "kind": "metric",
+        "kind": kind,
         "severity": severity,
         "line": line,
         "spec_file": spec_file,
-        "metric": estimate.metric,
+        "metric": metric_name or estimate.metric,
+        "p_value": p_value,
+        "comparison": comparison,
         "slice": slice_,
         "estimate": estimate.value,
         "interval": {"low": iv.low, "high": iv.high, "level": level, "method": iv.method},
@@ -183,6 +197,7 @@ def check_threshold(
                 else ""
             ),
         ),
+        *extra_rows,
         ("required", bar),
         ("rule", rule),
     ]
@@ -269,7 +284,8 @@ def check_threshold(
         advice.append(
             (
                 "next",
-                f"improve the model on {estimate.metric} (or find the rows it "
+                fail_advice
+                or f"improve the model on {estimate.metric} (or find the rows it "
                 "gets wrong); change the threshold only if the requirement changed",
             )
         )

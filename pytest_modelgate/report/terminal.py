@@ -64,6 +64,20 @@ def format_decision_section(
     lines = [header] if header else []
     if results:
         lines += format_table(results)
+    compared = [r for r in results if r.comparison and r.comparison.get("source") != "none"]
+    if compared:
+        lines.append("")
+        lines.append("comparisons (Δ oriented so that higher is better):")
+        width = max(len(r.id) for r in compared)
+        for r in compared:
+            c = r.comparison or {}
+            pairing = "paired" if c.get("paired") else "UNPAIRED"
+            p = f", p = {r.p_value:.3g}" if r.p_value is not None else ""
+            lines.append(
+                f"  {r.id.ljust(width)}  candidate {_num(c.get('candidate'))} vs "
+                f"{c.get('against')} {_num(c.get('baseline'))} ({c.get('source')}); "
+                f"{pairing}, {c.get('test')}{p}"
+            )
     problems = [r for r in results if r.verdict.value != "PASS"]
     if problems:
         lines.append("")

@@ -21,12 +21,19 @@ from .intervals import (
     wilson_interval,
 )
 from .multiplicity import holm_adjust, min_resamples_for_level
+from .paired import (
+    McNemarResult,
+    mcnemar,
+    paired_mean_difference_interval,
+    paired_proportion_difference_interval,
+)
 
 __all__ = [
     "BCA_MAX_ROWS",
     "INTERVAL_METHODS",
     "BootstrapResult",
     "Interval",
+    "McNemarResult",
     "bca_interval",
     "clopper_pearson_interval",
     "count_bootstrap",
@@ -36,9 +43,12 @@ __all__ = [
     "draw_counts",
     "holm_adjust",
     "jackknife_on_cells",
+    "mcnemar",
     "midrank",
     "min_resamples_for_level",
     "normal_interval",
+    "paired_mean_difference_interval",
+    "paired_proportion_difference_interval",
     "percentile_of_score",
     "weighted_row_bootstrap",
     "wilson_interval",

@@ -1,0 +1,426 @@
+"""Candidate vs baseline on the same rows: the difference Δ, its interval and a paired test.
+
+Δ is always oriented so that **higher is better**: Δ = candidate − baseline for accuracy-like
+metrics and baseline − candidate for losses and errors. A positive Δ means the candidate is
+better. Paired statistics (both models scored on the same rows) are used whenever per-row
+baseline predictions exist:
+
+=================================  ===========================================================
+metric                             paired interval / test
+=================================  ===========================================================
+accuracy (and ``*_micro``)         Newcombe's hybrid score interval for paired proportions;
+                                   McNemar's exact test on the discordant rows
+other confusion metrics            bootstrap on the joint cells label × candidate × baseline
+                                   (a row bootstrap, exactly); p from the bootstrap SE
+roc_auc                            paired DeLong (covariance of the two AUCs)
+average_precision                  paired row bootstrap (shared multinomial row weights)
+log_loss, brier, mae, mse, mape    normal interval of the mean per-row loss difference
+rmse, r2                           delta method on the per-row influence functions
+=================================  ===========================================================
+
+Against stored numbers only (no per-row baseline predictions), the comparison is *unpaired*:
+Δ's standard error combines the two intervals' half-widths, and every output says "unpaired".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import special, stats
+
+from .estimation import Estimate, StatsOptions, estimate_metric
+from .evidence import Evidence
+from .metrics import Metric
+from .stats import (
+    Interval,
+    count_bootstrap,
+    delong_difference_test,
+    mcnemar,
+    paired_mean_difference_interval,
+    paired_proportion_difference_interval,
+    weighted_row_bootstrap,
+)
+
+__all__ = ["Comparison", "compare_metric", "compare_unpaired", "constant_evidence"]
+
+_EPS = np.finfo(np.float64).eps
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Δ (higher is better), its interval, the two values and how they were compared."""
+
+    metric: str
+    delta: float
+    interval: Interval
+    candidate: float
+    baseline: float
+    n: int
+    paired: bool
+    test: str
+    p_value: float | None = None
+    note: str = ""
+
+
+def _z(level: float) -> float:
+    return float(special.ndtri(0.5 + level / 2))
+
+
+def _orient(metric: Metric) -> float:
+    return 1.0 if metric.higher_is_better else -1.0
+
+
+def _from_se(delta: float, se: float, level: float, method: str) -> tuple[Interval, float | None]:
+    if not np.isfinite(se):
+        return Interval(float("nan"), float("nan"), level, method), None
+    half = _z(level) * se
+    p = float(2 * stats.norm.sf(abs(delta) / se)) if se > 0 else (1.0 if delta == 0 else 0.0)
+    return Interval(delta - half, delta + half, level, method), p
+
+
+def _joint_counts(cand: Evidence, base: Evidence) -> np.ndarray:
+    k = len(cand.classes)
+    flat = np.bincount((cand.y_true * k + cand.y_pred) * k + base.y_pred, minlength=k**3)
+    return flat.reshape(k, k, k)  # [true, candidate, baseline]
+
+
+def _counts_comparison(
+    metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
+) -> Comparison:
+    assert metric.from_counts is not None
+    f = metric.from_counts
+    sign = _orient(metric)
+    joint = _joint_counts(cand, base)
+
+    def delta_of(j: np.ndarray) -> np.ndarray:
+        return sign * (f(j.sum(axis=-1)) - f(j.sum(axis=-2)))
+
+    c_value = float(f(joint.sum(axis=-1)[None])[0])
+    b_value = float(f(joint.sum(axis=-2)[None])[0])
+    delta = sign * (c_value - b_value)
+    level = opts.confidence
+    diag = np.eye(len(cand.classes), dtype=bool)
+    c_right = diag[:, :, None]  # candidate correct: predicted == true
+    b_right = diag[:, None, :]
+    if metric.proportion is not None and metric.name in (
+        "accuracy",
+        "recall_micro",
+        "precision_micro",
+        "f1_micro",
+    ):
+        both = int(joint[c_right & b_right].sum())
+        only_c = int(joint[c_right & ~b_right].sum())
+        only_b = int(joint[~c_right & b_right].sum())
+        neither = int(joint.sum()) - both - only_c - only_b
+        interval = paired_proportion_difference_interval(both, only_c, only_b, neither, level)
+        test = mcnemar(only_c, only_b)
+        note = f"discordant rows: candidate right only {only_c}, baseline right only {only_b}"
+        return Comparison(
+            metric.name,
+            delta,
+            interval,
+            c_value,
+            b_value,
+            cand.n,
+            True,
+            "mcnemar-exact",
+            test.p_value,
+            note,
+        )
+    if np.isnan(delta):
+        return Comparison(
+            metric.name,
+            delta,
+            Interval(float("nan"), float("nan"), level, "none"),
+            c_value,
+            b_value,
+            cand.n,
+            True,
+            "none",
+            None,
+            f"{metric.name} is undefined for one of the models on these rows",
+        )
+    boot = count_bootstrap(
+        joint,
+        delta_of,
+        n_resamples=opts.resamples,
+        confidence=level,
+        method=opts.bootstrap,  # type: ignore[arg-type]
+        rng=rng,
+    )
+    _, p = _from_se(delta, boot.standard_error, level, "")
+    note = "the models agree on every row" if boot.standard_error == 0 else ""
+    if boot.n_undefined:
+        note = f"{boot.n_undefined} of {opts.resamples} bootstrap replicates undefined"
+    return Comparison(
+        metric.name,
+        delta,
+        boot.interval,
+        c_value,
+        b_value,
+        cand.n,
+        True,
+        "paired-bootstrap",
+        p,
+        note,
+    )
+
+
+def _weighted_average_precision(
+    weights: np.ndarray, y_sorted: np.ndarray, boundaries: np.ndarray
+) -> np.ndarray:
+    """Average precision of each weight row; rows pre-sorted by descending score, ``boundaries``
+    = the last index of each run of tied scores."""
+    tp = np.cumsum(weights * y_sorted, axis=1)[:, boundaries]
+    fp = np.cumsum(weights * (1 - y_sorted), axis=1)[:, boundaries]
+    total = tp[:, -1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(tp + fp > 0, tp / np.where(tp + fp > 0, tp + fp, 1), 0.0)
+        recall_step = np.diff(np.concatenate([np.zeros_like(total), tp], axis=1), axis=1) / total
+    return (recall_step * precision).sum(axis=1)
+
+
+def _ap_comparison(
+    metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
+) -> Comparison:
+    y = cand.positives.astype(float)
+    orders, bounds = [], []
+    for ev in (cand, base):
+        s = ev.require_scores(metric.name)
+        order = np.argsort(-s, kind="mergesort")
+        s_sorted = s[order]
+        orders.append(order)
+        bounds.append(np.r_[np.flatnonzero(np.diff(s_sorted) != 0), len(s) - 1])
+
+    def statistic(w: np.ndarray, _cols: np.ndarray) -> np.ndarray:
+        c = _weighted_average_precision(w[:, orders[0]], y[orders[0]], bounds[0])
+        b = _weighted_average_precision(w[:, orders[1]], y[orders[1]], bounds[1])
+        return c - b
+
+    ones = np.ones((1, cand.n))
+    c_value = float(_weighted_average_precision(ones, y[orders[0]], bounds[0])[0])
+    b_value = float(_weighted_average_precision(ones, y[orders[1]], bounds[1])[0])
+    boot = weighted_row_bootstrap(
+        np.zeros((cand.n, 1)),
+        statistic,
+        n_resamples=opts.resamples,
+        confidence=opts.confidence,
+        method="percentile",
+        rng=rng,
+    )
+    _, p = _from_se(c_value - b_value, boot.standard_error, opts.confidence, "")
+    return Comparison(
+        metric.name,
+        c_value - b_value,
+        boot.interval,
+        c_value,
+        b_value,
+        cand.n,
+        True,
+        "paired-bootstrap",
+        p,
+    )
+
+
+def _row_losses(metric: Metric, ev: Evidence) -> np.ndarray:
+    from .estimation import _row_losses as losses
+
+    return losses(metric, ev)
+
+
+def _regression_losses(name: str, ev: Evidence) -> np.ndarray:
+    assert ev.y_pred is not None
+    err = ev.y_pred - ev.y_true
+    if name == "mae":
+        return np.abs(err)
+    if name in ("mse", "rmse", "r2"):
+        return err * err
+    return np.abs(err) / np.maximum(np.abs(ev.y_true), _EPS)  # mape
+
+
+def _loss_comparison(
+    metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions
+) -> Comparison:
+    level = opts.confidence
+    if metric.kind == "row_mean":
+        lc, lb = _row_losses(metric, cand), _row_losses(metric, base)
+    else:
+        lc, lb = _regression_losses(metric.name, cand), _regression_losses(metric.name, base)
+    n = cand.n
+    if metric.name in ("rmse", "r2"):
+        mc, mb = lc.mean(), lb.mean()
+        if metric.name == "rmse":
+            c_value, b_value = float(np.sqrt(mc)), float(np.sqrt(mb))
+            delta = b_value - c_value
+            if c_value == 0 or b_value == 0:
+                se = float("nan")
+            else:  # influence functions of sqrt(mean squared error)
+                influence = (lb - mb) / (2 * b_value) - (lc - mc) / (2 * c_value)
+                se = float(influence.std(ddof=1) / np.sqrt(n))
+        else:
+            dev = cand.y_true - cand.y_true.mean()
+            v = float((dev * dev).mean())
+            c_value, b_value = 1 - mc / v, 1 - mb / v
+            delta = float((mb - mc) / v)
+            influence = ((lb - lc) - (mb - mc)) / v - (mb - mc) * (dev * dev - v) / (v * v)
+            se = float(influence.std(ddof=1) / np.sqrt(n))
+        interval, p = _from_se(delta, se, level, "paired-delta")
+        return Comparison(
+            metric.name,
+            float(delta),
+            interval,
+            float(c_value),
+            float(b_value),
+            n,
+            True,
+            "paired-delta",
+            p,
+        )
+    interval, _se, p = paired_mean_difference_interval(lb - lc, level)
+    return Comparison(
+        metric.name,
+        float(lb.mean() - lc.mean()),
+        interval,
+        float(lc.mean()),
+        float(lb.mean()),
+        n,
+        True,
+        "paired-normal",
+        p,
+    )
+
+
+def compare_metric(
+    metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
+) -> Comparison:
+    """Paired comparison of ``metric`` between two models scored on the same rows."""
+    if cand.n != base.n:
+        raise ValueError("paired comparison needs the same rows")  # guarded by the callers
+    if metric.kind == "counts":
+        return _counts_comparison(metric, cand, base, opts, rng)
+    if metric.name == "roc_auc":
+        y = cand.positives
+        n_pos = int(y.sum())
+        if n_pos in (0, cand.n):
+            nan = Interval(float("nan"), float("nan"), opts.confidence, "none")
+            return Comparison(
+                metric.name,
+                float("nan"),
+                nan,
+                float("nan"),
+                float("nan"),
+                cand.n,
+                True,
+                "none",
+                None,
+                "only one class: roc_auc undefined",
+            )
+        sc, sb = cand.require_scores(metric.name), base.require_scores(metric.name)
+        delta, se, p = delong_difference_test(y, sc, sb)
+        from .stats import delong_auc_variance
+
+        c_value = delong_auc_variance(y, sc)[0]
+        b_value = delong_auc_variance(y, sb)[0]
+        interval, _ = _from_se(float(delta), float(se), opts.confidence, "delong-paired")
+        return Comparison(
+            metric.name,
+            float(delta),
+            interval,
+            float(c_value),
+            float(b_value),
+            cand.n,
+            True,
+            "delong-paired",
+            float(p),
+        )
+    if metric.name == "average_precision":
+        return _ap_comparison(metric, cand, base, opts, rng)
+    return _loss_comparison(metric, cand, base, opts)
+
+
+def compare_unpaired(
+    metric: Metric,
+    cand: Evidence,
+    stored: dict[str, Any],
+    opts: StatsOptions,
+    rng: np.random.Generator,
+) -> Comparison:
+    """Candidate vs a stored number with its interval (no per-row baseline predictions)."""
+    est: Estimate = estimate_metric(metric, cand, opts, rng)
+    sign = _orient(metric)
+    b_value = float(stored["estimate"])
+    iv = stored.get("interval") or {}
+    if iv.get("low") is None or iv.get("high") is None:
+        se_b = float("nan")
+    else:
+        se_b = (float(iv["high"]) - float(iv["low"])) / (2 * _z(float(iv.get("level", 0.95))))
+    se_c = (
+        est.interval.width / (2 * _z(est.interval.level))
+        if est.interval.is_defined
+        else float("nan")
+    )
+    delta = sign * (est.value - b_value)
+    interval, p = _from_se(delta, float(np.hypot(se_c, se_b)), opts.confidence, "unpaired-normal")
+    return Comparison(
+        metric.name,
+        delta,
+        interval,
+        est.value,
+        b_value,
+        est.n,
+        False,
+        "unpaired-normal",
+        p,
+        "unpaired: stored numbers only, no per-row baseline predictions",
+    )
+
+
+# --- the best constant predictor ---------------------------------------------------------------
+
+
+def constant_evidence(metric: Metric, cand: Evidence) -> tuple[Evidence, str]:
+    """The best constant predictor for ``metric`` on the candidate's rows, as evidence."""
+    n = cand.n
+    if metric.kind == "counts":
+        best: tuple[float, int] | None = None
+        assert metric.from_counts is not None
+        sign = _orient(metric)
+        for code in range(len(cand.classes)):
+            counts = np.zeros((len(cand.classes),) * 2)
+            counts[:, code] = np.bincount(cand.y_true, minlength=len(cand.classes))
+            value = float(metric.from_counts(counts[None])[0])
+            if not np.isnan(value) and (best is None or sign * value > sign * best[0]):
+                best = (value, code)
+        code = best[1] if best is not None else 0
+        label = f"always {cand.classes[code]!r}"
+        pred = np.full(n, code, dtype=np.int64)
+        return Evidence(cand.task, cand.classes, cand.y_true, pred, None, None, label), label
+    if cand.task == "regression":
+        y = cand.y_true
+        if metric.name == "mae":
+            value, label = float(np.median(y)), "the median"
+        elif metric.name == "mape":
+            w = 1 / np.maximum(np.abs(y), _EPS)
+            order = np.argsort(y)
+            cum = np.cumsum(w[order])
+            value = float(y[order][np.searchsorted(cum, cum[-1] / 2)])
+            label = "the 1/|y|-weighted median"
+        else:
+            value, label = float(y.mean()), "the mean"
+        label = f"{label} ({value:.6g})"
+        return Evidence(cand.task, (), y, np.full(n, value), None, None, label), label
+    if cand.task == "binary":
+        prior = float(cand.y_true.mean())
+        scores = np.full(n, prior)
+        label = f"the prior ({prior:.4f})"
+        pred = np.full(n, int(prior >= 0.5), dtype=np.int64)
+        return Evidence(
+            cand.task, cand.classes, cand.y_true, pred, scores, "probability", label
+        ), label
+    priors = np.bincount(cand.y_true, minlength=len(cand.classes)) / n
+    scores = np.tile(priors, (n, 1))
+    label = "the class priors"
+    pred = np.full(n, int(np.argmax(priors)), dtype=np.int64)
+    return Evidence(cand.task, cand.classes, cand.y_true, pred, scores, "probability", label), label
