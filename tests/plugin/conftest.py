@@ -27,6 +27,14 @@ def make_project(root: Path, n: int = 1500, seed: int = 3) -> None:
     (root / "models").mkdir(exist_ok=True)
     frame.to_csv(root / "data" / "test.csv.gz", index=False)
     joblib.dump(model, root / "models" / "model.joblib")
+    # a weaker "production" model that sees only one feature (it ignores the others)
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+
+    weak = make_pipeline(
+        ColumnTransformer([("f1", "passthrough", ["f1"])]), LogisticRegression()
+    ).fit(frame[["f1", "f2", "f3"]], frame["label"])
+    joblib.dump(weak, root / "models" / "weak.joblib")
 
 
 @pytest.fixture(scope="session")
