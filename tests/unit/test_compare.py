@@ -135,7 +135,7 @@ def test_best_constant_predictors(rng):
     y, cand, _ = two_models(rng)
     acc, label = constant_evidence(get_metric("accuracy", "binary"), cand)
     assert label == "always 0" and (acc.y_pred == 0).all()  # the majority class
-    rec, label = constant_evidence(get_metric("recall", "binary"), cand)
+    _rec, label = constant_evidence(get_metric("recall", "binary"), cand)
     assert label == "always 1"
     prior, _ = constant_evidence(get_metric("log_loss", "binary"), cand)
     cmp = compare_metric(get_metric("log_loss", "binary"), cand, prior, OPTS, rng)
