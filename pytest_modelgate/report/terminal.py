@@ -72,7 +72,9 @@ def format_decision_section(
         for r in compared:
             c = r.comparison or {}
             pairing = "paired" if c.get("paired") else "UNPAIRED"
-            p = f", p = {r.p_value:.3g}" if r.p_value is not None else ""
+            p = "" if r.p_value is None else (
+                f", p = {r.p_value:.3g}" if r.p_value > 0 else ", p < 1e-300"
+            )
             lines.append(
                 f"  {r.id.ljust(width)}  candidate {_num(c.get('candidate'))} vs "
                 f"{c.get('against')} {_num(c.get('baseline'))} ({c.get('source')}); "
