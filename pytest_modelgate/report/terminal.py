@@ -72,8 +72,10 @@ def format_decision_section(
         for r in compared:
             c = r.comparison or {}
             pairing = "paired" if c.get("paired") else "UNPAIRED"
-            p = "" if r.p_value is None else (
-                f", p = {r.p_value:.3g}" if r.p_value > 0 else ", p < 1e-300"
+            p = (
+                ""
+                if r.p_value is None
+                else (f", p = {r.p_value:.3g}" if r.p_value > 0 else ", p < 1e-300")
             )
             lines.append(
                 f"  {r.id.ljust(width)}  candidate {_num(c.get('candidate'))} vs "
