@@ -60,6 +60,15 @@ def _label(r: CheckResult) -> str:
     return r.id if not r.slice else f"{r.id}[{', '.join(f'{k}={v}' for k, v in r.slice.items())}]"
 
 
+def _count(results: Sequence[CheckResult], noun: str) -> str:
+    """``2 blocking gates`` or, when slices are involved, ``1 blocking gate (3 slices)``."""
+    gates = len({r.id for r in results})
+    text = f"{gates} {noun}{'s' if gates != 1 else ''}"
+    if len(results) != gates:
+        text += f" ({len(results)} slices)"
+    return text
+
+
 def _list(results: Sequence[CheckResult], limit: int = 4) -> str:
     names = [_label(r) for r in results]
     more = f", … (+{len(names) - limit})" if len(names) > limit else ""
@@ -119,12 +128,11 @@ def decide(
         outcome = "block"
         parts = []
         if block_fail:
-            noun = "gate" if len(block_fail) == 1 else "gates"
-            parts.append(f"{len(block_fail)} blocking {noun} failed: {_list(block_fail)}")
+            parts.append(f"{_count(block_fail, 'blocking gate')} failed: {_list(block_fail)}")
         if block_error:
-            noun = "gate" if len(block_error) == 1 else "gates"
             parts.append(
-                f"{len(block_error)} blocking {noun} could not be evaluated: {_list(block_error)}"
+                f"{_count(block_error, 'blocking gate')} could not be evaluated: "
+                f"{_list(block_error)}"
             )
         reasons.append("; ".join(parts))
     elif review_fail or review_error:

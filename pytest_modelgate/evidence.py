@@ -132,6 +132,18 @@ class Evidence:
         flat = np.bincount(self.y_true * k + self.y_pred, minlength=k * k)
         return flat.reshape(k, k)
 
+    def subset(self, rows: np.ndarray, source: str | None = None) -> Evidence:
+        """The same model's evidence on a subset of the rows (a slice)."""
+        return Evidence(
+            self.task,
+            self.classes,
+            self.y_true[rows],
+            None if self.y_pred is None else self.y_pred[rows],
+            None if self.scores is None else self.scores[rows],
+            self.score_kind,
+            source or self.source,
+        )
+
     @property
     def positives(self) -> np.ndarray:
         return self.y_true == 1

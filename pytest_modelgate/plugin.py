@@ -32,7 +32,7 @@ class _State:
     spec_nodeid: str
     seed: int | None
     report_path: Path
-    results: dict[str, CheckResult] = field(default_factory=dict)
+    results: dict[str, list[CheckResult]] = field(default_factory=dict)
     other_failures: int = 0
     decision: Decision | None = None
     report_written: Path | None = None
@@ -193,11 +193,16 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 
 class GateFailed(Exception):
-    """Raised by a gate item whose verdict blocks; carries the result for the failure text."""
+    """Raised by a gate item whose verdict blocks; carries the results for the failure text."""
 
-    def __init__(self, result: CheckResult) -> None:
-        super().__init__(result.message)
-        self.result = result
+    def __init__(self, results: list[CheckResult], total: int) -> None:
+        super().__init__(results[0].message)
+        self.results = results
+        self.total = total
+
+
+def _slice_label(r: CheckResult) -> str:
+    return f"[{', '.join(f'{k}={v}' for k, v in r.slice.items())}] " if r.slice else ""
 
 
 class GatesFile(pytest.File):
@@ -218,42 +223,60 @@ class GateItem(pytest.Item):
         self.add_marker("modelgate")
 
     def runtest(self) -> None:
+        from .checks.slices import worst_verdict
         from .results import Verdict
 
         state = self.config.stash[_STATE]
-        result = state.session.run(self.gate)
-        # the full result travels as JSON (readable in --junitxml, safe over xdist), plus a few
-        # flat properties for JUnit viewers
-        data = result.to_dict()
-        self.user_properties.append((PROPERTY, json.dumps(data, sort_keys=True)))
-        iv = data.get("interval") or {}
-        self.user_properties += [
-            ("modelgate_verdict", result.verdict.value),
-            ("modelgate_estimate", data.get("estimate")),
-            (
-                "modelgate_interval",
-                f"[{iv.get('low')}, {iv.get('high')}] {iv.get('level')} {iv.get('method')}"
-                if iv
-                else None,
-            ),
-        ]
-        if result.verdict in (Verdict.FAIL, Verdict.ERROR):
-            raise GateFailed(result)
-        if result.verdict is Verdict.INCONCLUSIVE:
-            policy = state.spec.stats.inconclusive
-            if policy == "fail":
-                raise GateFailed(result)
-            pytest.skip(result.message)
+        results = state.session.run(self.gate)
+        # the results travel as JSON (readable in --junitxml, safe over xdist), plus a few flat
+        # properties for JUnit viewers
+        self.user_properties.append(
+            (PROPERTY, json.dumps([r.to_dict() for r in results], sort_keys=True))
+        )
+        verdict = worst_verdict(results)
+        first = results[0].to_dict()
+        iv = first.get("interval") or {}
+        self.user_properties.append(("modelgate_verdict", verdict.value))
+        if len(results) == 1:
+            self.user_properties += [
+                ("modelgate_estimate", first.get("estimate")),
+                (
+                    "modelgate_interval",
+                    f"[{iv.get('low')}, {iv.get('high')}] {iv.get('level')} {iv.get('method')}"
+                    if iv
+                    else None,
+                ),
+            ]
+        else:
+            self.user_properties.append(("modelgate_slices", len(results)))
+        bad = [r for r in results if r.verdict is verdict]
+        if verdict in (Verdict.FAIL, Verdict.ERROR):
+            raise GateFailed(bad, len(results))
+        if verdict is Verdict.INCONCLUSIVE:
+            if state.spec.stats.inconclusive == "fail":
+                raise GateFailed(bad, len(results))
+            pytest.skip(
+                _slice_label(bad[0]) + bad[0].message if len(results) > 1 else bad[0].message
+            )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, GateFailed):
-            r = excinfo.value.result
-            where = f"{r.spec_file}:{r.line}" if r.line else str(r.spec_file)
-            text = f"{r.message}\n{where}: gate {r.id} (severity {r.severity})"
+        if not isinstance(excinfo.value, GateFailed):
+            return str(super().repr_failure(excinfo, style=style))
+        failed, total = excinfo.value.results, excinfo.value.total
+        r0 = failed[0]
+        where = f"{r0.spec_file}:{r0.line}" if r0.line else str(r0.spec_file)
+        parts = []
+        if total > 1:
+            parts.append(
+                f"{r0.verdict.value}: gate {r0.id} on {len(failed)} of {total} slices "
+                f"({r0.rule or r0.evidence})"
+            )
+        for r in failed:
+            parts.append(f"{_slice_label(r)}{r.message}")
             if r.details and r.details != r.message.removeprefix("ERROR: "):
-                text += f"\n{r.details}"
-            return text
-        return str(super().repr_failure(excinfo, style=style))
+                parts.append(r.details)
+        parts.insert(1, f"{where}: gate {r0.id} (severity {r0.severity})")
+        return "\n".join(parts)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.gate.line - 1, f"gate {self.gate.id}"
@@ -289,8 +312,8 @@ class _RunHooks:
         state = self.state
         props = [v for k, v in report.user_properties if k == PROPERTY]
         if props:
-            result = CheckResult.from_dict(json.loads(str(props[-1])))
-            state.results[result.id] = result
+            results = [CheckResult.from_dict(d) for d in json.loads(str(props[-1]))]
+            state.results[results[0].id] = results
             return
         if not report.failed:
             return
@@ -299,16 +322,18 @@ class _RunHooks:
             gate = next((g for g in state.spec.gates if g.id == gate_id), None)
             crash = getattr(report.longrepr, "reprcrash", None)
             last = crash.message if crash is not None else str(report.longrepr).strip()[-300:]
-            state.results[gate_id] = CheckResult(
-                id=gate_id,
-                name=gate_id,
-                kind=gate.kind if gate else "metric",
-                severity=gate.severity if gate else "block",
-                verdict=Verdict.ERROR,
-                message=f"ERROR: the gate crashed during {report.when}: {last}",
-                line=gate.line if gate else None,
-                spec_file=state.spec_nodeid,
-            )
+            state.results[gate_id] = [
+                CheckResult(
+                    id=gate_id,
+                    name=gate_id,
+                    kind=gate.kind if gate else "metric",
+                    severity=gate.severity if gate else "block",
+                    verdict=Verdict.ERROR,
+                    message=f"ERROR: the gate crashed during {report.when}: {last}",
+                    line=gate.line if gate else None,
+                    spec_file=state.spec_nodeid,
+                )
+            ]
         else:
             state.other_failures += 1
 
@@ -404,8 +429,10 @@ def _update_baseline(
 
 
 def _ordered(state: _State) -> list[CheckResult]:
+    """Every result (one per gate, or per gate × slice) in the spec's gate order."""
     order = {g.id: i for i, g in enumerate(state.spec.gates)}
-    return sorted(state.results.values(), key=lambda r: order.get(r.id, len(order)))
+    ids = sorted(state.results, key=lambda gate_id: order.get(gate_id, len(order)))
+    return [r for gate_id in ids for r in state.results[gate_id]]
 
 
 def _write_report(session: pytest.Session, state: _State, results: list[CheckResult]) -> None:

@@ -56,6 +56,8 @@ class CheckResult:
     details: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
     comparison: dict[str, Any] | None = None  # compare gates: against, values, paired, test
+    p_adjusted: float | None = None  # lenient slices: Holm-adjusted p across the gate's slices
+    detectable: float | None = None  # smallest distance from the bar shown with 80% power
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping (nan → null); the shape of a ``gates[]`` entry in the report."""
@@ -63,6 +65,8 @@ class CheckResult:
         d["verdict"] = self.verdict.value
         d["estimate"] = _clean(self.estimate)
         d["p_value"] = _clean(self.p_value)
+        d["p_adjusted"] = _clean(self.p_adjusted)
+        d["detectable"] = _clean(self.detectable)
         if self.interval is not None:
             d["interval"] = {k: _clean(v) for k, v in self.interval.items()}
         if self.comparison is not None:

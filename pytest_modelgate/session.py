@@ -12,7 +12,7 @@ import os
 import platform
 import subprocess
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -121,7 +121,7 @@ def check_compare(
     stats: Any,
     check_threshold: Any,
     common: dict[str, Any],
-) -> CheckResult:
+) -> tuple[CheckResult, Any]:
     """Turn a :class:`~.compare.Comparison` into a verdict with the threshold rules on Δ."""
     from .estimation import Estimate
 
@@ -173,7 +173,7 @@ def check_compare(
         "test": cmp.test,
         "orientation": direction,
     }
-    return check_threshold(
+    result = check_threshold(
         estimate=est,
         lo=lo,
         hi=hi,
@@ -187,6 +187,7 @@ def check_compare(
         fail_advice=advice,
         **common,
     )
+    return result, est
 
 
 class GateSession:
@@ -221,23 +222,26 @@ class GateSession:
             resamples=stats.resamples,
         )
 
-    def run(self, gate: Gate) -> CheckResult:
-        """Evaluate one gate; bad input becomes an ERROR result with a clear message."""
+    def run(self, gate: Gate) -> list[CheckResult]:
+        """Evaluate one gate: one result, or one per slice. Bad input becomes an ERROR result
+        with a clear message."""
         try:
             return self._run(gate)
         except ModelgateError as exc:
-            return CheckResult(
-                id=gate.id,
-                name=gate.id,
-                kind=gate.kind,
-                severity=gate.severity,
-                verdict=Verdict.ERROR,
-                message=f"ERROR: {exc}",
-                line=gate.line,
-                spec_file=gate.file,
-                metric=gate.metric,
-                details=str(exc),
-            )
+            return [
+                CheckResult(
+                    id=gate.id,
+                    name=gate.id,
+                    kind=gate.kind,
+                    severity=gate.severity,
+                    verdict=Verdict.ERROR,
+                    message=f"ERROR: {exc}",
+                    line=gate.line,
+                    spec_file=gate.file,
+                    metric=gate.metric,
+                    details=str(exc),
+                )
+            ]
 
     @cached_property
     def data_sha256(self) -> str:
@@ -280,19 +284,56 @@ class GateSession:
         )
         return BaselineSource(ev, stored, stored.describe)
 
-    def _run(self, gate: Gate) -> CheckResult:
-        if gate.kind == "compare":
-            return self._run_compare(gate)
+    def _run(self, gate: Gate) -> list[CheckResult]:
+        from .checks.slices import combine_slices, detectable_effect
+        from .slicing import slice_rows
+
+        loaded = self.loaded
+        cfg: Any = gate.config
+        evaluate = self._compare_one if gate.kind == "compare" else self._metric_one
+        if not getattr(cfg, "slices", None):
+            result, _ = evaluate(gate, None, None)
+            return [result]
+        where = self.spec.where("gates", gate.index, "slices")
+        slices = slice_rows(
+            loaded.data.frame, cfg.slices, max_slices=self.spec.stats.max_slices, where=where
+        )
+        results, estimates = [], []
+        for sl in slices:
+            result, est = evaluate(gate, sl.rows, sl.label)
+            if est is not None:
+                result = replace(result, detectable=detectable_effect(est))
+            results.append(result)
+            estimates.append(est)
+        if any(e is None for e in estimates):
+            return results  # nothing to combine (e.g. no baseline yet)
+        threshold = results[0].threshold or {}
+        return combine_slices(
+            results,
+            estimates,
+            evidence=cfg.evidence or self.spec.stats.evidence,
+            lo=threshold.get("min"),
+            hi=threshold.get("max"),
+            level=self.options(gate).confidence,
+        )
+
+    def _rng(self, gate: Gate, label: dict[str, str] | None) -> np.random.Generator:
+        if not label:
+            return gate_rng(self.seed, gate.id)
+        return gate_rng(self.seed, f"{gate.id}[{', '.join(f'{k}={v}' for k, v in label.items())}]")
+
+    def _metric_one(
+        self, gate: Gate, rows: np.ndarray | None, label: dict[str, str] | None
+    ) -> tuple[CheckResult, Any]:
         from .checks import check_threshold
 
         loaded = self.loaded
         cfg: Any = gate.config
         stats = self.spec.stats
         metric = get_metric(cfg.metric, loaded.task)
-        est = estimate_metric(
-            metric, loaded.candidate, self.options(gate), gate_rng(self.seed, gate.id)
-        )
-        return check_threshold(
+        ev = loaded.candidate if rows is None else loaded.candidate.subset(rows)
+        est = estimate_metric(metric, ev, self.options(gate), self._rng(gate, label))
+        result = check_threshold(
             gate_id=gate.id,
             name=gate.id,
             estimate=est,
@@ -303,9 +344,13 @@ class GateSession:
             severity=gate.severity,
             line=gate.line,
             spec_file=gate.file,
+            slice_=label,
         )
+        return result, est
 
-    def _run_compare(self, gate: Gate) -> CheckResult:
+    def _compare_one(
+        self, gate: Gate, rows: np.ndarray | None, label: dict[str, str] | None
+    ) -> tuple[CheckResult, Any]:
         from .checks import check_threshold
         from .compare import compare_metric, compare_unpaired, constant_evidence
 
@@ -314,24 +359,26 @@ class GateSession:
         stats = self.spec.stats
         metric = get_metric(cfg.metric, loaded.task)
         opts = self.options(gate)
-        rng = gate_rng(self.seed, gate.id)
+        rng = self._rng(gate, label)
+        cand = loaded.candidate if rows is None else loaded.candidate.subset(rows)
         common = {
             "gate_id": gate.id,
             "name": gate.id,
             "severity": gate.severity,
             "line": gate.line,
             "spec_file": gate.file,
+            "slice_": label,
         }
         if cfg.compare == "constant":
-            base_ev, label = constant_evidence(metric, loaded.candidate)
-            cmp = compare_metric(metric, loaded.candidate, base_ev, opts, rng)
-            against, source = "constant", f"best constant predictor: {label}"
+            base_ev, what = constant_evidence(metric, cand)
+            cmp = compare_metric(metric, cand, base_ev, opts, rng)
+            against, source = "constant", f"best constant predictor: {what}"
         else:
             src = self.baseline
-            against = "baseline"
-            source = src.source
+            against, source = "baseline", src.source
             if src.evidence is not None:
-                cmp = compare_metric(metric, loaded.candidate, src.evidence, opts, rng)
+                base = src.evidence if rows is None else src.evidence.subset(rows)
+                cmp = compare_metric(metric, cand, base, opts, rng)
             elif src.stored is not None:
                 number = src.stored.number(metric.name)
                 if number is None:
@@ -345,9 +392,15 @@ class GateSession:
                         "predictions (only numbers); store them with "
                         "--modelgate-update-baseline or set models.baseline"
                     )
-                cmp = compare_unpaired(metric, loaded.candidate, number, opts, rng)
+                if rows is not None:
+                    raise DataError(
+                        f"{gate.id}: {src.source} holds overall numbers only; a sliced "
+                        "comparison needs per-row baseline predictions (models.baseline, or "
+                        "store them with --modelgate-update-baseline)"
+                    )
+                cmp = compare_unpaired(metric, cand, number, opts, rng)
             else:
-                return CheckResult(
+                no_baseline = CheckResult(
                     id=gate.id,
                     name=gate.id,
                     kind="compare",
@@ -356,11 +409,13 @@ class GateSession:
                     line=gate.line,
                     spec_file=gate.file,
                     metric=metric.name,
+                    slice=label,
                     message="INCONCLUSIVE: no baseline yet — run with "
                     "--modelgate-update-baseline to store this candidate as the baseline (or set "
                     "models.baseline to the production model)",
                     comparison={"against": "baseline", "source": "none"},
                 )
+                return no_baseline, None
         return check_compare(
             gate, cfg, metric, cmp, against, source, stats, check_threshold, common
         )
@@ -467,4 +522,4 @@ def run_gates(spec: str | os.PathLike[str] | Spec, *, seed: int | None = None) -
     """
     loaded_spec = spec if isinstance(spec, Spec) else load_spec(spec)
     session = GateSession(loaded_spec, seed)
-    return [session.run(g) for g in loaded_spec.gates]
+    return [r for g in loaded_spec.gates for r in session.run(g)]

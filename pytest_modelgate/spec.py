@@ -119,6 +119,9 @@ class StatsSpec(_Model):
     resamples: int = Field(2000, ge=100, le=1_000_000, description="bootstrap resamples")
     seed: int = Field(0, ge=0, description="seed of every random draw")
     min_support: int = Field(30, ge=1, description="rows below which a result is INCONCLUSIVE")
+    max_slices: int = Field(
+        50, ge=2, le=10_000, description="most slices one slicing (or fairness grouping) may make"
+    )
     inconclusive: Literal["fail", "warn", "pass"] = Field(
         "warn", description="what an INCONCLUSIVE gate does to the release decision"
     )
@@ -451,6 +454,34 @@ def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseMod
     return model, field_name
 
 
+_TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict"}
+
+
+def _is_union_tag(part: Any) -> bool:
+    """``str``, ``list[str]``, ``SliceBins``, ``function-after[...]``: member names, not keys
+    (spec keys are lower-case snake case)."""
+    return isinstance(part, str) and (
+        part in _TYPE_TAGS or part[:1].isupper() or any(c in part for c in "[]-,(")
+    )
+
+
+def _preferred(errs: list[Any], value: Any) -> list[Any]:
+    """Of the errors one union produced for a value, those of the member matching its shape."""
+    want = "dict" if isinstance(value, dict) else "list" if isinstance(value, list) else "scalar"
+
+    def member(err: Any) -> str:
+        tags = [p for p in err["loc"] if _is_union_tag(p)]
+        if not tags:
+            return "none"
+        tag = str(tags[-1])
+        if any(c.isupper() for c in tag):  # a model class, possibly wrapped in a validator
+            return "dict"
+        return "list" if tag.startswith("list") else "scalar"
+
+    matching = [e for e in errs if member(e) == want]
+    return matching or errs
+
+
 def _clean_loc(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     """Drop pydantic's union-member tags so ``loc`` addresses the user's data only."""
     cleaned: list[str | int] = []
@@ -461,10 +492,10 @@ def _clean_loc(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
         ):
             cleaned.append(part)
             current = current[part]  # type: ignore[index]
+        elif _is_union_tag(part):
+            continue  # pydantic names the union member it tried: not part of the user's data
         elif isinstance(current, dict) and isinstance(part, str) and cleaned[-1:] != [part]:
-            # a missing required key: keep it so the message names it
-            if not any(c in part for c in "[]-,("):
-                cleaned.append(part)
+            cleaned.append(part)  # a missing required key: keep it so the message names it
             current = None
         else:
             current = None
@@ -505,6 +536,15 @@ def _pydantic_problems(
     for err in exc.errors():
         loc = _clean_loc(data, tuple(err["loc"]))
         grouped.setdefault(loc, []).append(err)
+    # a union reports every member it tried: keep the member matching the value's shape, and
+    # drop "wrong type" complaints about a value when a more specific error lies inside it
+    grouped = {loc: _preferred(errs, _value_at(data, loc)) for loc, errs in grouped.items()}
+    deeper = {loc[:i] for loc in grouped for i in range(len(loc))}
+    grouped = {
+        loc: errs
+        for loc, errs in grouped.items()
+        if not (loc in deeper and all(e["type"].endswith("_type") for e in errs))
+    }
     problems = []
     for loc, errs in grouped.items():
         path = prefix + loc
@@ -698,13 +738,14 @@ def _validate_gate(
             )
         if kind == "metric":
             problems.extend(_bound_problems(cfg, path, doc, task))
-        if cfg.slices is not None:
+        if cfg.slices is not None and not cfg.slices:
             problems.append(
                 SpecProblem(
                     doc.file,
                     doc.line_of((*path, "slices")),
                     format_path((*path, "slices")),
-                    f"slices {_NOT_YET}",
+                    "must name at least one slicing (got []; allowed: a column, a list of "
+                    "columns, or {column, bins|quantiles})",
                 )
             )
     elif isinstance(cfg, FairnessGate):

@@ -219,6 +219,26 @@ def check_threshold(
             ]
         )
         return CheckResult(verdict=Verdict.INCONCLUSIVE, message=msg, details=details, **base)
+    if (
+        estimate.support is not None
+        and estimate.support_label == "in the denominator"
+        and estimate.support < min_support
+        and not math.isnan(estimate.value)
+    ):
+        msg = (
+            f"INCONCLUSIVE: only {estimate.support} rows in {estimate.metric}'s denominator "
+            f"(min_support = {min_support}); {measured}"
+        )
+        details = table(
+            [
+                (
+                    "next",
+                    "more rows of this kind (e.g. positives for recall) are "
+                    "needed to judge this rate",
+                )
+            ]
+        )
+        return CheckResult(verdict=Verdict.INCONCLUSIVE, message=msg, details=details, **base)
     # the point rule needs only the estimate; the others need the interval too
     if math.isnan(estimate.value) or (evidence != "point" and not iv.is_defined):
         why = estimate.note or f"{estimate.metric} is undefined on these rows"

@@ -23,33 +23,92 @@ def _required(r: CheckResult) -> str:
     return " ".join(f"{'>=' if k == 'min' else '<='}{v:g}" for k, v in r.threshold.items())
 
 
-def format_table(results: Sequence[CheckResult]) -> list[str]:
-    """One aligned row per result: gate, estimate, interval, required, rule, n, verdict."""
-    header = ("gate", "estimate", "interval", "required", "rule", "n", "verdict")
-    rows = [header]
+def slice_text(r: CheckResult) -> str:
+    return ", ".join(f"{k}={v}" for k, v in (r.slice or {}).items())
+
+
+def label_of(r: CheckResult) -> str:
+    """``gate`` or ``gate[slice]``: how a result is named in lists and annotations."""
+    return r.id if not r.slice else f"{r.id}[{slice_text(r)}]"
+
+
+def worst_slice(results: Sequence[CheckResult]) -> CheckResult | None:
+    """The slice farthest on the wrong side of (or closest to) the bar."""
+    scored = []
     for r in results:
-        iv = r.interval or {}
-        if iv and iv.get("low") is not None:
-            interval = (
-                f"[{_num(iv['low'])}, {_num(iv['high'])}] {iv['level'] * 100:g}% {iv['method']}"
-            )
-        else:
-            interval = "-"
-        label = (
-            r.id if not r.slice else f"{r.id}[{', '.join(f'{k}={v}' for k, v in r.slice.items())}]"
+        t = r.threshold or {}
+        if r.estimate is None or (isinstance(r.estimate, float) and math.isnan(r.estimate)):
+            continue
+        margins = []
+        if "min" in t:
+            margins.append(r.estimate - t["min"])
+        if "max" in t:
+            margins.append(t["max"] - r.estimate)
+        if margins:
+            scored.append((min(margins), r))
+    return min(scored, key=lambda x: x[0])[1] if scored else None
+
+
+def _row(r: CheckResult, label: str) -> tuple[str, ...]:
+    iv = r.interval or {}
+    if iv and iv.get("low") is not None:
+        interval = f"[{_num(iv['low'])}, {_num(iv['high'])}] {iv['level'] * 100:g}% {iv['method']}"
+    else:
+        interval = "-"
+    verdict = r.verdict.value + ("" if r.severity == "block" else f" ({r.severity})")
+    if r.p_adjusted is not None:
+        verdict += f" (Holm p={r.p_adjusted:.3g})"
+    return (
+        label,
+        _num(r.estimate) if r.estimate is not None else "-",
+        interval,
+        _required(r),
+        r.evidence or "-",
+        str(r.n) if r.n is not None else "-",
+        verdict,
+    )
+
+
+def format_table(results: Sequence[CheckResult]) -> list[str]:
+    """One aligned row per result: gate, estimate, interval, required, rule, n, verdict.
+
+    A sliced gate gets a header row (its verdict over all slices, the rule across slices) and
+    its slices indented under it, the worst one marked.
+    """
+    from ..checks.slices import worst_verdict
+
+    header: tuple[str, ...] = ("gate", "estimate", "interval", "required", "rule", "n", "verdict")
+    rows: list[tuple[str, ...]] = [header]
+    by_gate: dict[str, list[CheckResult]] = {}
+    for r in results:
+        by_gate.setdefault(r.id, []).append(r)
+    for gate_id, group in by_gate.items():
+        if len(group) == 1 and not group[0].slice:
+            rows.append(_row(group[0], gate_id))
+            continue
+        worst = worst_slice(group)
+        first = group[0]
+        rule = {"strict": "all slices", "lenient": "Holm", "point": "all slices"}.get(
+            first.evidence or "", "-"
         )
-        verdict = r.verdict.value + ("" if r.severity == "block" else f" ({r.severity})")
+        verdict = worst_verdict(group).value + (
+            "" if first.severity == "block" else f" ({first.severity})"
+        )
         rows.append(
             (
-                label,
-                _num(r.estimate) if r.estimate is not None else "-",
-                interval,
-                _required(r),
-                r.evidence or "-",
-                str(r.n) if r.n is not None else "-",
+                f"{gate_id} ({len(group)} slices)",
+                "",
+                "",
+                _required(first),
+                f"{first.evidence or '-'}: {rule}",
+                "",
                 verdict,
             )
         )
+        for r in group:
+            mark = "  ◀ worst" if r is worst and len(group) > 1 else ""
+            row = _row(r, f"  {slice_text(r)}")
+            rows.append((*row[:-1], row[-1] + mark))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -68,7 +127,7 @@ def format_decision_section(
     if compared:
         lines.append("")
         lines.append("comparisons (Δ oriented so that higher is better):")
-        width = max(len(r.id) for r in compared)
+        width = max(len(label_of(r)) for r in compared)
         for r in compared:
             c = r.comparison or {}
             pairing = "paired" if c.get("paired") else "UNPAIRED"
@@ -78,7 +137,7 @@ def format_decision_section(
                 else (f", p = {r.p_value:.3g}" if r.p_value > 0 else ", p < 1e-300")
             )
             lines.append(
-                f"  {r.id.ljust(width)}  candidate {_num(c.get('candidate'))} vs "
+                f"  {label_of(r).ljust(width)}  candidate {_num(c.get('candidate'))} vs "
                 f"{c.get('against')} {_num(c.get('baseline'))} ({c.get('source')}); "
                 f"{pairing}, {c.get('test')}{p}"
             )
@@ -93,9 +152,9 @@ def format_decision_section(
             r = group[0]
             if len(group) == 1:
                 where = f"{r.spec_file}:{r.line}: " if r.spec_file and r.line else ""
-                lines.append(f"{where}{r.id}: {message}")
+                lines.append(f"{where}{label_of(r)}: {message}")
             else:
-                ids = ", ".join(g.id for g in group)
+                ids = ", ".join(label_of(g) for g in group)
                 lines.append(f"{len(group)} gates ({ids}): {message}")
     lines.append("")
     for reason in decision.reasons[1:]:

@@ -317,7 +317,7 @@ def test_junitxml_carries_the_gate_results(project):
     props = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert props["modelgate_verdict"] == "PASS"
     assert 0.75 < float(props["modelgate_estimate"]) <= 1
-    assert json.loads(props["modelgate"])["interval"]["method"] == "delong-logit"
+    assert json.loads(props["modelgate"])[0]["interval"]["method"] == "delong-logit"
 
 
 def test_a_yaml_argument_is_the_spec(project):

@@ -121,8 +121,13 @@ def test_every_problem_is_reported_with_its_line():
         ),
         (
             "    min: 0.8\n",
-            "    min: 0.8\n    slices: [sex]\n",
-            "gates.yaml:11: gates[0].slices: slices is not available yet",
+            "    min: 0.8\n    slices: []\n",
+            "gates.yaml:11: gates[0].slices: must name at least one slicing",
+        ),
+        (
+            "    min: 0.8\n",
+            "    min: 0.8\n    slices: [{column: age, bins: [1, 2], quantiles: 3}]\n",
+            "gates.yaml:11: gates[0].slices[0]: give exactly one of `bins` or `quantiles`",
         ),
         (
             "    name: calibrated\n",

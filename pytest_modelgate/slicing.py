@@ -1,0 +1,166 @@
+"""Slices: which rows belong to which part of the data a gate is evaluated on.
+
+A gate's ``slices:`` is a list; each element is one *slicing*:
+
+- ``sex``: one slice per observed value of the column;
+- ``[sex, race]``: one slice per observed combination (intersections);
+- ``{column: age, bins: [17, 25, 45, 65, 91]}``: left-closed bins ``[17, 25)``, ..., values
+  outside the edges form an ``<outside bins>`` slice;
+- ``{column: age, quantiles: 4}``: quantile bins of the test data.
+
+Missing values form their own ``<missing>`` slice: rows are never silently dropped. A slicing
+with more than ``max_slices`` slices (an id column, say) is an error that says how to bin it.
+The same machinery builds the (intersectional) groups of fairness gates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = ["MISSING", "Slice", "group_codes", "slice_rows"]
+
+MISSING = "<missing>"
+OUTSIDE = "<outside bins>"
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One slice: its label (column → value) and the row indices it holds."""
+
+    label: dict[str, str]
+    rows: np.ndarray
+
+    @property
+    def key(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.label.items())
+
+
+def _fmt_edge(x: float) -> str:
+    return f"{x:g}"
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes per row (vectorised) and the text of each code; missing values get ``<missing>``."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = [str(u) for u in uniques]
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(texts), codes)
+        texts.append(MISSING)
+    return codes.astype(np.int64), texts
+
+
+def _binned(frame: pd.DataFrame, spec: Any, where: str) -> tuple[np.ndarray, list[str]]:
+    col = pd.to_numeric(frame[spec.column], errors="coerce")
+    bad = col.isna() & frame[spec.column].notna()
+    if bad.any():
+        raise DataError(
+            f"{where}: column {spec.column!r} has non-numeric values (e.g. "
+            f"{frame[spec.column][bad].iloc[0]!r}); binning needs numbers"
+        )
+    if spec.bins is not None:
+        edges = sorted(spec.bins)
+        cut = pd.cut(col, edges, right=False)
+        texts = [f"[{_fmt_edge(iv.left)}, {_fmt_edge(iv.right)})" for iv in cut.cat.categories]
+    else:
+        try:
+            cut = pd.qcut(col, spec.quantiles, duplicates="drop")
+        except ValueError as exc:
+            raise DataError(
+                f"{where}: cannot cut {spec.column!r} into {spec.quantiles} quantiles ({exc})"
+            ) from None
+        texts = [f"({_fmt_edge(iv.left)}, {_fmt_edge(iv.right)}]" for iv in cut.cat.categories]
+    codes = cut.cat.codes.to_numpy().astype(np.int64)  # -1: missing or outside the edges
+    outside = (codes < 0) & col.notna().to_numpy()
+    missing = col.isna().to_numpy()
+    texts = [*texts, OUTSIDE, MISSING]
+    codes = np.where(outside, len(texts) - 2, np.where(missing, len(texts) - 1, codes))
+    return codes, texts
+
+
+def _column_codes(
+    frame: pd.DataFrame, spec: Any, where: str
+) -> tuple[list[str], np.ndarray, list[tuple[str, ...]]]:
+    """Column names, a combined code per row, and the label tuple of every possible code."""
+    if isinstance(spec, str):
+        columns = [spec]
+    elif isinstance(spec, (list, tuple)):
+        columns = list(spec)
+    else:
+        columns = [spec.column]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{where}: slice column(s) {', '.join(map(repr, missing))} not in the "
+            f"test data (columns: {', '.join(map(str, list(frame.columns)[:20]))})"
+        )
+    if not isinstance(spec, (str, list, tuple)):
+        codes, texts = _binned(frame, spec, where)
+        return columns, codes, [(t,) for t in texts]
+    combined = np.zeros(len(frame), dtype=np.int64)
+    labels: list[tuple[str, ...]] = [()]
+    for c in columns:  # mixed-radix codes: one vectorised pass per column
+        codes, texts = _factorize(frame[c])
+        combined = combined * len(texts) + codes
+        labels = [(*lab, t) for lab in labels for t in texts]
+    return columns, combined, labels
+
+
+def _order_key(value: str) -> tuple[int, float, str]:
+    """Missing and outside last; numbers (and bin labels) in numeric order."""
+    if value in (MISSING, OUTSIDE):
+        return (2, 0.0, value)
+    head = value.strip("[(").split(",")[0]
+    try:
+        return (0, float(head), value)
+    except ValueError:
+        return (1, 0.0, value)
+
+
+def slice_rows(
+    frame: pd.DataFrame, slices: Sequence[Any], *, max_slices: int, where: str
+) -> list[Slice]:
+    """All slices of a gate, slicing by slicing, in a stable order.
+
+    Bins without rows are kept (n = 0) so that the report shows them.
+    """
+    out: list[Slice] = []
+    for spec in slices:
+        columns, codes, labels = _column_codes(frame, spec, where)
+        present = np.unique(codes)
+        keep = set(present.tolist())
+        if not isinstance(spec, (str, list, tuple)) and spec.bins is not None:
+            keep |= set(range(len(labels) - 2))  # every bin, empty or not (not outside/missing)
+        if len(keep) > max_slices:
+            raise DataError(
+                f"{where}: slicing by {' × '.join(columns)} makes {len(keep)} slices (cap: "
+                f"stats.max_slices = {max_slices}); bin a numeric column ({{column: "
+                f"{columns[0]}, quantiles: 4}}), slice by a coarser column, or raise the cap"
+            )
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], sorted(keep))
+        ends = np.searchsorted(codes[order], sorted(keep), side="right")
+        rows_of = {k: order[a:b] for k, a, b in zip(sorted(keep), bounds, ends, strict=True)}
+        for k in sorted(keep, key=lambda k: tuple(_order_key(p) for p in labels[k])):
+            out.append(Slice(dict(zip(columns, labels[k], strict=True)), np.sort(rows_of[k])))
+    return out
+
+
+def group_codes(
+    frame: pd.DataFrame, columns: Sequence[str], *, max_groups: int, where: str
+) -> tuple[np.ndarray, list[str]]:
+    """Integer group code per row and the group labels, for one or several sensitive columns
+    (intersections; missing values form a ``<missing>`` group)."""
+    slices = slice_rows(frame, [list(columns)], max_slices=max_groups, where=where)
+    codes = np.full(len(frame), -1, dtype=np.int64)
+    labels = []
+    for i, s in enumerate(sl for sl in slices if sl.rows.size):
+        codes[s.rows] = i
+        labels.append(s.key)
+    return codes, labels
