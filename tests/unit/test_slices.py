@@ -1,0 +1,155 @@
+"""Slices: building them, and the multiplicity rules across the slices of one gate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pytest_modelgate.checks.slices import combine_slices, one_sided_p, worst_verdict
+from pytest_modelgate.checks.threshold import check_threshold
+from pytest_modelgate.errors import DataError
+from pytest_modelgate.estimation import StatsOptions, estimate_metric
+from pytest_modelgate.evidence import Evidence
+from pytest_modelgate.metrics import get_metric
+from pytest_modelgate.results import Verdict
+from pytest_modelgate.slicing import group_codes, slice_rows
+from pytest_modelgate.spec import SliceBins
+from pytest_modelgate.stats import holm_adjust
+
+
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "sex": ["F", "M", None, "F", "M", "M"],
+            "race": ["a", "b", "a", "a", "b", "a"],
+            "age": [18, 30, np.nan, 70, 44, 120],
+            "id": range(6),
+        }
+    )
+
+
+def test_values_missing_and_intersections():
+    got = {
+        s.key: s.rows.tolist()
+        for s in slice_rows(frame(), ["sex", ["sex", "race"]], max_slices=10, where="w")
+    }
+    assert got == {
+        "sex=F": [0, 3],
+        "sex=M": [1, 4, 5],
+        "sex=<missing>": [2],
+        "sex=F, race=a": [0, 3],
+        "sex=M, race=a": [5],
+        "sex=M, race=b": [1, 4],
+        "sex=<missing>, race=a": [2],
+    }
+    total = sum(len(s.rows) for s in slice_rows(frame(), ["sex"], max_slices=10, where="w"))
+    assert total == len(frame())  # nothing dropped
+
+
+def test_bins_keep_empty_bins_and_report_outside_and_missing():
+    slices = slice_rows(
+        frame(), [SliceBins(column="age", bins=[17, 25, 45, 65, 91])], max_slices=10, where="w"
+    )
+    got = {s.key: s.rows.tolist() for s in slices}
+    assert got == {
+        "age=[17, 25)": [0],
+        "age=[25, 45)": [1, 4],
+        "age=[45, 65)": [],
+        "age=[65, 91)": [3],
+        "age=<outside bins>": [5],
+        "age=<missing>": [2],
+    }
+
+
+def test_quantiles():
+    f = pd.DataFrame({"x": np.arange(100.0)})
+    slices = slice_rows(f, [SliceBins(column="x", quantiles=4)], max_slices=10, where="w")
+    assert [len(s.rows) for s in slices] == [25, 25, 25, 25]
+
+
+def test_too_many_slices_is_an_error_that_says_what_to_do():
+    with pytest.raises(
+        DataError,
+        match=r"w: slicing by id makes 6 slices \(cap: "
+        r"stats.max_slices = 5\); bin a numeric column",
+    ):
+        slice_rows(frame(), ["id"], max_slices=5, where="w")
+    with pytest.raises(DataError, match="slice column\\(s\\) 'nope' not in the test data"):
+        slice_rows(frame(), ["nope"], max_slices=5, where="w")
+
+
+def test_group_codes_for_fairness():
+    codes, labels = group_codes(frame(), ["sex"], max_groups=10, where="w")
+    assert labels == ["sex=F", "sex=M", "sex=<missing>"]
+    assert codes.tolist() == [0, 1, 2, 0, 1, 1]
+
+
+def test_holm_textbook_example():
+    # four hypotheses, p = .01 .04 .03 .005: step-down multipliers 4, 3, 2, 1 on the sorted
+    # p-values (.02, .03, .06, .04), then the running maximum: (.03, .06, .06, .02)
+    assert holm_adjust(np.array([0.01, 0.04, 0.03, 0.005])).tolist() == pytest.approx(
+        [0.03, 0.06, 0.06, 0.02]
+    )
+
+
+def _slice_results(values, n, bar, evidence, rng):
+    metric = get_metric("accuracy", "binary")
+    results, estimates = [], []
+    for i, p in enumerate(values):
+        y = rng.integers(0, 2, n)
+        correct = rng.random(n) < p
+        ev = Evidence("binary", (0, 1), y, np.where(correct, y, 1 - y), None, None)
+        est = estimate_metric(metric, ev, StatsOptions(), rng)
+        results.append(
+            check_threshold(
+                gate_id="g",
+                name="g",
+                estimate=est,
+                lo=bar,
+                hi=None,
+                evidence=evidence,
+                min_support=30,
+                severity="block",
+                slice_={"s": str(i)},
+            )
+        )
+        estimates.append(est)
+    return combine_slices(results, estimates, evidence=evidence, lo=bar, hi=None, level=0.95)
+
+
+def test_strict_is_intersection_union_without_correction(rng):
+    # two slices each clearly above the bar: each passes at its own level, so the gate passes
+    out = _slice_results([0.9, 0.9], 2000, 0.87, "strict", rng)
+    assert worst_verdict(out) is Verdict.PASS
+    assert "no correction needed" in out[0].notes[-1]
+
+
+def test_lenient_fails_on_one_clear_violation_among_ten(rng):
+    out = _slice_results([0.8] * 9 + [0.6], 800, 0.75, "lenient", rng)
+    verdicts = [r.verdict for r in out]
+    assert verdicts[-1] is Verdict.FAIL and verdicts[:-1] == [Verdict.PASS] * 9
+    assert out[-1].p_adjusted is not None and out[-1].p_adjusted < 0.025
+
+
+def test_lenient_with_ten_slices_on_the_bar_rarely_fails():
+    # family-wise false-block rate: ten slices whose true accuracy equals the bar
+    rng = np.random.default_rng(3)
+    fails = [
+        worst_verdict(_slice_results([0.8] * 10, 400, 0.8, "lenient", rng)) is Verdict.FAIL
+        for _ in range(300)
+    ]
+    rate = float(np.mean(fails))
+    assert rate <= 0.045  # nominal 0.025 family-wise; without Holm it would be ~0.22
+
+
+def test_one_sided_p_matches_the_wilson_interval():
+    # the lenient rule on one slice equals the interval rule: Wilson inverts the score test
+    rng = np.random.default_rng(5)
+    metric = get_metric("accuracy", "binary")
+    for p in (0.70, 0.74, 0.76, 0.8):
+        y = rng.integers(0, 2, 500)
+        ev = Evidence("binary", (0, 1), y, np.where(rng.random(500) < p, y, 1 - y), None, None)
+        est = estimate_metric(metric, ev, StatsOptions(), rng)
+        shows_violation = est.interval.high < 0.78
+        assert (one_sided_p(est, 0.78, None) < 0.025) == shows_violation
