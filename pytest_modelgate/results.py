@@ -58,6 +58,7 @@ class CheckResult:
     comparison: dict[str, Any] | None = None  # compare gates: against, values, paired, test
     p_adjusted: float | None = None  # lenient slices: Holm-adjusted p across the gate's slices
     detectable: float | None = None  # smallest distance from the bar shown with 80% power
+    groups: tuple[dict[str, Any], ...] | None = None  # fairness gates: per-group values
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping (nan → null); the shape of a ``gates[]`` entry in the report."""
@@ -72,6 +73,10 @@ class CheckResult:
         if self.comparison is not None:
             d["comparison"] = {k: _clean(v) for k, v in self.comparison.items()}
         d["notes"] = list(self.notes)
+        if self.groups is not None:
+            d["groups"] = [
+                {**g, "values": {k: _clean(v) for k, v in g["values"].items()}} for g in self.groups
+            ]
         return d
 
     @classmethod
@@ -80,6 +85,8 @@ class CheckResult:
         kwargs = dict(d)
         kwargs["verdict"] = Verdict(kwargs["verdict"])
         kwargs["notes"] = tuple(kwargs.get("notes") or ())
+        if kwargs.get("groups") is not None:
+            kwargs["groups"] = tuple(kwargs["groups"])
         for key in ("estimate", "p_value"):
             if kwargs.get(key) is None:
                 kwargs[key] = None

@@ -290,6 +290,8 @@ class GateSession:
 
         loaded = self.loaded
         cfg: Any = gate.config
+        if gate.kind == "fairness":
+            return [self._fairness_one(gate)]
         evaluate = self._compare_one if gate.kind == "compare" else self._metric_one
         if not getattr(cfg, "slices", None):
             result, _ = evaluate(gate, None, None)
@@ -347,6 +349,95 @@ class GateSession:
             slice_=label,
         )
         return result, est
+
+    def _fairness_one(self, gate: Gate) -> CheckResult:
+        from .checks import check_threshold
+        from .estimation import Estimate
+        from .fairness import fairness_estimate
+        from .slicing import group_codes
+        from .stats import Interval
+
+        loaded = self.loaded
+        cfg: Any = gate.config
+        stats = self.spec.stats
+        min_support = cfg.min_support or stats.min_support
+        codes, labels = group_codes(
+            loaded.data.frame,
+            cfg.columns,
+            max_groups=stats.max_slices,
+            where=self.spec.where("gates", gate.index, "sensitive"),
+        )
+        metric = get_metric(cfg.metric, loaded.task) if cfg.metric else None
+        try:
+            fe = fairness_estimate(
+                cfg.gap,
+                loaded.candidate,
+                codes,
+                labels,
+                metric=metric,
+                opts=self.options(gate),
+                rng=self._rng(gate, None),
+                min_support=min_support,
+            )
+        except ValueError as exc:  # e.g. a named gap on a multiclass task
+            raise DataError(f"{self.spec.where('gates', gate.index, 'fairness')}: {exc}") from None
+        lo, hi = cfg.bounds
+        excluded = [g.group for g in fe.groups if g.excluded]
+        group_rows = [
+            (
+                g.group,
+                f"n = {g.n}; "
+                + ", ".join(f"{k} {v:.4f}" for k, v in g.values.items())
+                + ("  (excluded: below min_support)" if g.excluded else ""),
+            )
+            for g in fe.groups
+        ]
+        extra = [*group_rows]
+        if fe.worst:
+            extra.append(("gap between", f"{fe.worst[0]} and {fe.worst[1]}"))
+        what = cfg.gap + (f"({metric.name})" if metric else "")
+        interval, note = fe.interval, fe.note
+        if interval.is_defined and interval.width == 0 and fe.value == fe.value:
+            # every replicate equal (e.g. a group without a single false positive): no
+            # uncertainty could be measured, so the gate must not pass or fail on it
+            interval = Interval(float("nan"), float("nan"), interval.level, interval.method)
+            note = (f"{note}; " if note else "") + (
+                f"the bootstrap interval collapsed to {fe.value:.4g}: a group shows no variation "
+                "to measure uncertainty from (e.g. no false positives at all); add rows or merge "
+                "small groups"
+            )
+        est = Estimate(what, fe.value, interval, fe.n, note)
+        advice = (
+            f"the model treats the groups of {' × '.join(cfg.columns)} differently on "
+            f"{what}: look at the groups named above (their error rates and base rates) before "
+            "releasing; a fairness fix (reweighting, thresholds per group) may be needed"
+        )
+        result = check_threshold(
+            gate_id=gate.id,
+            name=gate.id,
+            estimate=est,
+            lo=lo,
+            hi=hi,
+            evidence=cfg.evidence or stats.evidence,
+            min_support=min_support,
+            severity=gate.severity,
+            line=gate.line,
+            spec_file=gate.file,
+            kind="fairness",
+            metric_name=what,
+            extra_rows=extra,
+            fail_advice=advice,
+        )
+        notes = result.notes + (
+            (f"excluded (below min_support = {min_support} rows): {', '.join(excluded)}",)
+            if excluded
+            else ()
+        )
+        groups = tuple(
+            {"group": g.group, "n": g.n, "values": dict(g.values), "excluded": g.excluded}
+            for g in fe.groups
+        )
+        return replace(result, notes=notes, groups=groups)
 
     def _compare_one(
         self, gate: Gate, rows: np.ndarray | None, label: dict[str, str] | None

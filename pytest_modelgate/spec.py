@@ -225,17 +225,52 @@ FairnessName = Literal[
     "equal_opportunity_ratio",
     "metric_difference",
     "metric_ratio",
+    "four_fifths_rule",
 ]
 
 
 class FairnessGate(_GateCommon):
     """A fairness gap across the groups of a sensitive column."""
 
-    fairness: FairnessName
-    sensitive: str | list[str] = Field(description="sensitive column(s)")
+    fairness: FairnessName = Field(
+        description="the gap; four_fifths_rule is demographic_parity_ratio with min: 0.8"
+    )
+    sensitive: str | list[str] = Field(description="sensitive column(s); several = intersections")
     metric: str | None = Field(None, description="for metric_difference / metric_ratio")
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(None, description="the gap must be at least this (ratios)")
+    max: float | None = Field(None, description="the gap must be at most this (differences)")
+
+    @model_validator(mode="after")
+    def _rule(self) -> FairnessGate:
+        generic = self.fairness in ("metric_difference", "metric_ratio")
+        if generic and self.metric is None:
+            raise ValueError(f"`fairness: {self.fairness}` needs `metric:` (e.g. recall)")
+        if not generic and self.metric is not None:
+            raise ValueError(
+                f"`metric:` is only for metric_difference / metric_ratio, not {self.fairness}"
+            )
+        if self.min is None and self.max is None and self.fairness != "four_fifths_rule":
+            raise ValueError(
+                "a fairness gate needs `max` (for a difference) or `min` (for a ratio)"
+            )
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"`min` ({self.min}) is above `max` ({self.max})")
+        return self
+
+    @property
+    def gap(self) -> str:
+        """The gap computed (the preset resolved)."""
+        return "demographic_parity_ratio" if self.fairness == "four_fifths_rule" else self.fairness
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        if self.fairness == "four_fifths_rule" and self.min is None and self.max is None:
+            return 0.8, None
+        return self.min, self.max
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.sensitive] if isinstance(self.sensitive, str) else list(self.sensitive)
 
 
 class _Check(_GateCommon):
@@ -646,8 +681,12 @@ def _gate_id(kind: str, cfg: Any) -> str:
         ]
         return f"{cfg.metric}_vs_{cfg.compare}:" + ",".join(r for r in rules if r)
     if kind == "fairness":
-        sens = cfg.sensitive if isinstance(cfg.sensitive, str) else "+".join(cfg.sensitive)
-        return f"{cfg.fairness}[{sens}]"
+        sens = "+".join(cfg.columns)
+        what = f"{cfg.fairness}({cfg.metric})" if cfg.metric else cfg.fairness
+        lo, hi = cfg.bounds
+        rule = f">={lo:g}" if lo is not None else ""
+        rule += ("," if rule and hi is not None else "") + (f"<={hi:g}" if hi is not None else "")
+        return f"{what}:{sens}{rule}"
     return str(cfg.check)
 
 
@@ -669,6 +708,8 @@ def _validate_gate(
             )
         ]
     present = [k for k in GATE_KEYS if k in raw]
+    if present == ["metric", "fairness"]:
+        present = ["fairness"]  # `metric:` is a parameter of metric_difference / metric_ratio
     if len(present) != 1:
         close = [k for k in raw if difflib.get_close_matches(str(k), GATE_KEYS, n=1, cutoff=0.6)]
         hint = (
@@ -750,11 +791,32 @@ def _validate_gate(
             )
     elif isinstance(cfg, FairnessGate):
         kind = "fairness"
-        problems.append(
-            SpecProblem(
-                doc.file, line, format_path((*path, "fairness")), f"fairness gates {_NOT_YET}"
-            )
-        )
+        if cfg.metric is not None:
+            known = metric_names(task)
+            if cfg.metric not in known:
+                guess = suggest_metric(cfg.metric, task)
+                hint = f"did you mean `{guess}`? " if guess else ""
+                problems.append(
+                    SpecProblem(
+                        doc.file,
+                        doc.line_of((*path, "metric")),
+                        format_path((*path, "metric")),
+                        f"unknown metric (got {cfg.metric!r}; {hint}allowed: {', '.join(known)})",
+                    )
+                )
+        ratio = cfg.gap.endswith("_ratio")
+        for key in ("min", "max"):
+            value = getattr(cfg, key)
+            if value is not None and ratio and not 0 <= value <= 1:
+                problems.append(
+                    SpecProblem(
+                        doc.file,
+                        doc.line_of((*path, key)),
+                        format_path((*path, key)),
+                        f"a ratio (min / max over groups) lies in [0, 1], so this bound can never "
+                        f"be met (got {value:g})",
+                    )
+                )
     else:
         kind = "check"
         problems.append(

@@ -120,9 +120,8 @@ def test_lenient_and_point_rules(project):
             "gates.yaml:2: invalid YAML: while parsing a flow sequence;",
         ),
         (
-            SPEC_HEAD + "  - fairness: demographic_parity_difference\n    sensitive: group\n"
-            "    max: 0.1\n",
-            "gates.yaml:13: gates[0].fairness: fairness gates is not available yet",
+            SPEC_HEAD + "  - check: missing_values\n    max_fraction: 0.1\n",
+            "gates.yaml:13: gates[0].check: `check: missing_values` is not available yet",
         ),
     ],
 )

@@ -53,8 +53,10 @@ def test_failing_slice_is_named_in_the_decision(project):
     assert result.ret == 1, out
     assert "FAIL: gate recall>=0.75 on" in out
     result.stdout.fnmatch_lines(
-        ["DECISION: BLOCK — 1 blocking gate (2 slices) failed: recall>=0.75[[]group=a[]], "
-         "recall>=0.75[[]group=b[]]"]
+        [
+            "DECISION: BLOCK — 1 blocking gate (2 slices) failed: recall>=0.75[[]group=a[]], "
+            "recall>=0.75[[]group=b[]]"
+        ]
     )
 
 
