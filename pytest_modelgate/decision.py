@@ -158,7 +158,7 @@ def decide(
     elif unsure:
         outcome = "review"
         reasons.append(
-            f"{len(unsure)} gate{'s' if len(unsure) > 1 else ''} inconclusive: {_list(unsure)} "
+            f"{_count(unsure, 'gate')} inconclusive: {_list(unsure)} "
             "— too little evidence to promote automatically (stats.inconclusive: warn)"
         )
     else:

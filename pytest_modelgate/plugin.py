@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -192,6 +193,10 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     ]
 
 
+class ModelgateWarning(pytest.PytestWarning):
+    """A gate with ``severity: warn`` failed: reported, not blocking."""
+
+
 class GateFailed(Exception):
     """Raised by a gate item whose verdict blocks; carries the results for the failure text."""
 
@@ -250,6 +255,11 @@ class GateItem(pytest.Item):
         else:
             self.user_properties.append(("modelgate_slices", len(results)))
         bad = [r for r in results if r.verdict is verdict]
+        if verdict is Verdict.FAIL and self.gate.severity == "warn":
+            # a warning gate reports, it does not fail: pytest's warnings summary shows it
+            for r in bad:
+                warnings.warn(ModelgateWarning(f"{_slice_label(r)}{r.message}"), stacklevel=1)
+            return
         if verdict in (Verdict.FAIL, Verdict.ERROR):
             raise GateFailed(bad, len(results))
         if verdict is Verdict.INCONCLUSIVE:

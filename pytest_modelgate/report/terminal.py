@@ -55,9 +55,10 @@ def _row(r: CheckResult, label: str) -> tuple[str, ...]:
         interval = f"[{_num(iv['low'])}, {_num(iv['high'])}] {iv['level'] * 100:g}% {iv['method']}"
     else:
         interval = "-"
-    verdict = r.verdict.value + ("" if r.severity == "block" else f" ({r.severity})")
+    extras = [] if r.severity == "block" else [r.severity]
     if r.p_adjusted is not None:
-        verdict += f" (Holm p={r.p_adjusted:.3g})"
+        extras.append(f"Holm p={r.p_adjusted:.3g}")
+    verdict = r.verdict.value + (f" ({'; '.join(extras)})" if extras else "")
     return (
         label,
         _num(r.estimate) if r.estimate is not None else "-",
@@ -128,19 +129,24 @@ def format_decision_section(
         lines.append("")
         lines.append("comparisons (Δ oriented so that higher is better):")
         width = max(len(label_of(r)) for r in compared)
+        by_source: dict[tuple[str, str], list[CheckResult]] = {}
         for r in compared:
             c = r.comparison or {}
-            pairing = "paired" if c.get("paired") else "UNPAIRED"
-            p = (
-                ""
-                if r.p_value is None
-                else (f", p = {r.p_value:.3g}" if r.p_value > 0 else ", p < 1e-300")
-            )
-            lines.append(
-                f"  {label_of(r).ljust(width)}  candidate {_num(c.get('candidate'))} vs "
-                f"{c.get('against')} {_num(c.get('baseline'))} ({c.get('source')}); "
-                f"{pairing}, {c.get('test')}{p}"
-            )
+            by_source.setdefault((str(c.get("against")), str(c.get("source"))), []).append(r)
+        for (against, source), group in by_source.items():
+            lines.append(f"  vs {against}: {source}")
+            for r in group:
+                c = r.comparison or {}
+                pairing = "paired" if c.get("paired") else "UNPAIRED"
+                p = (
+                    ""
+                    if r.p_value is None
+                    else (f", p = {r.p_value:.3g}" if r.p_value > 0 else ", p < 1e-300")
+                )
+                lines.append(
+                    f"    {label_of(r).ljust(width)}  candidate {_num(c.get('candidate'))} vs "
+                    f"{_num(c.get('baseline'))}; {pairing}, {c.get('test')}{p}"
+                )
     problems = [r for r in results if r.verdict.value != "PASS"]
     if problems:
         lines.append("")

@@ -40,8 +40,8 @@ def test_candidate_shown_better_than_a_baseline_model_promotes(project):
             "roc_auc_vs_baseline:drop<=0.01 *delong-paired*PASS",
             "accuracy_vs_baseline:drop<=0.02 *newcombe-paired*PASS",
             "comparisons (Δ oriented so that higher is better):",
-            "*roc_auc_vs_baseline:drop<=0.01 *candidate 0.8* vs baseline 0.8* (models.baseline *"
-            "weak.joblib)); paired, delong-paired, p = *",
+            "  vs baseline: models.baseline (models*weak.joblib)",
+            "    roc_auc_vs_baseline:drop<=0.01 *candidate 0.8* vs 0.8*; paired, delong-paired, p = *",
             "DECISION: PROMOTE — all 3 gate results passed; the candidate is shown better than the "
             "baseline (Δroc_auc = +0.*",
         ]
@@ -89,7 +89,9 @@ def test_baseline_from_prediction_columns(project):
     project.makefile(".yaml", gates=spec)
     result = project.runpytest("--modelgate")
     assert result.ret == 0, result.stdout.str()
-    result.stdout.fnmatch_lines(["*vs baseline 0.8* (models.baseline (columns of data*); paired*"])
+    result.stdout.fnmatch_lines(
+        ["  vs baseline: models.baseline (columns of data*)", "*candidate 0.8* vs 0.8*; paired*"]
+    )
 
 
 def test_no_baseline_yet_is_inconclusive_then_the_stored_round_trip(project):
@@ -116,8 +118,8 @@ def test_no_baseline_yet_is_inconclusive_then_the_stored_round_trip(project):
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(
         [
-            "*vs baseline 0.8* (stored baseline .modelgate/baseline (made *"
-            "); paired, delong-paired*",
+            "  vs baseline: stored baseline .modelgate/baseline (made *)",
+            "*candidate 0.8* vs 0.8*; paired, delong-paired*",
             "DECISION: CANARY*",
         ]
     )
@@ -206,9 +208,9 @@ def test_compare_with_the_best_constant(project):
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(
         [
-            "*accuracy_vs_constant:gain>=0.1 *candidate 0.7* vs constant 0.5* (best constant "
-            "predictor: always 'no'); paired, mcnemar-exact*",
-            "*log_loss_vs_constant:gain>=0.05 *vs constant 0.6* (best constant predictor: the "
-            "prior (0.4*)); paired, paired-normal*",
+            "  vs constant: best constant predictor: always 'no'",
+            "*accuracy_vs_constant:gain>=0.1 *candidate 0.7* vs 0.5*; paired, mcnemar-exact*",
+            "  vs constant: best constant predictor: the prior (0.4*)",
+            "*log_loss_vs_constant:gain>=0.05 *vs 0.6*; paired, paired-normal*",
         ]
     )
