@@ -400,3 +400,18 @@ def test_collect_only_writes_no_report(project):
     assert result.ret == 0
     assert "modelgate release decision" not in result.stdout.str()
     assert not (project.path / ".modelgate").exists()
+
+
+def test_a_failing_warn_gate_is_a_pytest_warning(project):
+    project.makefile(
+        ".yaml",
+        gates=SPEC_HEAD + "  - metric: roc_auc\n    min: 0.7\n"
+        "  - metric: recall\n    min: 0.99\n    severity: warn\n",
+    )
+    result = project.runpytest("--modelgate")
+    assert result.ret == 0
+    result.assert_outcomes(passed=2, warnings=1)
+    result.stdout.fnmatch_lines(["*ModelgateWarning: FAIL: recall = *"])
+    result.stdout.fnmatch_lines(
+        ["*- warnings (severity warn): recall>=0.99*", "DECISION: PROMOTE*"]
+    )
