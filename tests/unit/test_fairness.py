@@ -486,3 +486,65 @@ def test_near_ties_err_on_the_conservative_side():
     below, above = _simulate(cells, gaps, sims=300, n=1500, seed=3)["demographic_parity_difference"]
     print("near tie: truth below the interval", below, "above", above)
     assert above <= 0.025
+
+
+def test_named_gaps_equal_fairlearn_on_the_adult_test_set():
+    # the real data of the example project (shipped raw), with a transparent rule as "model"
+    from pathlib import Path
+
+    import pandas as pd
+    from fairlearn import metrics as flm
+
+    from pytest_modelgate.slicing import group_codes
+
+    raw = Path(__file__).parents[2] / "example_project" / "data" / "raw" / "adult.test.gz"
+    names = [
+        "age",
+        "workclass",
+        "fnlwgt",
+        "education",
+        "education_num",
+        "marital_status",
+        "occupation",
+        "relationship",
+        "race",
+        "sex",
+        "capital_gain",
+        "capital_loss",
+        "hours_per_week",
+        "native_country",
+        "income",
+    ]
+    frame = pd.read_csv(raw, names=names, skiprows=1, skipinitialspace=True)
+    y = frame["income"].str.startswith(">50K").astype(np.int64).to_numpy()
+    pred = (
+        ((frame["education_num"] >= 13) & (frame["hours_per_week"] >= 40))
+        .astype(np.int64)
+        .to_numpy()
+    )
+    ev = Evidence("binary", (0, 1), y, pred, None, None)
+    opts = StatsOptions(resamples=200)
+    for columns in (["sex"], ["race"], ["sex", "race"]):
+        codes, labels = group_codes(frame, columns, max_groups=50, where="adult")
+        sens = frame[columns] if len(columns) > 1 else frame[columns[0]]
+        for name, reference in (
+            ("demographic_parity_difference", flm.demographic_parity_difference),
+            ("demographic_parity_ratio", flm.demographic_parity_ratio),
+            ("equalized_odds_difference", flm.equalized_odds_difference),
+            ("equalized_odds_ratio", flm.equalized_odds_ratio),
+            ("equal_opportunity_difference", flm.equal_opportunity_difference),
+            ("equal_opportunity_ratio", flm.equal_opportunity_ratio),
+        ):
+            est = fairness_estimate(
+                name,
+                ev,
+                codes,
+                labels,
+                metric=None,
+                opts=opts,
+                rng=np.random.default_rng(0),
+                min_support=1,
+            )
+            assert est.value == pytest.approx(
+                reference(y, pred, sensitive_features=sens), abs=1e-12
+            ), (name, columns)
