@@ -14,19 +14,44 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckResult",
+    "ComparisonResult",
     "DataError",
+    "Evaluation",
+    "FairnessResult",
     "Interval",
+    "MetricResult",
     "ModelError",
     "ModelgateError",
     "Spec",
     "SpecError",
     "Verdict",
     "__version__",
+    "assert_fair",
+    "assert_metric",
+    "assert_no_regression",
+    "assert_predictions",
+    "assert_slices",
+    "evaluate",
     "load_spec",
     "run_gates",
 ]
 
 _LAZY = {
+    **{
+        name: ("pytest_modelgate.api", name)
+        for name in (
+            "ComparisonResult",
+            "Evaluation",
+            "FairnessResult",
+            "MetricResult",
+            "assert_fair",
+            "assert_metric",
+            "assert_no_regression",
+            "assert_predictions",
+            "assert_slices",
+            "evaluate",
+        )
+    },
     "CheckResult": ("pytest_modelgate.results", "CheckResult"),
     "Verdict": ("pytest_modelgate.results", "Verdict"),
     "Interval": ("pytest_modelgate.stats.intervals", "Interval"),
@@ -36,6 +61,18 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .api import (
+        ComparisonResult,
+        Evaluation,
+        FairnessResult,
+        MetricResult,
+        assert_fair,
+        assert_metric,
+        assert_no_regression,
+        assert_predictions,
+        assert_slices,
+        evaluate,
+    )
     from .results import CheckResult, Verdict
     from .session import run_gates
     from .spec import Spec, load_spec

@@ -23,6 +23,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .session import GateSession
     from .spec import Gate, Spec
 
+# the assertion helpers raise their own messages; registering keeps any plain `assert` in them
+# rewritten too (must happen before the module is imported)
+pytest.register_assert_rewrite("pytest_modelgate.api")
+
 PROPERTY = "modelgate"
 DEFAULT_REPORT = ".modelgate/report.json"
 
@@ -463,3 +467,111 @@ def _write_report(session: pytest.Session, state: _State, results: list[CheckRes
         session.config.get_terminal_writer().line(
             f"modelgate: cannot write the JSON report to {state.report_path}: {exc}", red=True
         )
+
+
+@dataclass
+class ModelgateFixture:
+    """What the ``modelgate`` fixture gives a test: the spec's data, predictions and an
+    :class:`~pytest_modelgate.api.Evaluation` over them (loaded once per session)."""
+
+    spec: Spec
+    session: GateSession
+
+    def _loaded(self) -> Any:
+        from .errors import ModelgateError
+
+        try:
+            return self.session.loaded
+        except ModelgateError as exc:  # bad input: a clear failure, not a traceback
+            pytest.fail(f"modelgate fixture: {exc}", pytrace=False)
+
+    @property
+    def data(self) -> Any:
+        """The test data (a pandas DataFrame)."""
+        return self._loaded().data.frame
+
+    @property
+    def candidate(self) -> Any:
+        """The candidate's evidence (encoded labels, predictions, scores)."""
+        return self._loaded().candidate
+
+    @property
+    def baseline(self) -> Any:
+        """The baseline's evidence, or None without a baseline."""
+        from .errors import ModelgateError
+
+        self._loaded()
+        try:
+            return self.session.baseline.evidence
+        except ModelgateError as exc:
+            pytest.fail(f"modelgate fixture: {exc}", pytrace=False)
+
+    @property
+    def evaluation(self) -> Any:
+        """An Evaluation over the candidate (and baseline), every data column sliceable."""
+        if not hasattr(self, "_evaluation"):
+            from .api import Evaluation
+            from .estimation import StatsOptions
+
+            stats = self.spec.stats
+            options = StatsOptions(
+                confidence=stats.confidence,
+                interval=stats.interval,
+                bootstrap=stats.bootstrap,
+                resamples=stats.resamples,
+            )
+            self._evaluation = Evaluation.from_evidence(
+                self.candidate,
+                self.baseline,
+                self.data,
+                options=options,
+                seed=self.session.seed,
+                min_support=stats.min_support,
+                evidence=stats.evidence,
+            )
+        return self._evaluation
+
+    def model(self, role: str = "candidate") -> Any:
+        """The loaded model object (for golden cases), or an error for prediction columns."""
+        from .loading import load_model
+
+        ref = getattr(self.spec.models, role)
+        if not isinstance(ref, str):
+            pytest.skip(f"models.{role} is given as prediction columns; there is no model object")
+        return load_model(ref, self.spec, role)[0]
+
+
+_FIXTURE_KEY = pytest.StashKey[ModelgateFixture]()
+
+
+@pytest.fixture(scope="session")
+def modelgate(request: pytest.FixtureRequest) -> ModelgateFixture:
+    """The gate spec's data, predictions and evaluation, loaded once per session.
+
+    Available with ``--modelgate`` or when a gate spec exists (``--modelgate-spec``, the ini
+    option ``modelgate_spec``, or ``gates.yaml`` in the rootdir); otherwise the test is skipped.
+    """
+    config = request.config
+    if _FIXTURE_KEY in config.stash:
+        return config.stash[_FIXTURE_KEY]
+    state = config.stash.get(_STATE, None)
+    if state is not None:
+        fixture = ModelgateFixture(state.spec, state.session)
+    else:
+        from .errors import SpecError
+        from .session import GateSession
+        from .spec import load_spec
+
+        path = _spec_path(config)
+        if not path.is_file():
+            pytest.skip(
+                f"the modelgate fixture needs a gate spec: none at {display_path(path)} "
+                "(create gates.yaml, or pass --modelgate-spec PATH)"
+            )
+        try:
+            spec = load_spec(path)
+        except SpecError as exc:
+            raise pytest.UsageError(f"invalid gate spec\n{exc}") from None
+        fixture = ModelgateFixture(spec, GateSession(spec, config.getoption("modelgate_seed")))
+    config.stash[_FIXTURE_KEY] = fixture
+    return fixture

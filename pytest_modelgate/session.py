@@ -112,7 +112,7 @@ def _fmt(x: float | None) -> str:
 
 
 def check_compare(
-    gate: Gate,
+    gate: Gate | None,
     cfg: Any,
     metric: Any,
     cmp: Any,
