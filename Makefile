@@ -27,7 +27,7 @@ models: install
 	OMP_NUM_THREADS=1 $(PY) example_project/train.py
 
 demo: models
-	$(PY) -m pytest --modelgate -p no:cacheprovider gates.yaml
+	$(PY) -m pytest --modelgate -p no:cacheprovider gates.yaml example_project/tests
 
 test: install-test
 	$(PY) -m pytest -p no:cacheprovider -n 2 tests

@@ -261,8 +261,13 @@ class GateItem(pytest.Item):
         bad = [r for r in results if r.verdict is verdict]
         if verdict is Verdict.FAIL and self.gate.severity == "warn":
             # a warning gate reports, it does not fail: pytest's warnings summary shows it
-            for r in bad:
-                warnings.warn(ModelgateWarning(f"{_slice_label(r)}{r.message}"), stacklevel=1)
+            for r in bad:  # located at the gate's line in the spec
+                warnings.warn_explicit(
+                    ModelgateWarning(f"{_slice_label(r)}{r.message}"),
+                    category=ModelgateWarning,
+                    filename=str(self.path),
+                    lineno=self.gate.line,
+                )
             return
         if verdict in (Verdict.FAIL, Verdict.ERROR):
             raise GateFailed(bad, len(results))
@@ -469,13 +474,16 @@ def _write_report(session: pytest.Session, state: _State, results: list[CheckRes
         )
 
 
-@dataclass
+@dataclass(repr=False)
 class ModelgateFixture:
     """What the ``modelgate`` fixture gives a test: the spec's data, predictions and an
     :class:`~pytest_modelgate.api.Evaluation` over them (loaded once per session)."""
 
     spec: Spec
     session: GateSession
+
+    def __repr__(self) -> str:  # shown in failure tracebacks: keep it to one short line
+        return f"<modelgate fixture: spec {display_path(self.spec.path)}>"
 
     def _loaded(self) -> Any:
         from .errors import ModelgateError

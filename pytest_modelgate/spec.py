@@ -398,7 +398,7 @@ class Spec:
     sha256: str
     doc: SpecDocument
     gates: tuple[Gate, ...]
-    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, compare=False)
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, compare=False, repr=False)
 
     def where(self, *path: str | int) -> str:
         """``gates.yaml:LINE: key.path`` of a key, for messages about what it names."""
