@@ -1,0 +1,78 @@
+"""The bundled example, end to end, in a copy: train, gate, run its model tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_example_project_end_to_end(tmp_path: Path):
+    shutil.copytree(
+        ROOT / "example_project",
+        tmp_path / "example_project",
+        ignore=shutil.ignore_patterns("models", "*.csv.gz", "__pycache__"),
+    )
+    shutil.copy(ROOT / "gates.yaml", tmp_path / "gates.yaml")
+    env = {"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    train = subprocess.run(
+        [sys.executable, "example_project/train.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert train.returncode == 0, train.stdout + train.stderr
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--modelgate",
+            "-p",
+            "no:cacheprovider",
+            "gates.yaml",
+            "example_project/tests",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = run.stdout
+    assert run.returncode == 0, out
+    assert (
+        "DECISION: REVIEW — 1 gate (2 slices) inconclusive: recall_by_race[race=Amer-Indian-Eskimo], recall_by_race[race=Other]"
+        in out
+    )
+    report = json.loads((tmp_path / ".modelgate" / "report.json").read_text())
+    verdicts = {g["verdict"] for g in report["gates"]}
+    assert verdicts == {
+        "PASS",
+        "INCONCLUSIVE",
+        "FAIL",
+    }  # the FAIL is the warn-only four-fifths gate
+    assert all(g["severity"] == "warn" for g in report["gates"] if g["verdict"] == "FAIL")
+    assert "24 passed, 1 skipped, 1 warning" in out.splitlines()[-1]  # 19 gates + 5 model tests
+
+
+@pytest.mark.parametrize("broken", ["    mni: 0.70\n"])
+def test_example_spec_broken_is_a_usage_error(tmp_path: Path, broken: str):
+    text = (ROOT / "gates.yaml").read_text().replace("    min: 0.70\n", broken, 1)
+    (tmp_path / "gates.yaml").write_text(text)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--modelgate", "-p", "no:cacheprovider", "gates.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 4
+    assert "gates.yaml:37: gates[4].mni: unknown key (did you mean `min`?" in run.stderr
