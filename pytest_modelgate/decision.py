@@ -35,9 +35,20 @@ class Decision:
     partial: bool = False
     missing: tuple[str, ...] = field(default_factory=tuple)
 
+    warnings: bool = False
+
     @property
     def exit_code(self) -> int:
         return 1 if self.outcome == "block" else 0
+
+    def exit_code_for(self, fail_on: str = "block") -> int:
+        """Exit status under ``--modelgate-fail-on``: ``block`` (default), ``review`` (also
+        review), ``warn`` (also any warning: a failed warn gate or an inconclusive one)."""
+        if fail_on == "warn":
+            return 1 if self.outcome in ("block", "review") or self.warnings else 0
+        if fail_on == "review":
+            return 1 if self.outcome in ("block", "review") else 0
+        return self.exit_code
 
     def headline(self) -> str:
         """The one unmistakable line, e.g. ``DECISION: BLOCK — 2 blocking gates failed: ...``."""
@@ -209,4 +220,6 @@ def decide(
         )
         if outcome == "promote":
             outcome = "review"
-    return Decision(outcome, tuple(reasons), summary_dict, partial, missing)
+    return Decision(
+        outcome, tuple(reasons), summary_dict, partial, missing, warnings=bool(warn_fail or unsure)
+    )

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 pytest.register_assert_rewrite("pytest_modelgate.api")
 
 PROPERTY = "modelgate"
+TEST_PROPERTY = "modelgate_test_severity"
 DEFAULT_REPORT = ".modelgate/report.json"
 
 
@@ -41,6 +42,9 @@ class _State:
     other_failures: int = 0
     decision: Decision | None = None
     report_written: Path | None = None
+    html_written: Path | None = None
+    lineage: dict[str, Any] | None = None
+    annotations: list[str] = field(default_factory=list)
     baseline_message: tuple[bool, str] | None = None
     _session: GateSession | None = None
 
@@ -78,6 +82,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         default=None,
         help=f"where to write the JSON report (default: {DEFAULT_REPORT} in the rootdir)",
+    )
+    group.addoption(
+        "--modelgate-fail-on",
+        choices=("block", "review", "warn"),
+        default="block",
+        help="exit 1 when the decision is block (default), review or worse, or when any gate warns",
+    )
+    group.addoption(
+        "--modelgate-html",
+        metavar="PATH",
+        default=None,
+        help="also write a self-contained HTML report (decision, gates, forest plots, lineage)",
     )
     group.addoption(
         "--modelgate-update-baseline",
@@ -318,6 +334,18 @@ class _RunHooks:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, items: list[pytest.Item]
     ) -> None:
+        # ordinary tests marked @pytest.mark.modelgate(severity=...) count in the decision;
+        # the severity travels with the report (xdist-safe)
+        for item in items:
+            marker = item.get_closest_marker("modelgate")
+            if marker is not None and not isinstance(item, GateItem):
+                severity = marker.kwargs.get("severity", "block")
+                if severity not in ("block", "review", "warn"):
+                    raise pytest.UsageError(
+                        f"{item.nodeid}: @pytest.mark.modelgate(severity={severity!r}): allowed "
+                        "severities are 'block', 'review', 'warn'"
+                    )
+                item.user_properties.append((TEST_PROPERTY, severity))
         # tryfirst: runs before -k/-m deselection, so gates added here are selectable like tests
         if any(isinstance(i, GateItem) for i in items):
             return
@@ -333,6 +361,30 @@ class _RunHooks:
         if props:
             results = [CheckResult.from_dict(d) for d in json.loads(str(props[-1]))]
             state.results[results[0].id] = results
+            return
+        marked = [v for k, v in report.user_properties if k == TEST_PROPERTY]
+        if marked:
+            if report.when == "call" or report.failed or report.skipped:
+                verdict = (
+                    Verdict.FAIL
+                    if report.failed
+                    else Verdict.INCONCLUSIVE
+                    if report.skipped
+                    else Verdict.PASS
+                )
+                crash = getattr(report.longrepr, "reprcrash", None)
+                why = crash.message if crash is not None else ""
+                state.results[report.nodeid] = [
+                    CheckResult(
+                        id=report.nodeid,
+                        name=report.nodeid,
+                        kind="test",
+                        severity=str(marked[-1]),
+                        verdict=verdict,
+                        message=f"{verdict.value}: test {report.nodeid}"
+                        + (f": {why}" if why else ""),
+                    )
+                ]
             return
         if not report.failed:
             return
@@ -380,8 +432,28 @@ class _RunHooks:
             and results
             and not state.decision.partial
         ):
-            session.exitstatus = state.decision.exit_code
+            session.exitstatus = state.decision.exit_code_for(
+                session.config.getoption("modelgate_fail_on")
+            )
         _write_report(session, state, results)
+        _junit_global_properties(session.config, state)
+        html_path = session.config.getoption("modelgate_html")
+        if html_path:
+            from .report.html import write_html
+
+            state.html_written = write_html(
+                Path(session.config.invocation_params.dir, html_path),
+                state.spec,
+                results,
+                state.decision,
+                state.lineage or {},
+            )
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            from .report.github import write_github
+
+            state.annotations = write_github(
+                state.spec, results, state.decision, state.report_written
+            )
         if session.config.getoption("modelgate_update_baseline"):
             state.baseline_message = _update_baseline(session.config, state, results)
 
@@ -408,6 +480,10 @@ class _RunHooks:
         tr.write_line(lines[-1], bold=True, **colour[state.decision.outcome])
         if state.report_written is not None:
             tr.write_line(f"report: {os.path.relpath(state.report_written)}")
+        if state.html_written is not None:
+            tr.write_line(f"html: {display_path(state.html_written)}")
+        for line in state.annotations:  # GitHub workflow commands go to stdout
+            tr.write_line(line)
         if state.baseline_message is not None:
             ok, text = state.baseline_message
             tr.write_line(text, green=ok, red=not ok, bold=not ok)
@@ -447,6 +523,21 @@ def _update_baseline(
     )
 
 
+def _junit_global_properties(config: pytest.Config, state: _State) -> None:
+    """The decision as testsuite-level properties of --junitxml (valid in xunit1 and xunit2)."""
+    try:
+        from _pytest.junitxml import xml_key
+    except ImportError:  # pragma: no cover - pytest internals moved
+        return
+    xml = config.stash.get(xml_key, None)
+    if xml is None or state.decision is None:
+        return
+    xml.add_global_property("modelgate_decision", state.decision.outcome)
+    xml.add_global_property("modelgate_partial", str(state.decision.partial).lower())
+    if state.decision.reasons:
+        xml.add_global_property("modelgate_reason", state.decision.reasons[0])
+
+
 def _ordered(state: _State) -> list[CheckResult]:
     """Every result (one per gate, or per gate × slice) in the spec's gate order."""
     order = {g.id: i for i, g in enumerate(state.spec.gates)}
@@ -462,6 +553,7 @@ def _write_report(session: pytest.Session, state: _State, results: list[CheckRes
     task = None
     try:
         lineage = state.session.lineage()
+        state.lineage = lineage
         task = state.session.loaded.task if results else None
     except Exception:  # best effort: a data error is already reported as a gate ERROR
         pass

@@ -1,0 +1,123 @@
+"""GitHub Actions: step summary (Markdown), step outputs and workflow-command annotations.
+
+Used only when ``GITHUB_ACTIONS=true``. Annotations point at the failing gate's line in the spec
+(paths relative to ``GITHUB_WORKSPACE``) so the pull request shows them on ``gates.yaml``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from .._paths import display_path
+from ..decision import Decision
+from ..results import CheckResult, Verdict
+from .terminal import label_of, worst_slice
+
+__all__ = ["annotation", "escape_data", "escape_property", "markdown_summary", "write_github"]
+
+
+def escape_data(text: str) -> str:
+    """Workflow-command message escaping (``%``, CR, LF)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Workflow-command property escaping (also ``:`` and ``,``)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _spec_file(spec_path: Path) -> str:
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    return display_path(spec_path, workspace) if workspace else display_path(spec_path)
+
+
+def annotation(result: CheckResult, spec_path: Path) -> str | None:
+    """``::error file=gates.yaml,line=N,title=...::message`` for a result that did not pass."""
+    if result.verdict is Verdict.PASS:
+        return None
+    blocking = result.severity == "block" and result.verdict in (Verdict.FAIL, Verdict.ERROR)
+    level = "error" if blocking else "warning"
+    props = [f"file={escape_property(_spec_file(spec_path))}"]
+    if result.line:
+        props.append(f"line={result.line}")
+    props.append(f"title={escape_property(f'modelgate {label_of(result)}')}")
+    return f"::{level} {','.join(props)}::{escape_data(result.message)}"
+
+
+def _num(x: float | None) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
+
+
+def markdown_summary(
+    results: Sequence[CheckResult], decision: Decision, report_path: Path | None
+) -> str:
+    """The step summary: decision, reasons, the gate table (slices grouped), worst slices."""
+    icon = {"promote": "✅", "canary": "🐤", "review": "👀", "block": "⛔"}[decision.outcome]
+    lines = [
+        f"## {icon} Model release decision: **{decision.outcome.upper()}**"
+        + (" (partial)" if decision.partial else ""),
+        "",
+    ]
+    lines += [f"- {r}" for r in decision.reasons]
+    lines += [
+        "",
+        "| gate | estimate | interval | required | rule | n | verdict |",
+        "|---|---:|---|---|---|---:|---|",
+    ]
+    for r in results:
+        iv = r.interval or {}
+        interval = (
+            f"[{_num(iv.get('low'))}, {_num(iv.get('high'))}] {iv.get('level', 0) * 100:g}%"
+            f" {iv.get('method')}"
+            if iv.get("low") is not None
+            else "–"
+        )
+        required = (
+            " ".join(f"{'≥' if k == 'min' else '≤'} {v:g}" for k, v in (r.threshold or {}).items())
+            or "–"
+        )
+        verdict = r.verdict.value + ("" if r.severity == "block" else f" ({r.severity})")
+        if r.verdict is not Verdict.PASS:
+            verdict = f"**{verdict}**"
+        lines.append(
+            f"| `{label_of(r)}` | {_num(r.estimate)} | {interval} | {required} | "
+            f"{r.evidence or '–'} | {r.n if r.n is not None else '–'} | {verdict} |"
+        )
+    by_gate: dict[str, list[CheckResult]] = {}
+    for r in results:
+        if r.slice:
+            by_gate.setdefault(r.id, []).append(r)
+    if by_gate:
+        lines += ["", "**Worst slices**", ""]
+        for gate_id, group in by_gate.items():
+            worst = worst_slice(group)
+            if worst is not None:
+                lines.append(
+                    f"- `{gate_id}`: `{label_of(worst)}` = {_num(worst.estimate)} "
+                    f"({worst.verdict.value})"
+                )
+    if report_path is not None:
+        lines += ["", f"JSON report: `{display_path(report_path)}`"]
+    return "\n".join(lines) + "\n"
+
+
+def write_github(
+    spec: object, results: Sequence[CheckResult], decision: Decision, report_path: Path | None
+) -> list[str]:
+    """Append the summary and outputs; return the annotation lines to print on stdout."""
+    spec_path = Path(spec.path)  # type: ignore[attr-defined]
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as fh:
+            fh.write(markdown_summary(results, decision, report_path))
+    output_file = os.environ.get("GITHUB_OUTPUT")
+    if output_file:
+        with open(output_file, "a", encoding="utf-8") as fh:
+            fh.write(f"decision={decision.outcome}\n")
+            fh.write(f"partial={str(decision.partial).lower()}\n")
+            if report_path is not None:
+                fh.write(f"report={display_path(report_path)}\n")
+    return [a for a in (annotation(r, spec_path) for r in results) if a]

@@ -1,0 +1,217 @@
+"""A self-contained HTML report: decision, gate table, forest plots, comparisons, lineage.
+
+One file, no scripts, no network: inline CSS and inline SVG, so it can be attached to a CI run,
+mailed, or opened years later.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..decision import Decision
+from ..results import CheckResult, Verdict
+from .terminal import label_of, slice_text, worst_slice
+
+__all__ = ["forest_plot", "render_html", "write_html"]
+
+_COLOURS = {"PASS": "#1a7f37", "FAIL": "#cf222e", "INCONCLUSIVE": "#9a6700", "ERROR": "#8250df"}
+_OUTCOME = {"promote": "#1a7f37", "canary": "#bf8700", "review": "#9a6700", "block": "#cf222e"}
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1f2328}
+h1{font-size:1.4rem} h2{font-size:1.1rem;margin-top:2rem}
+.decision{font-size:1.3rem;font-weight:700;padding:.6rem 1rem;border-radius:6px;color:#fff;
+display:inline-block}
+table{border-collapse:collapse;margin:.5rem 0;font-size:.85rem}
+th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.slice td:first-child{padding-left:1.5rem;color:#57606a}
+.v{font-weight:600} code{font-size:.85rem}
+.forest{margin:.5rem 0 1.5rem 0} .muted{color:#57606a;font-size:.85rem}
+"""
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x))
+
+
+def _num(x: float | None) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
+
+
+def _verdict(r: CheckResult) -> str:
+    colour = _COLOURS.get(r.verdict.value, "#000")
+    extra = "" if r.severity == "block" else f" ({_e(r.severity)})"
+    return f"<span class='v' style='color:{colour}'>{r.verdict.value}</span>{extra}"
+
+
+def forest_plot(results: Sequence[CheckResult], width: int = 640) -> str:
+    """Inline SVG: one row per slice, the estimate with its interval, the threshold dashed."""
+    rows = [r for r in results if r.interval and r.interval.get("low") is not None]
+    thresholds = [v for v in (results[0].threshold or {}).values()] if results else []
+    if not rows:
+        return "<p class='muted'>no interval to plot</p>"
+    lows = [r.interval["low"] for r in rows] + thresholds  # type: ignore[index]
+    highs = [r.interval["high"] for r in rows] + thresholds  # type: ignore[index]
+    lo, hi = min(lows), max(highs)
+    pad = (hi - lo) * 0.08 or 0.05
+    lo, hi = lo - pad, hi + pad
+    label_w, row_h, top = 190, 22, 10
+    plot_w = width - label_w - 20
+    height = top + row_h * len(rows) + 30
+
+    def x(v: float) -> float:
+        return label_w + (v - lo) / (hi - lo) * plot_w
+
+    parts = [
+        f"<svg class='forest' xmlns='http://www.w3.org/2000/svg' width='{width}' "
+        f"height='{height}' role='img' aria-label='forest plot'>"
+    ]
+    for t in thresholds:
+        parts.append(
+            f"<line x1='{x(t):.1f}' x2='{x(t):.1f}' y1='{top - 5}' "
+            f"y2='{top + row_h * len(rows)}' stroke='#57606a' stroke-dasharray='4 3'/>"
+        )
+        parts.append(
+            f"<text x='{x(t):.1f}' y='{top + row_h * len(rows) + 14}' font-size='11' "
+            f"text-anchor='middle' fill='#57606a'>{t:g}</text>"
+        )
+    for i, r in enumerate(rows):
+        y = top + row_h * i + row_h / 2
+        colour = _COLOURS.get(r.verdict.value, "#000")
+        iv = r.interval or {}
+        label = slice_text(r) or r.id
+        parts.append(
+            f"<text x='{label_w - 8}' y='{y + 4:.1f}' font-size='12' "
+            f"text-anchor='end'>{_e(label[:30])}</text>"
+        )
+        parts.append(
+            f"<line x1='{x(iv['low']):.1f}' x2='{x(iv['high']):.1f}' y1='{y:.1f}' "
+            f"y2='{y:.1f}' stroke='{colour}' stroke-width='2'/>"
+        )
+        if r.estimate is not None and not math.isnan(r.estimate):
+            parts.append(f"<circle cx='{x(r.estimate):.1f}' cy='{y:.1f}' r='4' fill='{colour}'/>")
+    for v in (lo + pad, hi - pad):
+        parts.append(
+            f"<text x='{x(v):.1f}' y='{height - 4}' font-size='10' "
+            f"text-anchor='middle' fill='#57606a'>{v:.3g}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_html(
+    spec_name: str, results: Sequence[CheckResult], decision: Decision, lineage: dict[str, Any]
+) -> str:
+    """The whole report as one HTML string."""
+    out = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>modelgate: {_e(decision.outcome.upper())}</title><style>{_CSS}</style>",
+        "</head><body>",
+        f"<h1>Model release decision — <code>{_e(spec_name)}</code></h1>",
+        f"<div class='decision' style='background:{_OUTCOME[decision.outcome]}'>"
+        f"{_e(decision.headline())}</div><ul>",
+    ]
+    out += [f"<li>{_e(r)}</li>" for r in decision.reasons[1:]]
+    out.append(
+        "</ul><h2>Gates</h2><table><tr><th>gate</th><th>estimate</th><th>interval</th>"
+        "<th>required</th><th>rule</th><th>n</th><th>verdict</th></tr>"
+    )
+    by_gate: dict[str, list[CheckResult]] = {}
+    for r in results:
+        by_gate.setdefault(r.id, []).append(r)
+    for gate_id, group in by_gate.items():
+        sliced = len(group) > 1 or bool(group[0].slice)
+        if sliced:
+            out.append(f"<tr><td colspan='7'><b>{_e(gate_id)}</b> ({len(group)} slices)</td></tr>")
+        for r in group:
+            iv = r.interval or {}
+            interval = (
+                f"[{_num(iv.get('low'))}, {_num(iv.get('high'))}] "
+                f"{iv.get('level', 0) * 100:g}% {_e(iv.get('method'))}"
+                if iv.get("low") is not None
+                else "–"
+            )
+            required = (
+                " ".join(
+                    f"{'≥' if k == 'min' else '≤'} {v:g}" for k, v in (r.threshold or {}).items()
+                )
+                or "–"
+            )
+            name = slice_text(r) if sliced else gate_id
+            cls = " class='slice'" if sliced else ""
+            out.append(
+                f"<tr{cls} title='{_e(r.message)}'><td>{_e(name)}</td>"
+                f"<td class='num'>{_num(r.estimate)}</td><td>{interval}</td>"
+                f"<td>{_e(required)}</td><td>{_e(r.evidence or '–')}</td>"
+                f"<td class='num'>{r.n if r.n is not None else '–'}</td>"
+                f"<td>{_verdict(r)}</td></tr>"
+            )
+    out.append("</table>")
+    problems = [r for r in results if r.verdict is not Verdict.PASS]
+    if problems:
+        out.append("<h2>What did not pass</h2>")
+        for r in problems:
+            out.append(
+                f"<p><b>{_e(label_of(r))}</b> (line {_e(r.line)})</p><pre>"
+                f"{_e(r.message)}\n{_e(r.details)}</pre>"
+            )
+    plots = {gid: g for gid, g in by_gate.items() if len(g) > 1}
+    if plots:
+        out.append("<h2>Slices: estimates and intervals against the threshold</h2>")
+        for gid, group in plots.items():
+            worst = worst_slice(group)
+            note = f" — worst: {_e(label_of(worst))}" if worst is not None else ""
+            out.append(f"<h3>{_e(gid)}{note}</h3>{forest_plot(group)}")
+    compared = [r for r in results if r.comparison and r.comparison.get("source") != "none"]
+    if compared:
+        out.append(
+            "<h2>Comparisons (Δ oriented so that higher is better)</h2><table><tr>"
+            "<th>gate</th><th>candidate</th><th>against</th><th>Δ</th><th>interval</th>"
+            "<th>pairing / test</th></tr>"
+        )
+        for r in compared:
+            c = r.comparison or {}
+            iv = r.interval or {}
+            p = f", p = {r.p_value:.3g}" if r.p_value is not None else ""
+            out.append(
+                f"<tr><td>{_e(label_of(r))}</td><td class='num'>"
+                f"{_num(c.get('candidate'))}</td><td>{_e(c.get('against'))} "
+                f"{_num(c.get('baseline'))}<br><span class='muted'>{_e(c.get('source'))}"
+                f"</span></td><td class='num'>{_num(r.estimate)}</td><td>"
+                f"[{_num(iv.get('low'))}, {_num(iv.get('high'))}]</td><td>"
+                f"{'paired' if c.get('paired') else 'UNPAIRED'}, {_e(c.get('test'))}{p}"
+                "</td></tr>"
+            )
+        out.append("</table>")
+    out.append(
+        "<h2>Lineage</h2><pre>"
+        + _e(json.dumps(lineage, indent=2, default=str))
+        + "</pre><p class='muted'>pytest-modelgate</p></body></html>"
+    )
+    return "".join(out)
+
+
+def write_html(
+    path: Path,
+    spec: Any,
+    results: Sequence[CheckResult],
+    decision: Decision,
+    lineage: dict[str, Any],
+) -> Path:
+    """Write the report atomically and return its path."""
+    from .._paths import display_path
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(
+        render_html(display_path(spec.path), results, decision, lineage), encoding="utf-8"
+    )
+    os.replace(tmp, path)
+    return path

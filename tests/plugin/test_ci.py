@@ -1,0 +1,185 @@
+"""CI integration: GitHub Actions outputs and annotations, JUnit, HTML, fail-on, marked tests,
+the decision levels, and xdist equivalence."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pytest
+
+from .conftest import SPEC_HEAD
+
+MIXED = (
+    SPEC_HEAD
+    + """\
+  - metric: roc_auc
+    min: 0.7
+  - metric: recall
+    min: 0.99
+    severity: review
+  - metric: accuracy
+    min: 0.7
+    slices: [group]
+"""
+)
+
+
+def github_env(project, monkeypatch):
+    summary = project.path / "summary.md"
+    output = project.path / "output.txt"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(project.path))
+    return summary, output
+
+
+def test_github_summary_outputs_and_annotations(project, monkeypatch):
+    summary, output = github_env(project, monkeypatch)
+    project.makefile(".yaml", gates=MIXED.replace("min: 0.7\n", "min: 0.95\n", 1))
+    result = project.runpytest("--modelgate")
+    assert result.ret == 1
+    out = result.stdout.str()
+    # exact file and line of the failing gates; block → error, review → warning; escaping
+    assert re.search(
+        r"^::error file=gates\.yaml,line=13,title=modelgate roc_auc>=0\.95::FAIL: "
+        r"roc_auc = 0\.\d+, 95%25 CI \[",
+        out,
+        re.M,
+    ), out
+    assert re.search(
+        r"^::warning file=gates\.yaml,line=15,title=modelgate recall>=0\.99::FAIL", out, re.M
+    ), out
+    assert output.read_text() == "decision=block\npartial=false\nreport=.modelgate/report.json\n"
+    md = summary.read_text()
+    assert md.startswith("## ⛔ Model release decision: **BLOCK**")
+    assert "| `roc_auc>=0.95` | 0." in md and "| **FAIL** |" in md
+    assert "**Worst slices**" in md and "- `accuracy>=0.7`: `accuracy>=0.7[group=" in md
+
+
+def test_no_github_output_outside_actions(project, monkeypatch):
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    project.makefile(".yaml", gates=MIXED)
+    result = project.runpytest("--modelgate")
+    assert "::warning" not in result.stdout.str() and "::error" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("spec", "outcome", "status"),
+    [
+        (SPEC_HEAD + "  - metric: roc_auc\n    min: 0.7\n", "PROMOTE", 0),
+        (
+            SPEC_HEAD.replace(
+                "  candidate: models/model.joblib\n",
+                "  candidate: models/model.joblib\n  baseline: models/model.joblib\n",
+            )
+            + "  - metric: roc_auc\n    compare: baseline\n    max_drop: 0.01\n",
+            "CANARY",
+            0,
+        ),
+        (MIXED, "REVIEW", 0),
+        (MIXED.replace("min: 0.7\n", "min: 0.95\n", 1), "BLOCK", 1),
+    ],
+)
+def test_each_decision_level(project, spec, outcome, status):
+    project.makefile(".yaml", gates=spec)
+    result = project.runpytest("--modelgate")
+    result.stdout.fnmatch_lines([f"DECISION: {outcome} — *"])
+    assert result.ret == status
+
+
+def test_fail_on_review_and_warn(project):
+    project.makefile(".yaml", gates=MIXED)
+    assert project.runpytest("--modelgate").ret == 0
+    assert project.runpytest("--modelgate", "--modelgate-fail-on", "review").ret == 1
+    project.makefile(
+        ".yaml",
+        gates=SPEC_HEAD + "  - metric: roc_auc\n    min: 0.7\n"
+        "  - metric: recall\n    min: 0.99\n    severity: warn\n",
+    )
+    assert project.runpytest("--modelgate", "--modelgate-fail-on", "review").ret == 0
+    assert project.runpytest("--modelgate", "--modelgate-fail-on", "warn").ret == 1
+
+
+def test_marked_tests_count_in_the_decision(project):
+    project.makefile(".yaml", gates=SPEC_HEAD + "  - metric: roc_auc\n    min: 0.7\n")
+    project.makepyfile(
+        test_rules="""
+        import pytest
+
+        @pytest.mark.modelgate(severity="review")
+        def test_business_rule():
+            assert 1 + 1 == 3, "the business rule does not hold"
+
+        @pytest.mark.modelgate
+        def test_golden():
+            pass
+    """
+    )
+    result = project.runpytest("--modelgate")
+    result.stdout.fnmatch_lines(
+        ["DECISION: REVIEW — 1 review gate failed: test_rules.py::test_business_rule*"]
+    )
+    assert result.ret == 0  # a failed review test asks for a person, it does not block
+    report = json.loads((project.path / ".modelgate" / "report.json").read_text())
+    kinds = {g["id"]: (g["kind"], g["verdict"], g["severity"]) for g in report["gates"]}
+    assert kinds["test_rules.py::test_business_rule"] == ("test", "FAIL", "review")
+    assert kinds["test_rules.py::test_golden"] == ("test", "PASS", "block")
+
+
+def test_junit_gets_the_decision_as_a_global_property(project):
+    project.makefile(".yaml", gates=MIXED)
+    for family in ("xunit1", "xunit2"):
+        project.runpytest(
+            "--modelgate", "--junitxml", f"{family}.xml", "-o", f"junit_family={family}"
+        )
+        tree = ET.parse(project.path / f"{family}.xml")
+        suite_props = {
+            p.get("name"): p.get("value")
+            for p in tree.getroot().iter("testsuite").__next__().find("properties")
+        }
+        assert suite_props["modelgate_decision"] == "review"
+        assert suite_props["modelgate_partial"] == "false"
+
+
+class _Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for name, value in attrs:
+            assert not (name in ("src", "href") and value and value.startswith("http")), value
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_report_is_self_contained_and_has_the_gates(project):
+    project.makefile(".yaml", gates=MIXED)
+    result = project.runpytest("--modelgate", "--modelgate-html", "out/report.html")
+    result.stdout.fnmatch_lines(["html: out/report.html"])
+    page = (project.path / "out" / "report.html").read_text()
+    parser = _Collect()
+    parser.feed(page)
+    text = " ".join(parser.text)
+    assert "script" not in parser.tags and "svg" in parser.tags and "circle" in parser.tags
+    assert "DECISION: REVIEW" in text and "roc_auc>=0.7" in text and "group=a" in text
+    assert "Lineage" in text and '"sha256"' in text
+
+
+def test_xdist_gives_the_same_report(project):
+    pytest.importorskip("xdist")
+    project.makefile(".yaml", gates=MIXED)
+    project.runpytest_subprocess("--modelgate", "--modelgate-report", "serial.json")
+    project.runpytest_subprocess("--modelgate", "-n", "2", "--modelgate-report", "xdist.json")
+    serial = json.loads((project.path / "serial.json").read_text())
+    parallel = json.loads((project.path / "xdist.json").read_text())
+    for r in (serial, parallel):
+        r.pop("created_at")
+    assert serial == parallel
