@@ -98,6 +98,8 @@ def forest_plot(results: Sequence[CheckResult], width: int = 640) -> str:
         if r.estimate is not None and not math.isnan(r.estimate):
             parts.append(f"<circle cx='{x(r.estimate):.1f}' cy='{y:.1f}' r='4' fill='{colour}'/>")
     for v in (lo + pad, hi - pad):
+        if any(abs(v - t) < 0.06 * (hi - lo) for t in thresholds):
+            continue  # the threshold's own label is there already
         parts.append(
             f"<text x='{x(v):.1f}' y='{height - 4}' font-size='10' "
             f"text-anchor='middle' fill='#57606a'>{v:.3g}</text>"

@@ -183,3 +183,37 @@ def test_xdist_gives_the_same_report(project):
     for r in (serial, parallel):
         r.pop("created_at")
     assert serial == parallel
+
+
+def test_html_report_renders_in_headless_chromium(project, tmp_path):
+    import shutil
+    import subprocess
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (scripts/screenshot-html-report.sh)")
+    project.makefile(".yaml", gates=MIXED)
+    project.runpytest("--modelgate", "--modelgate-html", "report.html")
+    png = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1200,900",
+            f"--screenshot={png}",
+            (project.path / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert png.exists() and png.stat().st_size > 10_000
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
