@@ -284,6 +284,74 @@ class GateSession:
         )
         return BaselineSource(ev, stored, stored.describe)
 
+    @cached_property
+    def reference_frame(self) -> Any:
+        """The reference (training) data, read once."""
+        from .loading import read_table
+
+        assert self.spec.data.reference is not None
+        return read_table(self.spec.resolve(self.spec.data.reference))
+
+    @cached_property
+    def _models(self) -> dict[str, Any]:
+        return {}
+
+    def model_and_features(self, role: str) -> tuple[Any, Any]:
+        """The loaded model object and the test rows it takes (for operational checks)."""
+        from .loading import load_model, model_features
+
+        if role not in self._models:
+            ref = getattr(self.spec.models, role)
+            if not isinstance(ref, str):
+                raise DataError(
+                    f"{self.spec.where('models', role)}: this check needs a model "
+                    "object, but models." + role + " names prediction columns"
+                )
+            model, path = load_model(ref, self.spec, role)
+            self._models[role] = (model, path)
+        model, _path = self._models[role]
+        features = model_features(model, self.spec, self.loaded.data)
+        return model, self.loaded.data.frame[features]
+
+    def model_path(self, role: str) -> Path:
+        self.model_and_features(role)
+        path = self._models[role][1]
+        if path is None:
+            raise DataError(
+                f"{self.spec.where('models', role)}: model_size needs a model file "
+                "(this model comes from an import reference)"
+            )
+        return Path(path)
+
+    @cached_property
+    def reference_predictions(self) -> np.ndarray:
+        """The candidate's scores (or predictions) on the reference data (prediction drift)."""
+        from .loading import LoadedData, predict
+
+        model, _ = self.model_and_features("candidate")
+        ref_path = self.spec.resolve(self.spec.data.reference or "")
+        data = LoadedData(
+            self.reference_frame,
+            ref_path,
+            self.spec.data.target,
+            tuple(self.spec.data.features) if self.spec.data.features else None,
+        )
+        preds = predict(
+            model, self.spec, data, self.loaded.task, "candidate", display_path(ref_path)
+        )
+        ev = build_evidence(
+            self.reference_frame[self.spec.data.target],
+            preds,
+            self.loaded.task,
+            self.spec.data.positive_label,
+            self.spec.models.threshold,
+            display_path(ref_path),
+        )
+        if ev.scores is not None and ev.scores.ndim == 1:
+            return ev.scores
+        assert ev.y_pred is not None
+        return ev.y_pred
+
     def _run(self, gate: Gate) -> list[CheckResult]:
         from .checks.slices import combine_slices, detectable_effect
         from .slicing import slice_rows
@@ -292,6 +360,10 @@ class GateSession:
         cfg: Any = gate.config
         if gate.kind == "fairness":
             return [self._fairness_one(gate)]
+        if gate.kind == "check":
+            from .checks.data import run_check
+
+            return [run_check(gate, self)]
         evaluate = self._compare_one if gate.kind == "compare" else self._metric_one
         if not getattr(cfg, "slices", None):
             result, _ = evaluate(gate, None, None)

@@ -298,39 +298,78 @@ class RangeCheck(_Check):
 
 class DriftCheck(_Check):
     check: Literal["drift", "prediction_drift", "label_drift"]
-    method: Literal["psi", "jensen_shannon", "wasserstein", "ks", "chi2"] = "psi"
-    max: float | None = Field(None, ge=0)
+    method: Literal["psi", "jensen_shannon", "wasserstein", "ks", "chi2"] = Field(
+        "psi",
+        description="a distance with a threshold (psi, jensen_shannon, wasserstein) or a "
+        "test with Holm across columns (ks, chi2)",
+    )
+    max: float | None = Field(
+        None,
+        ge=0,
+        description="the distance's threshold (default: psi "
+        "0.2, jensen_shannon 0.1, wasserstein 0.1) or the tests' alpha",
+    )
+    kinds: dict[str, Literal["numeric", "categorical"]] | None = Field(
+        None, description="override the per-column kind chosen from the dtype"
+    )
 
 
 class ServingSkewCheck(_GateCommon):
     check: Literal["serving_skew"]
-    column: str
-    tolerance: float = Field(0.0, ge=0)
-    max_mismatch: Fraction = 0.0
+    column: str = Field(description="the column with the predictions the serving system logged")
+    tolerance: float = Field(0.0, ge=0, description="numeric difference still counted as equal")
+    max_mismatch: Fraction = Field(0.0, description="largest share of rows that may differ")
 
 
 class LatencyCheck(_GateCommon):
     check: Literal["latency"]
-    batch_size: int = Field(1, ge=1)
-    p95_ms: float = Field(gt=0)
+    batch_size: int = Field(1, ge=1, description="rows per predict() call")
+    p95_ms: float | None = Field(None, gt=0, description="95th percentile bound, milliseconds")
+    p50_ms: float | None = Field(None, gt=0, description="median bound, milliseconds")
+    repeats: int = Field(50, ge=5, le=100_000, description="timed calls after warm-up")
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> LatencyCheck:
+        if self.p95_ms is None and self.p50_ms is None:
+            raise ValueError("a latency check needs `p95_ms` and/or `p50_ms`")
+        return self
 
 
 class ModelSizeCheck(_GateCommon):
     check: Literal["model_size"]
-    max_mb: float = Field(gt=0)
+    max_mb: float = Field(gt=0, description="largest model file, in MB (10^6 bytes)")
+
+
+class Perturbation(_Model):
+    """How to change one column: swap two values, add or multiply a number, or set a value."""
+
+    column: str
+    swap: list[Scalar] | None = Field(None, min_length=2, max_length=2)
+    add: float | None = None
+    multiply: float | None = None
+    set: Scalar | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Perturbation:
+        given = [k for k in ("swap", "add", "multiply", "set") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `swap`, `add`, `multiply`, `set`")
+        return self
 
 
 class InvarianceCheck(_GateCommon):
     check: Literal["invariance"]
-    perturb: dict[str, Any]
-    max_changed: Fraction = 0.0
+    perturb: Perturbation
+    max_changed: Fraction = Field(0.0, description="largest share of predictions that may change")
 
 
 class DirectionalCheck(_GateCommon):
     check: Literal["directional"]
-    perturb: dict[str, Any]
+    perturb: Perturbation
     direction: Literal["increase", "decrease"]
-    max_violations: Fraction = 0.0
+    max_violations: Fraction = Field(
+        0.0, description="largest share of scores that may move the wrong way"
+    )
 
 
 CHECK_MODELS: dict[str, type[_GateCommon]] = {
@@ -626,9 +665,6 @@ def _pydantic_problems(
     return problems
 
 
-_NOT_YET = "is not available yet in pytest-modelgate 0.1 (planned: see the roadmap in README.md)"
-
-
 def _bound_problems(
     cfg: MetricGate, path: tuple[str | int, ...], doc: YamlDocument, task: str | None
 ) -> list[SpecProblem]:
@@ -819,11 +855,6 @@ def _validate_gate(
                 )
     else:
         kind = "check"
-        problems.append(
-            SpecProblem(
-                doc.file, line, format_path((*path, "check")), f"`check: {raw['check']}` {_NOT_YET}"
-            )
-        )
     if problems:
         return None, problems
     return Gate(i, _gate_id(kind, cfg), kind, cfg, line, doc.file), []

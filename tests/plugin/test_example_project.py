@@ -60,7 +60,7 @@ def test_example_project_end_to_end(tmp_path: Path):
         "FAIL",
     }  # the FAIL is the warn-only four-fifths gate
     assert all(g["severity"] == "warn" for g in report["gates"] if g["verdict"] == "FAIL")
-    assert "24 passed, 1 skipped, 1 warning" in out.splitlines()[-1]  # 19 gates + 5 model tests
+    assert "31 passed, 1 skipped, 1 warning" in out.splitlines()[-1]  # 26 gates + 5 model tests
 
 
 @pytest.mark.parametrize("broken", ["    mni: 0.70\n"])
