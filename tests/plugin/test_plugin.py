@@ -120,8 +120,9 @@ def test_lenient_and_point_rules(project):
             "gates.yaml:2: invalid YAML: while parsing a flow sequence;",
         ),
         (
-            SPEC_HEAD + "  - check: missing_values\n    max_fraction: 0.1\n",
-            "gates.yaml:13: gates[0].check: `check: missing_values` is not available yet",
+            SPEC_HEAD + "  - check: missing_valeus\n    max_fraction: 0.1\n",
+            "gates.yaml:13: gates[0].check: unknown check (got 'missing_valeus'; did you mean "
+            "`missing_values`?",
         ),
     ],
 )

@@ -116,8 +116,8 @@ def test_every_problem_is_reported_with_its_line():
         ),
         (
             "  - metric: roc_auc\n    min: 0.8\n",
-            "  - check: drift\n    max: 0.2\n",
-            "gates.yaml:9: gates[0].check: `check: drift` is not available yet",
+            "  - check: drift\n    method: psy\n",
+            "gates.yaml:10: gates[0].method: is not an allowed value (got 'psy'; allowed: 'psi'",
         ),
         (
             "    min: 0.8\n",
