@@ -198,14 +198,21 @@ class GateSession:
         self.seed = spec.stats.seed if seed is None else seed
 
     @cached_property
-    def loaded(self) -> Loaded:
+    def data(self) -> tuple[LoadedData, str]:
+        """The test data and the task, without any model: data checks need only this."""
         spec = self.spec
         data = load_data(spec)
-        y = data.frame[spec.data.target]
-        task = spec.doc.task or infer_task(y)
+        task = spec.doc.task or infer_task(data.frame[spec.data.target])
         problems = _check_metric_applies(spec, task)
         if problems:
             raise SpecError(problems)
+        return data, task
+
+    @cached_property
+    def loaded(self) -> Loaded:
+        spec = self.spec
+        data, task = self.data
+        y = data.frame[spec.data.target]
         preds, path = get_predictions(spec.models.candidate, spec, data, task, "candidate")
         where = display_path(data.path)
         evidence = build_evidence(
@@ -356,7 +363,6 @@ class GateSession:
         from .checks.slices import combine_slices, detectable_effect
         from .slicing import slice_rows
 
-        loaded = self.loaded
         cfg: Any = gate.config
         if gate.kind == "fairness":
             return [self._fairness_one(gate)]
@@ -364,6 +370,7 @@ class GateSession:
             from .checks.data import run_check
 
             return [run_check(gate, self)]
+        loaded = self.loaded
         evaluate = self._compare_one if gate.kind == "compare" else self._metric_one
         if not getattr(cfg, "slices", None):
             result, _ = evaluate(gate, None, None)

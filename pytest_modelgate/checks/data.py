@@ -98,7 +98,7 @@ def _feature_columns(session: Any, columns: list[str] | None) -> list[str]:
     if columns:
         return list(columns)
     spec = session.spec
-    frame = session.loaded.data.frame
+    frame = session.data[0].frame
     skip = {spec.data.target, *spec.data.exclude}
     return [c for c in frame.columns if c not in skip]
 
@@ -132,8 +132,7 @@ def _run_check(gate: Any, session: Any) -> CheckResult:
 
     cfg = gate.config
     kind = cfg.check
-    loaded = session.loaded
-    test = loaded.data.frame
+    test = session.data[0].frame  # data checks do not need the model's predictions
     if kind == "schema":
         reference = _reference(session, gate)
         cols = (
@@ -199,7 +198,7 @@ def _run_check(gate: Any, session: Any) -> CheckResult:
 def _drift(gate: Any, session: Any, dc: Any) -> CheckResult:
     cfg = gate.config
     reference = _reference(session, gate)
-    test = session.loaded.data.frame
+    test = session.data[0].frame
     target = session.spec.data.target
     if cfg.check == "label_drift":
         ref, tst = reference[[target]], test[[target]]
