@@ -170,6 +170,35 @@ class FairnessResult:
         return head + self.groups.to_html(index=False)
 
 
+def _metric(name: str, task: str) -> Any:
+    """The registry metric, or a clear error with a "did you mean" (never a KeyError)."""
+    from .metrics import metric_names, suggest_metric
+
+    try:
+        return get_metric(name, task)
+    except KeyError:
+        guess = suggest_metric(name, task)
+        hint = f"did you mean {guess!r}? " if guess else ""
+        raise ModelgateError(
+            f"unknown metric {name!r} for a {task} task ({hint}allowed: "
+            f"{', '.join(metric_names(task))})"
+        ) from None
+
+
+def _check_bounds(metric: Any, lo: float | None, hi: float | None) -> None:
+    low, high = metric.bounds
+    for key, value in (("min", lo), ("max", hi)):
+        if value is None:
+            continue
+        if (low is not None and value < low) or (high is not None and value > high):
+            hint = f"; did you mean {value / 100:g}?" if high == 1.0 and 1 < value <= 100 else ""
+            raise ModelgateError(
+                f"{key}={value:g} can never be met: {metric.name} lies in "
+                f"[{low if low is not None else '-inf'}, "
+                f"{high if high is not None else 'inf'}]{hint}"
+            )
+
+
 def _as_array(x: Any) -> np.ndarray | None:
     if x is None:
         return None
@@ -288,7 +317,7 @@ class Evaluation:
         key = repr(label) + ("" if rows is None else f"#{zlib.crc32(rows.tobytes())}")
         cache_key = ("metric", name, key)
         if cache_key not in self._cache:
-            metric = get_metric(name, self.task)
+            metric = _metric(name, self.task)
             ev = self._subset("candidate", rows, key)
             self._cache[cache_key] = estimate_metric(
                 metric, ev, self.options, self._rng(f"{name}{key}")
@@ -308,6 +337,13 @@ class Evaluation:
         from .slicing import slice_rows
 
         spec: Any = column if isinstance(column, str) else list(column)
+        wanted = [spec] if isinstance(spec, str) else spec
+        missing = [c for c in wanted if c not in self.sensitive.columns]
+        if missing:
+            raise ModelgateError(
+                f"by_slice: column(s) {missing} were not given to evaluate(); "
+                "pass them with evaluate(..., sensitive=frame[[...]])"
+            )
         rows = []
         for sl in slice_rows(self.sensitive, [spec], max_slices=1000, where="by_slice"):
             r = self.metric(name, slice=sl.label)
@@ -329,7 +365,7 @@ class Evaluation:
 
         cache_key = ("compare", name, against)
         if cache_key not in self._cache:
-            metric = get_metric(name, self.task)
+            metric = _metric(name, self.task)
             if against == "constant":
                 base, _ = constant_evidence(metric, self.candidate)
             elif against == "baseline":
@@ -373,7 +409,7 @@ class Evaluation:
                 raise ModelgateError(f"sensitive column(s) {missing} were not given to evaluate()")
             codes, labels = group_codes(self.sensitive, columns, max_groups=1000, where="fairness")
             gap = "demographic_parity_ratio" if name == "four_fifths_rule" else name
-            m = get_metric(metric, self.task) if metric else None
+            m = _metric(metric, self.task) if metric else None
             self._cache[cache_key] = fairness_estimate(
                 gap,
                 self.candidate,
@@ -439,6 +475,14 @@ def evaluate(
         )
     n = len(y)
     pred, score = _as_array(y_pred), _as_array(y_score)
+    if score is not None:
+        try:
+            score = score.astype(float)
+        except (TypeError, ValueError):
+            raise ModelgateError(
+                "y_score must be numeric scores or probabilities (got values "
+                f"like {score.ravel()[0]!r}); labels go in y_pred"
+            ) from None
     if pred is None and score is None:
         raise ModelgateError("give y_pred, y_score or both")
     for name, arr in (
@@ -528,6 +572,7 @@ def assert_metric(
     __tracebackhide__ = True
     if min is None and max is None:
         raise ModelgateError("assert_metric needs min=, max= or both")
+    _check_bounds(_metric(name, ev.task), min, max)
     est, label = ev._estimate(name, slice)
     result = check_threshold(
         gate_id=f"assert_metric({name})",
@@ -560,6 +605,7 @@ def assert_slices(
     from .slicing import slice_rows
 
     rule = evidence or ev.evidence_rule
+    _check_bounds(_metric(name, ev.task), min, max)
     spec: Any = column if isinstance(column, str) else list(column)
     results, estimates = [], []
     for sl in slice_rows(ev.sensitive, [spec], max_slices=1000, where="assert_slices"):
@@ -618,7 +664,7 @@ def assert_no_regression(
             "assert_no_regression needs max_drop=, max_relative_drop=, min_gain= or max_gain="
         )
     cmp = ev.compare(name, against)
-    metric = get_metric(name, ev.task)
+    metric = _metric(name, ev.task)
     cfg = SimpleNamespace(
         max_drop=max_drop,
         max_relative_drop=max_relative_drop,

@@ -80,16 +80,18 @@ def resolve_positive_label(values: list[Any], given: Any, where: str) -> Any:
         for v in values:
             if _same(v, given):
                 return v
+        close = [v for v in values if str(v).lower() == str(given).lower()]
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise DataError(
             f"{where}: data.positive_label {given!r} is not a value of the target "
-            f"(observed: {shown})"
+            f"(observed: {shown}){hint}"
         )
     inferred = _conventional_positive(values)
     if inferred is not _UNKNOWN:
         return inferred
     raise DataError(
         f"{where}: cannot tell which label is positive (observed: {shown}); set "
-        "data.positive_label in the spec"
+        "data.positive_label in the spec (positive_label= in evaluate())"
     )
 
 

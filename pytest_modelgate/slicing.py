@@ -96,9 +96,18 @@ def _column_codes(
         columns = [spec.column]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
+        import difflib
+
+        names = list(map(str, frame.columns))
+        hints = [difflib.get_close_matches(str(c), names, n=1) for c in missing]
+        hint = (
+            "; did you mean " + ", ".join(repr(h[0]) for h in hints if h) + "?"
+            if any(hints)
+            else ""
+        )
         raise DataError(
-            f"{where}: slice column(s) {', '.join(map(repr, missing))} not in the "
-            f"test data (columns: {', '.join(map(str, list(frame.columns)[:20]))})"
+            f"{where}: column(s) {', '.join(map(repr, missing))} not in the test data{hint} "
+            f"(columns: {', '.join(names[:20])})"
         )
     if not isinstance(spec, (str, list, tuple)):
         codes, texts = _binned(frame, spec, where)

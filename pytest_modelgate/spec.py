@@ -388,6 +388,14 @@ CHECK_MODELS: dict[str, type[_GateCommon]] = {
 }
 
 GATE_KEYS = ("metric", "fairness", "check")
+_NEEDS_REFERENCE = {
+    "schema",
+    "unseen_categories",
+    "range",
+    "drift",
+    "prediction_drift",
+    "label_drift",
+}
 
 
 class SpecDocument(_Model):
@@ -891,6 +899,35 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
             problems.extend(gate_problems)
             if gate is not None:
                 gates.append(gate)
+    if document is not None and document.data.reference is None:
+        for g in gates:
+            if g.kind == "check" and getattr(g.config, "check", "") in _NEEDS_REFERENCE:
+                problems.append(
+                    SpecProblem(
+                        file,
+                        g.line,
+                        format_path(("gates", g.index, "check")),
+                        f"`check: {getattr(g.config, 'check', '')}` compares with reference "
+                        "data, but data.reference is not set (allowed: set data.reference to the "
+                        "training data)",
+                    )
+                )
+    for g in gates:
+        if (
+            g.kind == "fairness"
+            and task in ("multiclass", "regression")
+            and getattr(g.config, "metric", None) is None
+        ):
+            problems.append(
+                SpecProblem(
+                    file,
+                    g.line,
+                    format_path(("gates", g.index, "fairness")),
+                    f"{getattr(g.config, 'fairness', '')} needs a binary task (got task {task}; "
+                    "allowed: "
+                    "metric_difference / metric_ratio with a metric of this task)",
+                )
+            )
     seen: dict[str, Gate] = {}
     for g in gates:
         if g.id in seen:

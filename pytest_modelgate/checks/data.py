@@ -55,9 +55,11 @@ def _from_data_result(gate: Any, res: Any, rule: str, advice: str) -> CheckResul
     if flagged:
         rows.append(("next", advice))
     verdict = Verdict.PASS if res.passed else Verdict.FAIL
-    threshold = (
-        {"max": worst.threshold} if worst is not None and worst.threshold is not None else None
-    )
+    threshold = None
+    if worst is not None and worst.threshold is not None:
+        # tests (ks, chi2) flag a column when its adjusted p-value falls *below* alpha
+        is_test = getattr(gate.config, "method", None) in ("ks", "chi2")
+        threshold = {"min" if is_test else "max": worst.threshold}
     return CheckResult(
         verdict=verdict,
         message=f"{verdict.value}: {res.summary}",
@@ -81,6 +83,14 @@ def _from_data_result(gate: Any, res: Any, rule: str, advice: str) -> CheckResul
         ),
         **_base(gate),
     )
+
+
+def _did_you_mean(missing: list[str], names: list[Any]) -> str:
+    import difflib
+
+    hints = [difflib.get_close_matches(str(c), list(map(str, names)), n=1) for c in missing]
+    found = [h[0] for h in hints if h]
+    return f"; did you mean {', '.join(map(repr, found))}?" if found else ""
 
 
 def _reference(session: Any, gate: Any) -> pd.DataFrame:
@@ -214,11 +224,13 @@ def _drift(gate: Any, session: Any, dc: Any) -> CheckResult:
         columns = ["prediction"]
     else:
         columns = _feature_columns(session, cfg.columns)
-        missing = [c for c in columns if c not in reference.columns]
+        missing = [c for c in columns if c not in reference.columns or c not in test.columns]
         if missing:
             raise DataError(
                 f"{session.spec.where('gates', gate.index, 'columns')}: column(s) "
-                f"{', '.join(map(repr, missing))} not in the reference data"
+                f"{', '.join(map(repr, missing))} not in both the test and the reference data"
+                f"{_did_you_mean(missing, list(reference.columns))} (reference columns: "
+                f"{', '.join(map(str, list(reference.columns)[:20]))})"
             )
         ref, tst = reference[columns], test[columns]
     res = dc.drift_check(ref, tst, columns=columns, method=cfg.method, max=cfg.max, kinds=cfg.kinds)
@@ -386,8 +398,8 @@ def _perturbed(X: pd.DataFrame, p: Any, where: str) -> tuple[pd.DataFrame, np.nd
     """A copy of X with the perturbation applied, and the mask of rows it changed."""
     if p.column not in X.columns:
         raise DataError(
-            f"{where}: perturb.column {p.column!r} is not a model input column "
-            f"({', '.join(map(str, X.columns[:15]))})"
+            f"{where}: perturb.column {p.column!r} is not in the test data "
+            f"(columns: {', '.join(map(str, X.columns[:20]))})"
         )
     col = X[p.column]
     if p.swap is not None:
@@ -457,6 +469,8 @@ def _behaviour(gate: Any, session: Any) -> CheckResult:
         f"share of perturbed rows whose {what.split(' ')[0]} {what.split(' ', 1)[1]} <= {limit:g}"
     )
     summary = f"{int(bad.sum())} of {n} perturbed rows ({share:.2%}): {what} ({p.column}: {how})"
+    if note:
+        summary += f" — {note}"
     examples = [(f"row {int(i)}", f"{before[i]!r} → {after[i]!r}") for i in np.flatnonzero(bad)[:5]]
     details = _table(
         [

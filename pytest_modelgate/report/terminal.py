@@ -14,7 +14,8 @@ __all__ = ["format_decision_section", "format_table"]
 def _num(x: float | None) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    return f"{x:.4f}"
+    text = f"{x:.4f}"
+    return "0.0000" if text == "-0.0000" else text
 
 
 def _required(r: CheckResult) -> str:

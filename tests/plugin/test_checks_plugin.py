@@ -104,9 +104,12 @@ def test_changed_dtype_is_a_schema_failure(project):
 def test_reference_is_required(project):
     project.makefile(".yaml", gates=SPEC_HEAD + "  - check: drift\n")
     result = project.runpytest("--modelgate")
-    assert result.ret == 1
-    result.stdout.fnmatch_lines(
-        ["*`check: drift` compares with reference data: set data.reference in the spec*"]
+    assert result.ret == 4  # known from the spec alone: a usage error, before any data is read
+    result.stderr.fnmatch_lines(
+        [
+            "gates.yaml:13: gates[[]0[]].check: `check: drift` compares with reference data, but "
+            "data.reference is not set*"
+        ]
     )
 
 
@@ -173,3 +176,19 @@ def test_serving_skew_latency_and_size(project):
         latency["verdict"] == "PASS" and "p50" in latency["message"] and "p99" in latency["message"]
     )
     assert gates["model_size"]["verdict"] == "FAIL" and "MB" in gates["model_size"]["message"]
+
+
+def test_named_fairness_gap_needs_a_binary_task(project):
+    project.makefile(
+        ".yaml",
+        gates=SPEC_HEAD.replace("version: 1\n", "version: 1\ntask: regression\n")
+        + "  - fairness: equalized_odds_difference\n    sensitive: group\n    max: 0.1\n",
+    )
+    result = project.runpytest("--modelgate")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(
+        [
+            "*gates[[]0[]].fairness: equalized_odds_difference needs a binary "
+            "task (got task regression*"
+        ]
+    )

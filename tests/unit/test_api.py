@@ -184,3 +184,22 @@ def test_bad_input_is_a_clear_error(data):
         ev.compare("accuracy")
     with pytest.raises(ModelgateError, match="slice column 'sex' is not among"):
         ev.metric("accuracy", slice={"sex": "F"})
+
+
+def test_api_mistakes_get_the_gates_hints(data):
+    ev = make_eval(data)
+    with pytest.raises(
+        ModelgateError, match="unknown metric 'recal' for a binary task \\(did you mean 'recall'\\?"
+    ):
+        assert_metric(ev, "recal", min=0.5)
+    with pytest.raises(
+        ModelgateError,
+        match="min=60 can never be met: recall lies in \\[0.0, 1.0\\]; did you mean 0.6\\?",
+    ):
+        assert_metric(ev, "recall", min=60)
+    frame, _, _ = data
+    with pytest.raises(ModelgateError, match="y_score must be numeric"):
+        evaluate(frame["y"], frame["y"], ["a"] * len(frame))
+    plain = evaluate(frame["y"], frame["y"])
+    with pytest.raises(ModelgateError, match="by_slice: column\\(s\\) \\['sex'\\] were not given"):
+        plain.by_slice("accuracy", "sex")

@@ -75,7 +75,7 @@ def test_too_many_slices_is_an_error_that_says_what_to_do():
         r"stats.max_slices = 5\); bin a numeric column",
     ):
         slice_rows(frame(), ["id"], max_slices=5, where="w")
-    with pytest.raises(DataError, match="slice column\\(s\\) 'nope' not in the test data"):
+    with pytest.raises(DataError, match="column\\(s\\) 'nope' not in the test data"):
         slice_rows(frame(), ["nope"], max_slices=5, where="w")
 
 
