@@ -167,8 +167,12 @@ def load_data(spec: Spec) -> LoadedData:
     if not path.exists():
         raise DataError(
             f"{spec.where('data', 'test')}: data file {_shown(path)} does not exist"
-            f"{_missing_file_hint(path)} (if a script generates it, run that first; for the "
-            "example: `python example_project/train.py`)"
+            f"{_missing_file_hint(path)} (if a script generates it, run that first"
+            + (
+                "; for the example: `python example_project/train.py`)"
+                if "example_project" in str(path)
+                else ")"
+            )
         )
     frame = read_table(path)
     if frame.empty:

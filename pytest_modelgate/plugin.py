@@ -179,6 +179,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput") and report_path.is_file():
         # a report left by an earlier run must not pass for this run's, whatever happens next
         report_path.unlink()
+    if config.getoption("modelgate_force") and not config.getoption("modelgate_update_baseline"):
+        raise pytest.UsageError("--modelgate-force only applies with --modelgate-update-baseline")
     path = _spec_path(config)
     try:
         spec = load_spec(path)
@@ -478,6 +480,14 @@ class _RunHooks:
         for line in lines[:-1]:
             tr.write_line(line)
         tr.write_line(lines[-1], bold=True, **colour[state.decision.outcome])
+        fail_on = config.getoption("modelgate_fail_on")
+        if fail_on != "block" and state.decision.exit_code_for(fail_on) != state.decision.exit_code:
+            tr.write_line(
+                f"exit status 1: --modelgate-fail-on={fail_on} and the decision is "
+                f"{state.decision.outcome.upper()}"
+                + (" with warnings" if state.decision.warnings else ""),
+                red=True,
+            )
         if state.report_written is not None:
             tr.write_line(f"report: {os.path.relpath(state.report_written)}")
         if state.html_written is not None:

@@ -217,3 +217,17 @@ def test_html_report_renders_in_headless_chromium(project, tmp_path):
     )
     assert png.exists() and png.stat().st_size > 10_000
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fail_on_says_why_and_force_needs_update(project):
+    project.makefile(".yaml", gates=MIXED)
+    result = project.runpytest("--modelgate", "--modelgate-fail-on", "review")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["exit status 1: --modelgate-fail-on=review and the decision is REVIEW"]
+    )
+    result = project.runpytest("--modelgate", "--modelgate-force")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--modelgate-force only applies with --modelgate-update-baseline*"]
+    )
