@@ -410,7 +410,7 @@ class SpecDocument(_Model):
     stats: StatsSpec = StatsSpec()
     baseline: BaselineStoreSpec = BaselineStoreSpec()
     decision: DecisionSpec = DecisionSpec()
-    gates: list[dict[str, Any]] = Field(min_length=1, description="the gates; see the reference")
+    gates: list[Any] = Field(min_length=1, description="the gates; see the reference")
 
 
 # --- the frozen result --------------------------------------------------------------------------
@@ -645,10 +645,15 @@ def _pydantic_problems(
             words = {_TYPE_WORDS.get(e["type"], e["msg"]) for e in errs}
             if kind == "value_error":
                 message = str(err.get("ctx", {}).get("error", err["msg"]))
+            elif kind == "too_short":
+                n = err.get("ctx", {}).get("min_length", 1)
+                message = f"must have at least {n} item{'s' if n != 1 else ''}"
             elif len(words) > 1:
                 message = "has the wrong type"
             elif kind in _TYPE_WORDS:
                 message = _TYPE_WORDS[kind]
+            elif err["msg"].startswith("Input should be "):  # greater_than, finite_number, ...
+                message = "must be " + err["msg"][len("Input should be ") :]
             else:
                 message = err["msg"][0].lower() + err["msg"][1:]
             value = _value_at(data, loc)
@@ -872,14 +877,18 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
     """Validate spec text. ``file`` is the name used in messages; ``root`` resolves paths."""
     doc = load_yaml(text, file)
     problems = list(doc.problems)
-    if doc.data is None:
+    if doc.data is None and problems:
         raise SpecError(problems)
     if not isinstance(doc.data, dict):
         raise SpecError(
             [
                 *problems,
                 SpecProblem(
-                    file, 1, "", "the spec must be a mapping with version, data, models and gates"
+                    file,
+                    doc.line_of(()) or 1,
+                    "",
+                    "the spec must be a mapping with version, data, models and gates "
+                    f"(got {_fmt_value(doc.data)})",
                 ),
             ]
         )
@@ -949,12 +958,15 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
             if g.kind == "compare" and g.config.compare == "baseline"  # type: ignore[union-attr]
         ]
         if primary not in metric_names(task):
+            guess = suggest_metric(primary, task)
             problems.append(
                 SpecProblem(
                     file,
                     doc.line_of(("decision", "primary")),
                     "decision.primary",
-                    f"unknown metric (got {primary!r})",
+                    f"unknown metric (got {primary!r}; "
+                    + (f"did you mean `{guess}`? " if guess else "")
+                    + f"allowed: {', '.join(metric_names(task))})",
                 )
             )
         elif canonical_name(primary) not in {canonical_name(m or "") for m in compared}:

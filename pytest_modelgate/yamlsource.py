@@ -51,15 +51,50 @@ class YamlDocument:
         return self.lines.get(())
 
 
+_PLAIN_COLLECTION_TAGS = (
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+)
+
+
+_MAX_VALUES = 100_000
+_MAX_DEPTH = 50  # far beyond any spec; deeper nesting would overflow PyYAML's recursive composer
+
+
 class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
         self.constructor = yaml.constructor.SafeConstructor()
         self.lines: dict[Path, int] = {}
         self.problems: list[SpecProblem] = []
+        self.open: set[int] = set()  # collection nodes being built (a recursive alias loops)
+        self.count = 0  # values built: aliases of aliases can expand exponentially
 
     def build(self, node: yaml.Node, path: Path) -> Any:
+        self.count += 1
+        if self.count > _MAX_VALUES or id(node) in self.open or len(path) > _MAX_DEPTH:
+            what = (
+                "an alias (*name) refers to a value that contains it"
+                if id(node) in self.open
+                else f"values are nested more than {_MAX_DEPTH} levels deep"
+                if len(path) > _MAX_DEPTH
+                else f"the document expands to more than {_MAX_VALUES} values through aliases"
+            )
+            raise yaml.constructor.ConstructorError(None, None, what, node.start_mark)
+        if isinstance(node, yaml.CollectionNode):
+            self.open.add(id(node))
+            try:
+                return self._build(node, path)
+            finally:
+                self.open.discard(id(node))
+        return self._build(node, path)
+
+    def _build(self, node: yaml.Node, path: Path) -> Any:
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_COLLECTION_TAGS:
+            # a tagged collection (`!!python/object/apply [...]`, `!!set`): the safe constructor
+            # refuses unsafe tags with a located error instead of our silently dropping the tag
+            return self.constructor.construct_object(node, deep=True)
         if isinstance(node, yaml.MappingNode):
             self.constructor.flatten_mapping(node)
             result: dict[Any, Any] = {}
@@ -96,7 +131,25 @@ class _Builder:
         return self.constructor.construct_object(node, deep=True)
 
 
+def _too_deep(text: str) -> yaml.Mark | None:
+    """Where collections first nest deeper than ``_MAX_DEPTH`` (the event parser is iterative)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > _MAX_DEPTH:
+                return event.start_mark
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return None
+
+
 def _documents(text: str) -> Iterator[yaml.Node]:
+    deep = _too_deep(text)
+    if deep is not None:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"values are nested more than {_MAX_DEPTH} levels deep", deep
+        )
     yield from yaml.compose_all(text, Loader=yaml.SafeLoader)
 
 
@@ -108,6 +161,11 @@ def load_yaml(text: str, file: str) -> YamlDocument:
     """
     try:
         nodes = list(_documents(text))
+    except yaml.constructor.ConstructorError as exc:  # nested too deeply: not an indentation slip
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
+        return YamlDocument(
+            file, None, problems=[SpecProblem(file, line, "", f"invalid YAML: {exc.problem}")]
+        )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -123,6 +181,25 @@ def load_yaml(text: str, file: str) -> YamlDocument:
         )
         return YamlDocument(
             file, None, problems=[SpecProblem(file, line, "", f"invalid YAML: {what}")]
+        )
+    except yaml.reader.ReaderError as exc:  # a control character: located by offset only
+        before = text[: exc.position] if isinstance(exc.position, int) else ""
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        return YamlDocument(
+            file,
+            None,
+            problems=[
+                SpecProblem(
+                    file,
+                    line,
+                    "",
+                    f"invalid YAML: unacceptable character #x{exc.character:04x} "
+                    f"(column {column}): {exc.reason}; remove it",
+                )
+                if isinstance(exc.character, int)
+                else SpecProblem(file, line, "", f"invalid YAML: {exc.reason}")
+            ],
         )
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         return YamlDocument(
