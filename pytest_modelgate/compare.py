@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from .estimation import Estimate, StatsOptions, estimate_metric
+from .estimation import Estimate, StatsOptions, estimate_metric, per_row_loss
 from .evidence import Evidence
 from .metrics import Metric
 from .stats import (
@@ -224,30 +224,11 @@ def _ap_comparison(
     )
 
 
-def _row_losses(metric: Metric, ev: Evidence) -> np.ndarray:
-    from .estimation import _row_losses as losses
-
-    return losses(metric, ev)
-
-
-def _regression_losses(name: str, ev: Evidence) -> np.ndarray:
-    assert ev.y_pred is not None
-    err = ev.y_pred - ev.y_true
-    if name == "mae":
-        return np.abs(err)
-    if name in ("mse", "rmse", "r2"):
-        return err * err
-    return np.abs(err) / np.maximum(np.abs(ev.y_true), _EPS)  # mape
-
-
 def _loss_comparison(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions
 ) -> Comparison:
     level = opts.confidence
-    if metric.kind == "row_mean":
-        lc, lb = _row_losses(metric, cand), _row_losses(metric, base)
-    else:
-        lc, lb = _regression_losses(metric.name, cand), _regression_losses(metric.name, base)
+    lc, lb = per_row_loss(metric, cand), per_row_loss(metric, base)
     n = cand.n
     if metric.name in ("rmse", "r2"):
         mc, mb = lc.mean(), lb.mean()

@@ -39,7 +39,7 @@ from .stats import (
     wilson_interval,
 )
 
-__all__ = ["Estimate", "StatsOptions", "estimate_metric", "score_histogram"]
+__all__ = ["Estimate", "StatsOptions", "estimate_metric", "per_row_loss", "score_histogram"]
 
 MAX_SCORE_BINS = 1024
 
@@ -225,7 +225,10 @@ def _ranking_estimate(
     )
 
 
-def _row_losses(metric: Metric, ev: Evidence) -> np.ndarray:
+def per_row_loss(metric: Metric, ev: Evidence) -> np.ndarray:
+    """The per-row loss whose mean is the metric (log loss, Brier, absolute/squared/percentage
+    error; rmse and r2 use the squared error). The one definition shared by the estimates, the
+    paired comparisons and the fairness gaps."""
     eps = np.finfo(np.float64).eps
     if metric.name == "brier_score":
         p = ev.require_probabilities(metric.name)
@@ -239,6 +242,14 @@ def _row_losses(metric: Metric, ev: Evidence) -> np.ndarray:
                 raise ModelError(f"{ev.source}: log_loss needs class probabilities")
             p_true = p[np.arange(ev.n), ev.y_true]
         return -np.log(np.clip(p_true, eps, 1 - eps))
+    assert ev.y_pred is not None
+    err = ev.y_pred - ev.y_true
+    if metric.name == "mae":
+        return np.abs(err)
+    if metric.name in ("mse", "rmse", "r2"):
+        return err * err
+    if metric.name == "mape":
+        return np.abs(err) / np.maximum(np.abs(ev.y_true), eps)
     raise KeyError(metric.name)  # pragma: no cover
 
 
@@ -295,13 +306,7 @@ def _regression_estimate(
     boot = opts.interval == "bootstrap"
     name = metric.name
     if name in ("mae", "mse", "mape", "rmse"):
-        eps = np.finfo(np.float64).eps
-        per_row = {
-            "mae": np.abs(err),
-            "mse": err * err,
-            "rmse": err * err,
-            "mape": np.abs(err) / np.maximum(np.abs(y), eps),
-        }[name]
+        per_row = per_row_loss(metric, ev)
         if boot:
             est = _row_bootstrap(
                 name,
@@ -383,7 +388,7 @@ def _estimate(
     if metric.kind == "ranking":
         return _ranking_estimate(metric, ev, opts, rng)
     if metric.kind == "row_mean":
-        losses = _row_losses(metric, ev)
+        losses = per_row_loss(metric, ev)
         if opts.interval == "bootstrap":
             return _row_bootstrap(
                 metric.name,

@@ -7,7 +7,7 @@ and builds, on demand and once, the statistics the metrics need: the confusion c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -116,7 +116,6 @@ class Evidence:
     scores: np.ndarray | None
     score_kind: str | None
     source: str = ""
-    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n(self) -> int:

@@ -50,7 +50,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import ModelError
-from .estimation import MAX_SCORE_BINS, StatsOptions, _row_losses
+from .estimation import MAX_SCORE_BINS, StatsOptions, per_row_loss
 from .evidence import Evidence
 from .metrics import Metric, auc_from_histogram, average_precision_from_histogram
 from .stats import Interval, bca_interval, draw_counts, jackknife_on_cells, percentile_of_score
@@ -363,46 +363,34 @@ def _parametric_stats(
     n_groups = len(labels)
     sizes = np.bincount(codes, minlength=n_groups)
     transform: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None
-    if metric.kind == "row_mean":
-        centre, se = _group_mean_se(_row_losses(metric, ev), codes, sizes)
-        values = centre
-    else:
+    if metric.kind != "row_mean" and ev.y_pred is None:
+        raise ModelError(f"{ev.source}: {metric.name} needs predictions")
+    losses = per_row_loss(metric, ev)  # squared errors for rmse and r2
+    if metric.name == "r2":
         y = np.asarray(ev.y_true, dtype=np.float64)
-        if ev.y_pred is None:
-            raise ModelError(f"{ev.source}: {metric.name} needs predictions")
-        err = np.asarray(ev.y_pred, dtype=np.float64) - y
-        name = metric.name
-        if name == "r2":
-            ybar = np.bincount(codes, weights=y, minlength=n_groups) / np.maximum(sizes, 1)
-            dev = y - ybar[codes]
-            a, _ = _group_mean_se(err * err, codes, sizes)
-            b, _ = _group_mean_se(dev * dev, codes, sizes)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                values = np.where(b > 0, 1.0 - a / np.where(b > 0, b, 1.0), np.nan)
-                # influence function of 1 - a/b (as estimation's r2 delta method), per group
-                influence = -(err * err - a[codes]) / b[codes] + a[codes] * (
-                    dev * dev - b[codes]
-                ) / (b[codes] ** 2)
-            influence = np.where(np.isfinite(influence), influence, 0.0)
-            _, se = _group_mean_se(influence, codes, sizes)
-            se = np.where(np.isnan(values), np.nan, se)
-            centre = values
-        else:
-            eps = np.finfo(np.float64).eps
-            per_row = {
-                "mae": np.abs(err),
-                "mse": err * err,
-                "rmse": err * err,
-                "mape": np.abs(err) / np.maximum(np.abs(y), eps),
-            }[name]
-            centre, se = _group_mean_se(per_row, codes, sizes)
-            values = centre
-            if name == "rmse":
-                # draw the MSE (a mean, where the normal approximation holds) and take the root
-                values = np.sqrt(centre)
+        ybar = np.bincount(codes, weights=y, minlength=n_groups) / np.maximum(sizes, 1)
+        dev = y - ybar[codes]
+        a, _ = _group_mean_se(losses, codes, sizes)
+        b, _ = _group_mean_se(dev * dev, codes, sizes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(b > 0, 1.0 - a / np.where(b > 0, b, 1.0), np.nan)
+            # influence function of 1 - a/b (as estimation's r2 delta method), per group
+            influence = -(losses - a[codes]) / b[codes] + a[codes] * (dev * dev - b[codes]) / (
+                b[codes] ** 2
+            )
+        influence = np.where(np.isfinite(influence), influence, 0.0)
+        _, se = _group_mean_se(influence, codes, sizes)
+        se = np.where(np.isnan(values), np.nan, se)
+        centre = values
+    else:
+        centre, se = _group_mean_se(losses, codes, sizes)
+        values = centre
+        if metric.name == "rmse":
+            # draw the MSE (a mean, where the normal approximation holds) and take the root
+            values = np.sqrt(centre)
 
-                def transform(draws: NDArray[np.float64]) -> NDArray[np.float64]:
-                    return np.sqrt(np.clip(draws, 0.0, None))
+            def transform(draws: NDArray[np.float64]) -> NDArray[np.float64]:
+                return np.sqrt(np.clip(draws, 0.0, None))
 
     note = (
         f"{metric.name} is a mean over rows: its interval is a parametric bootstrap, each "

@@ -158,7 +158,6 @@ class Metric:
     proportion : for metrics that are one binomial proportion, the function returning
         ``(successes, trials)`` from the counts; these get Wilson/Clopper–Pearson intervals.
     bounds : the metric's range, used to clip analytic intervals.
-    needs : what the metric needs from the model: ``labels``, ``scores`` or ``values``.
     description : one line for reports and docs.
     """
 
@@ -170,7 +169,6 @@ class Metric:
     from_counts: Callable[[np.ndarray], np.ndarray] | None = None
     proportion: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
     bounds: tuple[float | None, float | None] = (0.0, 1.0)
-    needs: Literal["labels", "scores", "values"] = "labels"
     aliases: tuple[str, ...] = ()
 
 
@@ -340,7 +338,6 @@ def _build_registry() -> dict[str, Metric]:
             "ranking",
             True,
             "area under the ROC curve",
-            needs="scores",
             aliases=("auc",),
         )
     )
@@ -351,7 +348,6 @@ def _build_registry() -> dict[str, Metric]:
             "ranking",
             True,
             "area under the precision-recall curve (step-wise)",
-            needs="scores",
         )
     )
     reg.append(
@@ -362,7 +358,6 @@ def _build_registry() -> dict[str, Metric]:
             False,
             "mean negative log-likelihood",
             bounds=(0.0, None),
-            needs="scores",
             aliases=("cross_entropy",),
         )
     )
@@ -373,7 +368,6 @@ def _build_registry() -> dict[str, Metric]:
             "row_mean",
             False,
             "mean squared error of the positive-class probability",
-            needs="scores",
             aliases=("brier",),
         )
     )
@@ -428,7 +422,7 @@ def _build_registry() -> dict[str, Metric]:
         ("r2", "coefficient of determination", True, (None, 1.0)),
         ("mape", "mean absolute percentage error (a fraction, not %)", False, (0.0, None)),
     ):
-        reg.append(Metric(name, _R, "regression", hib, desc, bounds=bounds, needs="values"))
+        reg.append(Metric(name, _R, "regression", hib, desc, bounds=bounds))
 
     out: dict[str, Metric] = {}
     for m in reg:
