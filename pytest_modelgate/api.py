@@ -657,41 +657,27 @@ def assert_no_regression(
     __tracebackhide__ = True
     from types import SimpleNamespace
 
-    from .session import check_compare
+    from .checks.compare import check_comparison
 
-    if all(m is None for m in (max_drop, max_relative_drop, min_gain, max_gain)):
+    margins = SimpleNamespace(
+        max_drop=max_drop, max_relative_drop=max_relative_drop, min_gain=min_gain, max_gain=max_gain
+    )
+    if all(m is None for m in vars(margins).values()):
         raise ModelgateError(
             "assert_no_regression needs max_drop=, max_relative_drop=, min_gain= or max_gain="
         )
     cmp = ev.compare(name, against)
-    metric = _metric(name, ev.task)
-    cfg = SimpleNamespace(
-        max_drop=max_drop,
-        max_relative_drop=max_relative_drop,
-        min_gain=min_gain,
-        max_gain=max_gain,
+    result, _ = check_comparison(
+        _metric(name, ev.task),
+        cmp,
+        margins,
+        against=against,
+        source=f"{against} given to evaluate()",
         evidence=evidence or ev.evidence_rule,
         min_support=ev.min_support,
-    )
-    raw = ev._cache[("compare", name, against)]
-    common = {
-        "gate_id": f"assert_no_regression({name})",
-        "name": name,
-        "severity": "block",
-        "line": None,
-        "spec_file": None,
-        "slice_": None,
-    }
-    result, _ = check_compare(
-        None,
-        cfg,
-        metric,
-        raw,
-        against,  # type: ignore[arg-type]
-        f"{against} given to evaluate()",
-        SimpleNamespace(evidence=ev.evidence_rule, min_support=ev.min_support),
-        check_threshold,
-        common,
+        gate_id=f"assert_no_regression({name})",
+        name=name,
+        severity="block",
     )
     _check(result, "fail")
     return cmp

@@ -107,89 +107,6 @@ class BaselineSource:
     source: str
 
 
-def _fmt(x: float | None) -> str:
-    return "n/a" if x is None or x != x else f"{x:.4f}"
-
-
-def check_compare(
-    gate: Gate | None,
-    cfg: Any,
-    metric: Any,
-    cmp: Any,
-    against: str,
-    source: str,
-    stats: Any,
-    check_threshold: Any,
-    common: dict[str, Any],
-) -> tuple[CheckResult, Any]:
-    """Turn a :class:`~.compare.Comparison` into a verdict with the threshold rules on Δ."""
-    from .estimation import Estimate
-
-    lows = []
-    if cfg.max_drop is not None:
-        lows.append(-cfg.max_drop)
-    if cfg.max_relative_drop is not None:
-        lows.append(-cfg.max_relative_drop * abs(cmp.baseline))
-    if cfg.min_gain is not None:
-        lows.append(cfg.min_gain)
-    lo = max(lows) if lows else None
-    hi = cfg.max_gain
-    direction = (
-        "higher is better"
-        if metric.higher_is_better
-        else f"{metric.name} is a loss: baseline − candidate, so higher is better"
-    )
-    label = f"Δ{metric.name}"
-    est = Estimate(label, cmp.delta, cmp.interval, cmp.n, cmp.note)
-    pairing = "paired (same rows)" if cmp.paired else "UNPAIRED (stored numbers only)"
-    extra = [
-        ("candidate", _fmt(cmp.candidate)),
-        (against, f"{_fmt(cmp.baseline)}  [{source}]"),
-        ("Δ", f"candidate vs {against}, {direction}"),
-        (
-            "pairing",
-            f"{pairing}; test {cmp.test}"
-            + (f", p = {cmp.p_value:.4g}" if cmp.p_value is not None else ""),
-        ),
-    ]
-    advice = (
-        (
-            f"the candidate is worse than the {against} on {metric.name}: compare the rows "
-            "where the two disagree before releasing; widen the margin only if the business "
-            "accepts that loss"
-        )
-        if hi is None or (lo is not None and cmp.delta < lo)
-        else (
-            f"the gain over the {against} is suspiciously large (label leakage? a changed "
-            "test set?): check before releasing"
-        )
-    )
-    comparison = {
-        "against": against,
-        "source": source,
-        "candidate": cmp.candidate,
-        "baseline": cmp.baseline,
-        "paired": cmp.paired,
-        "test": cmp.test,
-        "orientation": direction,
-    }
-    result = check_threshold(
-        estimate=est,
-        lo=lo,
-        hi=hi,
-        evidence=cfg.evidence or stats.evidence,
-        min_support=cfg.min_support or stats.min_support,
-        kind="compare",
-        metric_name=metric.name,
-        extra_rows=extra,
-        p_value=cmp.p_value,
-        comparison=comparison,
-        fail_advice=advice,
-        **common,
-    )
-    return result, est
-
-
 class GateSession:
     """Loads data and models lazily (once) and runs gates against them."""
 
@@ -521,7 +438,7 @@ class GateSession:
     def _compare_one(
         self, gate: Gate, rows: np.ndarray | None, label: dict[str, str] | None
     ) -> tuple[CheckResult, Any]:
-        from .checks import check_threshold
+        from .checks.compare import check_comparison
         from .compare import compare_metric, compare_unpaired, constant_evidence
 
         loaded = self.loaded
@@ -586,8 +503,15 @@ class GateSession:
                     comparison={"against": "baseline", "source": "none"},
                 )
                 return no_baseline, None
-        return check_compare(
-            gate, cfg, metric, cmp, against, source, stats, check_threshold, common
+        return check_comparison(
+            metric,
+            cmp,
+            cfg,
+            against=against,
+            source=source,
+            evidence=cfg.evidence or stats.evidence,
+            min_support=cfg.min_support or stats.min_support,
+            **common,
         )
 
     def store_baseline(self, results: list[CheckResult]) -> list[Path]:

@@ -1,0 +1,102 @@
+"""Compare gates: the threshold rules applied to Δ, the oriented candidate − baseline difference.
+
+``max_drop``/``max_relative_drop``/``min_gain`` become a lower bound on Δ, ``max_gain`` an upper
+bound; the rule (strict/lenient/point) and the messages are those of threshold gates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..estimation import Estimate
+from ..metrics import Metric
+from ..results import CheckResult
+from .threshold import check_threshold
+
+__all__ = ["check_comparison", "delta_bounds"]
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None or x != x else f"{x:.4f}"
+
+
+def delta_bounds(margins: Any, baseline_value: float) -> tuple[float | None, float | None]:
+    """(lower, upper) bounds on Δ from a gate's margins (an object with max_drop,
+    max_relative_drop, min_gain, max_gain attributes)."""
+    lows = []
+    if margins.max_drop is not None:
+        lows.append(-margins.max_drop)
+    if margins.max_relative_drop is not None:
+        lows.append(-margins.max_relative_drop * abs(baseline_value))
+    if margins.min_gain is not None:
+        lows.append(margins.min_gain)
+    return (max(lows) if lows else None), margins.max_gain
+
+
+def check_comparison(
+    metric: Metric,
+    cmp: Any,
+    margins: Any,
+    *,
+    against: str,
+    source: str,
+    evidence: str,
+    min_support: int,
+    **common: Any,
+) -> tuple[CheckResult, Estimate]:
+    """Verdict of a comparison (a :class:`~pytest_modelgate.compare.Comparison` or the API's
+    ComparisonResult) under the gate's margins; also returns Δ as an Estimate."""
+    lo, hi = delta_bounds(margins, cmp.baseline)
+    direction = (
+        "higher is better"
+        if metric.higher_is_better
+        else f"{metric.name} is a loss: baseline − candidate, so higher is better"
+    )
+    est = Estimate(f"Δ{metric.name}", cmp.delta, cmp.interval, cmp.n, getattr(cmp, "note", ""))
+    pairing = "paired (same rows)" if cmp.paired else "UNPAIRED (stored numbers only)"
+    extra = [
+        ("candidate", _fmt(cmp.candidate)),
+        (against, f"{_fmt(cmp.baseline)}  [{source}]"),
+        ("Δ", f"candidate vs {against}, {direction}"),
+        (
+            "pairing",
+            f"{pairing}; test {cmp.test}"
+            + (f", p = {cmp.p_value:.4g}" if cmp.p_value is not None else ""),
+        ),
+    ]
+    advice = (
+        (
+            f"the candidate is worse than the {against} on {metric.name}: compare the rows "
+            "where the two disagree before releasing; widen the margin only if the business "
+            "accepts that loss"
+        )
+        if hi is None or (lo is not None and cmp.delta < lo)
+        else (
+            f"the gain over the {against} is suspiciously large (label leakage? a changed "
+            "test set?): check before releasing"
+        )
+    )
+    comparison = {
+        "against": against,
+        "source": source,
+        "candidate": cmp.candidate,
+        "baseline": cmp.baseline,
+        "paired": cmp.paired,
+        "test": cmp.test,
+        "orientation": direction,
+    }
+    result = check_threshold(
+        estimate=est,
+        lo=lo,
+        hi=hi,
+        evidence=evidence,
+        min_support=min_support,
+        kind="compare",
+        metric_name=metric.name,
+        extra_rows=extra,
+        p_value=cmp.p_value,
+        comparison=comparison,
+        fail_advice=advice,
+        **common,
+    )
+    return result, est
