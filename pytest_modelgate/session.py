@@ -23,7 +23,7 @@ from ._paths import display_path
 from .errors import DataError, ModelgateError, SpecError
 from .estimation import StatsOptions, estimate_metric
 from .evidence import Evidence, build_evidence, infer_task
-from .loading import LoadedData, get_predictions, load_data
+from .loading import LoadedData, get_predictions, load_data, predict
 from .metrics import get_metric
 from .results import CheckResult, Verdict
 from .spec import Gate, Spec, _check_metric_applies, load_spec
@@ -130,7 +130,13 @@ class GateSession:
         spec = self.spec
         data, task = self.data
         y = data.frame[spec.data.target]
-        preds, path = get_predictions(spec.models.candidate, spec, data, task, "candidate")
+        ref = spec.models.candidate
+        if isinstance(ref, str):  # a model: loaded once, kept for checks that call it again
+            model, path = self._model("candidate")
+            source = display_path(path) if path is not None else ref
+            preds = predict(model, spec, data, task, "candidate", source)
+        else:
+            preds, path = get_predictions(ref, spec, data, task, "candidate")
         where = display_path(data.path)
         evidence = build_evidence(
             y, preds, task, spec.data.positive_label, spec.models.threshold, where
@@ -220,9 +226,9 @@ class GateSession:
     def _models(self) -> dict[str, Any]:
         return {}
 
-    def model_and_features(self, role: str) -> tuple[Any, Any]:
-        """The loaded model object and the test rows it takes (for operational checks)."""
-        from .loading import load_model, model_features
+    def _model(self, role: str) -> tuple[Any, Path | None]:
+        """The model object of ``models.<role>`` and its file, loaded once per session."""
+        from .loading import load_model
 
         if role not in self._models:
             ref = getattr(self.spec.models, role)
@@ -231,15 +237,39 @@ class GateSession:
                     f"{self.spec.where('models', role)}: this check needs a model "
                     "object, but models." + role + " names prediction columns"
                 )
-            model, path = load_model(ref, self.spec, role)
-            self._models[role] = (model, path)
-        model, _path = self._models[role]
+            self._models[role] = load_model(ref, self.spec, role)
+        return self._models[role]
+
+    def model_and_features(self, role: str) -> tuple[Any, Any]:
+        """The loaded model object and the test rows it takes (for operational checks)."""
+        from .loading import model_features
+
+        model, _path = self._model(role)
         features = model_features(model, self.spec, self.loaded.data)
         return model, self.loaded.data.frame[features]
 
+    def evidence_on(self, frame: Any, path: Path, what: str) -> Evidence:
+        """The candidate's evidence on other rows (reference data, perturbed test data), encoded
+        exactly like the test evidence (same positive class, threshold and score column)."""
+        from .loading import LoadedData
+
+        model, _ = self._model("candidate")
+        spec = self.spec
+        data = LoadedData(
+            frame, path, spec.data.target, tuple(spec.data.features) if spec.data.features else None
+        )
+        preds = predict(model, spec, data, self.loaded.task, "candidate", what)
+        return build_evidence(
+            frame[spec.data.target],
+            preds,
+            self.loaded.task,
+            spec.data.positive_label,
+            spec.models.threshold,
+            what,
+        )
+
     def model_path(self, role: str) -> Path:
-        self.model_and_features(role)
-        path = self._models[role][1]
+        path = self._model(role)[1]
         if path is None:
             raise DataError(
                 f"{self.spec.where('models', role)}: model_size needs a model file "
@@ -250,27 +280,8 @@ class GateSession:
     @cached_property
     def reference_predictions(self) -> np.ndarray:
         """The candidate's scores (or predictions) on the reference data (prediction drift)."""
-        from .loading import LoadedData, predict
-
-        model, _ = self.model_and_features("candidate")
         ref_path = self.spec.resolve(self.spec.data.reference or "")
-        data = LoadedData(
-            self.reference_frame,
-            ref_path,
-            self.spec.data.target,
-            tuple(self.spec.data.features) if self.spec.data.features else None,
-        )
-        preds = predict(
-            model, self.spec, data, self.loaded.task, "candidate", display_path(ref_path)
-        )
-        ev = build_evidence(
-            self.reference_frame[self.spec.data.target],
-            preds,
-            self.loaded.task,
-            self.spec.data.positive_label,
-            self.spec.models.threshold,
-            display_path(ref_path),
-        )
+        ev = self.evidence_on(self.reference_frame, ref_path, display_path(ref_path))
         if ev.scores is not None and ev.scores.ndim == 1:
             return ev.scores
         assert ev.y_pred is not None

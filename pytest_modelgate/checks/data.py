@@ -421,37 +421,38 @@ def _perturbed(X: pd.DataFrame, p: Any, where: str) -> tuple[pd.DataFrame, np.nd
 
 def _behaviour(gate: Any, session: Any) -> CheckResult:
     cfg = gate.config
-    model, X = session.model_and_features("candidate")
+    _model, X = session.model_and_features("candidate")
     where = session.spec.where("gates", gate.index, "perturb")
     frame = session.loaded.data.frame
     # perturb the data, then hand the model its own columns: a column that is not model input
     # (a sensitive attribute kept out of the model) leaves it invariant by construction
     full, touched = _perturbed(frame, cfg.perturb, where)
-    Xp = full[list(X.columns)]
     note = (
         ""
         if cfg.perturb.column in X.columns
         else (f"{cfg.perturb.column} is not a model input: invariant by construction")
     )
-    try:
-        if cfg.check == "invariance":
-            before, after = np.asarray(model.predict(X)), np.asarray(model.predict(Xp))
-            bad = (before.astype(str) != after.astype(str)) & touched
-            limit, what = cfg.max_changed, "predictions changed"
-        else:
-            scorer = (
-                (lambda d: np.asarray(model.predict_proba(d))[:, -1])
-                if hasattr(model, "predict_proba")
-                else (lambda d: np.asarray(model.predict(d)))
-            )
-            before, after = scorer(X), scorer(Xp)
-            move = after - before
-            bad = (move < -1e-12 if cfg.direction == "increase" else move > 1e-12) & touched
-            limit, what = cfg.max_violations, f"scores moved against the expected {cfg.direction}"
-    except Exception as exc:
-        raise ModelError(
-            f"{where}: the model failed on the perturbed rows ({type(exc).__name__}: {exc})"
-        ) from None
+    # "before" is the candidate's evidence on the test rows, computed once by the session;
+    # "after" is encoded the same way (positive class, threshold, score column)
+    before_ev = session.loaded.candidate
+    after_ev = session.evidence_on(full, session.loaded.data.path, f"{where} (perturbed rows)")
+    if cfg.check == "invariance":
+        if before_ev.y_pred is None or after_ev.y_pred is None:
+            raise ModelError(f"{where}: invariance needs predicted labels")
+        before, after = before_ev.y_pred, after_ev.y_pred
+        if before_ev.classes:
+            before = np.asarray(before_ev.classes, dtype=object)[before]
+            after = np.asarray(after_ev.classes, dtype=object)[after]
+        bad = (before != after) & touched
+        limit, what = cfg.max_changed, "predictions changed"
+    else:
+        use_scores = before_ev.scores is not None and before_ev.scores.ndim == 1
+        before = before_ev.scores if use_scores else before_ev.y_pred
+        after = after_ev.scores if use_scores else after_ev.y_pred
+        assert before is not None and after is not None
+        move = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+        bad = (move < -1e-12 if cfg.direction == "increase" else move > 1e-12) & touched
+        limit, what = cfg.max_violations, f"scores moved against the expected {cfg.direction}"
     n = int(touched.sum())
     share = float(bad.sum() / n) if n else 0.0
     ok = share <= limit

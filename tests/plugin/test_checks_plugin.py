@@ -192,3 +192,20 @@ def test_named_fairness_gap_needs_a_binary_task(project):
             "task (got task regression*"
         ]
     )
+
+
+def test_directional_follows_the_positive_class(project):
+    # with positive_label "no" the positive class is the model's classes_[0]: raising f1 makes
+    # "yes" likelier, so the positive ("no") score must go down, never up
+    write_reference(project)
+    project.makefile(
+        ".yaml",
+        gates=WITH_REF.replace('positive_label: "yes"', 'positive_label: "no"')
+        + """\
+  - check: directional
+    perturb: {column: f1, add: 1}
+    direction: decrease
+""",
+    )
+    result = project.runpytest("--modelgate")
+    assert result.ret == 0, result.stdout.str()
