@@ -5,7 +5,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["DataError", "ModelError", "ModelgateError", "SpecError", "SpecProblem"]
+__all__ = [
+    "DataError",
+    "ModelError",
+    "ModelgateError",
+    "SpecError",
+    "SpecProblem",
+    "did_you_mean",
+]
+
+
+def did_you_mean(missing: Sequence[object], names: Sequence[object]) -> str:
+    """``"; did you mean 'income'?"`` for the closest existing names (empty when none is close).
+
+    With several missing names each hint says which one it is for."""
+    import difflib
+
+    choices = [str(n) for n in names]
+    hints = []
+    for m in missing:
+        close = difflib.get_close_matches(str(m), choices, n=1)
+        if close:
+            hints.append(repr(close[0]) if len(missing) == 1 else f"{close[0]!r} for {m!r}")
+    return f"; did you mean {', '.join(hints)}?" if hints else ""
 
 
 class ModelgateError(Exception):

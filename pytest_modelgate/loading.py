@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._paths import display_path
-from .errors import DataError, ModelError
+from .errors import DataError, ModelError, did_you_mean
 from .spec import PredictionColumns, Spec
 
 __all__ = ["LoadedData", "Predictions", "load_data", "load_model", "predict", "read_table"]
@@ -187,14 +187,7 @@ def load_data(spec: Spec) -> LoadedData:
     for key, cols in named.items():
         missing = [c for c in cols if c not in columns]
         if missing:
-            hints = []
-            for c in missing:
-                close = difflib.get_close_matches(str(c), list(map(str, frame.columns)), n=1)
-                if close:
-                    hints.append(
-                        f"{close[0]!r}" if len(missing) == 1 else f"{close[0]!r} for {c!r}"
-                    )
-            hint = f"; did you mean {', '.join(hints)}?" if hints else ""
+            hint = did_you_mean(missing, list(frame.columns))
             raise DataError(
                 f"{spec.where('data', key)}: column(s) {', '.join(map(repr, missing))} not in "
                 f"{_shown(path)}{hint} (columns: {_column_list(frame)})"

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from .errors import DataError, did_you_mean
 
 __all__ = ["MISSING", "Slice", "group_codes", "slice_rows"]
 
@@ -96,17 +96,10 @@ def _column_codes(
         columns = [spec.column]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        import difflib
-
         names = list(map(str, frame.columns))
-        hints = [difflib.get_close_matches(str(c), names, n=1) for c in missing]
-        hint = (
-            "; did you mean " + ", ".join(repr(h[0]) for h in hints if h) + "?"
-            if any(hints)
-            else ""
-        )
         raise DataError(
-            f"{where}: column(s) {', '.join(map(repr, missing))} not in the test data{hint} "
+            f"{where}: column(s) {', '.join(map(repr, missing))} not in the test data"
+            f"{did_you_mean(missing, names)} "
             f"(columns: {', '.join(names[:20])})"
         )
     if not isinstance(spec, (str, list, tuple)):

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, ModelError
+from ..errors import DataError, ModelError, did_you_mean
 from ..results import CheckResult, Verdict
 
 __all__ = ["run_check"]
@@ -83,14 +83,6 @@ def _from_data_result(gate: Any, res: Any, rule: str, advice: str) -> CheckResul
         ),
         **_base(gate),
     )
-
-
-def _did_you_mean(missing: list[str], names: list[Any]) -> str:
-    import difflib
-
-    hints = [difflib.get_close_matches(str(c), list(map(str, names)), n=1) for c in missing]
-    found = [h[0] for h in hints if h]
-    return f"; did you mean {', '.join(map(repr, found))}?" if found else ""
 
 
 def _reference(session: Any, gate: Any) -> pd.DataFrame:
@@ -229,7 +221,7 @@ def _drift(gate: Any, session: Any, dc: Any) -> CheckResult:
             raise DataError(
                 f"{session.spec.where('gates', gate.index, 'columns')}: column(s) "
                 f"{', '.join(map(repr, missing))} not in both the test and the reference data"
-                f"{_did_you_mean(missing, list(reference.columns))} (reference columns: "
+                f"{did_you_mean(missing, list(reference.columns))} (reference columns: "
                 f"{', '.join(map(str, list(reference.columns)[:20]))})"
             )
         ref, tst = reference[columns], test[columns]
