@@ -216,32 +216,27 @@ class Evaluation:
 
     def __init__(
         self,
-        y_true: pd.Series,
-        candidate: Predictions,
-        baseline: Predictions | None,
+        candidate: Evidence,
+        baseline: Evidence | None,
         sensitive: pd.DataFrame,
         *,
-        task: str,
-        positive_label: Any,
-        threshold: float | None,
         options: StatsOptions,
         seed: int,
         min_support: int,
         evidence: str,
+        evidence_builds: int = 0,
     ) -> None:
-        self.task = task
+        self.task = candidate.task
         self.options = options
         self.seed = seed
         self.min_support = min_support
         self.evidence_rule = evidence
-        self.sensitive = sensitive
-        self.evidence_builds = 0
+        self.sensitive = sensitive.reset_index(drop=True)
+        self.evidence_builds = evidence_builds
         self._cache: dict[Any, Any] = {}
-        self._y = y_true
-        self.candidate = self._build(candidate, positive_label, threshold)
-        self.baseline = (
-            self._build(baseline, positive_label, threshold) if baseline is not None else None
-        )
+        self._y = pd.Series(candidate.y_true)
+        self.candidate = candidate
+        self.baseline = baseline
 
     @classmethod
     def from_evidence(
@@ -256,23 +251,15 @@ class Evaluation:
         evidence: str,
     ) -> Evaluation:
         """An evaluation over evidence that was already built (the ``modelgate`` fixture)."""
-        self = cls.__new__(cls)
-        self.task = candidate.task
-        self.options = options
-        self.seed = seed
-        self.min_support = min_support
-        self.evidence_rule = evidence
-        self.sensitive = frame.reset_index(drop=True)
-        self.evidence_builds = 0
-        self._cache = {}
-        self._y = pd.Series(candidate.y_true)
-        self.candidate = candidate
-        self.baseline = baseline
-        return self
-
-    def _build(self, preds: Predictions, positive_label: Any, threshold: float | None) -> Evidence:
-        self.evidence_builds += 1
-        return build_evidence(self._y, preds, self.task, positive_label, threshold, "evaluate()")
+        return cls(
+            candidate,
+            baseline,
+            frame,
+            options=options,
+            seed=seed,
+            min_support=min_support,
+            evidence=evidence,
+        )
 
     def _rng(self, key: str) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence([self.seed, zlib.crc32(key.encode())]))
@@ -517,18 +504,21 @@ def evaluate(
     options = StatsOptions(
         confidence=confidence, interval=interval, bootstrap=bootstrap, resamples=resamples
     )
+    cand_ev = build_evidence(y, candidate, task, positive_label, threshold, "evaluate()")
+    base_ev = (
+        build_evidence(y, base, task, positive_label, threshold, "evaluate()")
+        if base is not None
+        else None
+    )
     return Evaluation(
-        y,
-        candidate,
-        base,
+        cand_ev,
+        base_ev,
         frame,
-        task=task,
-        positive_label=positive_label,
-        threshold=threshold,
         options=options,
         seed=seed,
         min_support=min_support,
         evidence=evidence,
+        evidence_builds=1 + (base_ev is not None),
     )
 
 
