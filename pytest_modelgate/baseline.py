@@ -16,9 +16,9 @@ rows; the compare gates ERROR and say what changed.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._paths import display_path
+from ._paths import atomic_write, display_path
 from .errors import DataError
 from .evidence import Evidence
 from .loading import Predictions
@@ -36,7 +36,7 @@ __all__ = ["StoredBaseline", "read_stored_baseline", "write_stored_baseline"]
 
 META = "baseline.json"
 PREDICTIONS = "predictions.csv.gz"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 adds checksum and predictions_sha256; 1 is still read
 
 
 @dataclass(frozen=True)
@@ -79,12 +79,14 @@ def write_stored_baseline(
                 columns[f"score[{cls}]"] = evidence.scores[:, i]
     text = pd.DataFrame(columns).to_csv(index=False, float_format="%.17g")
     pred_path = folder / PREDICTIONS
-    tmp = pred_path.with_suffix(".tmp")
-    with gzip.GzipFile(tmp, mode="wb", mtime=0) as fh:
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as fh:
         fh.write(text.encode())
-    os.replace(tmp, pred_path)
+    gz = buffer.getvalue()
+    atomic_write(pred_path, gz)
     meta = {
         "format_version": FORMAT_VERSION,
+        "predictions_sha256": hashlib.sha256(gz).hexdigest(),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **fingerprints,
         "task": evidence.task,
@@ -94,11 +96,49 @@ def write_stored_baseline(
         "score_kind": evidence.score_kind,
         "metrics": metrics,
     }
+    meta = json.loads(json.dumps(meta, default=_json_default))  # plain JSON types only
+    meta["checksum"] = _checksum(meta)
     meta_path = folder / META
-    tmp = meta_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, default=_json_default) + "\n", encoding="utf-8")
-    os.replace(tmp, meta_path)
+    atomic_write(meta_path, json.dumps(meta, indent=2) + "\n")
     return [meta_path, pred_path]
+
+
+def _checksum(meta: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of everything but the checksum itself: a hand edit of
+    ``baseline.json`` (a number nudged, a fingerprint pasted) is detected on reading."""
+    body = {k: v for k, v in meta.items() if k != "checksum"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_REFRESH = (
+    "restore the committed file (git checkout -- {path}) or re-create the baseline from the "
+    "production model with --modelgate-update-baseline"
+)
+
+
+def _shape_problem(meta: Any) -> str | None:
+    """What is structurally wrong with a parsed ``baseline.json`` (None if nothing)."""
+    if not isinstance(meta, dict):
+        return f"the top level is a {type(meta).__name__}, not an object"
+    if meta.get("format_version") not in (1, FORMAT_VERSION):
+        return f"format_version {meta.get('format_version')!r} is not one this version reads (1)"
+    for key in ("data", "metrics"):
+        if key in meta and not isinstance(meta[key], dict):
+            return f"{key!r} is a {type(meta[key]).__name__}, not an object"
+    for name, entry in (meta.get("metrics") or {}).items():
+        ok = isinstance(entry, dict) and isinstance(entry.get("estimate"), (int, float, type(None)))
+        interval = entry.get("interval") if isinstance(entry, dict) else None
+        if ok and interval is not None:
+            ok = isinstance(interval, dict) and all(
+                isinstance(interval.get(k), (int, float, type(None))) for k in ("low", "high")
+            )
+        if not ok:
+            return (
+                f"metrics.{name} must be an object with a numeric 'estimate' and an "
+                "'interval' {low, high, level, method}"
+            )
+    return None
 
 
 def _json_default(x: Any) -> Any:
@@ -119,15 +159,24 @@ def read_stored_baseline(folder: Path, *, data_sha256: str, n_rows: int) -> Stor
     meta_path = folder / META
     if not meta_path.is_file():
         return None
+    shown = display_path(meta_path)
+    refresh = _REFRESH.format(path=shown)
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{shown}: cannot read the stored baseline ({exc}); {refresh}") from None
+    problem = _shape_problem(meta)
+    if problem:
         raise DataError(
-            f"{display_path(meta_path)}: cannot read the stored baseline ({exc}); "
-            "refresh it with --modelgate-update-baseline"
-        ) from None
+            f"{shown}: not a stored baseline this version can read: {problem}; {refresh}"
+        )
+    if "checksum" in meta and meta["checksum"] != _checksum(meta):
+        raise DataError(
+            f"{shown}: the stored baseline was edited after it was written (its checksum does "
+            "not match its content), so its numbers and fingerprints cannot be trusted; " + refresh
+        )
     pred_path = folder / PREDICTIONS
-    if not pred_path.is_file():
+    if not pred_path.is_file():  # numbers only: compare gates fall back to unpaired tests
         return StoredBaseline(folder, meta, None)
     stored_data = meta.get("data") or {}
     changes = []
@@ -146,8 +195,17 @@ def read_stored_baseline(folder: Path, *, data_sha256: str, n_rows: int) -> Stor
             "(or point models.baseline at the production model)"
         )
     try:
-        with gzip.open(pred_path, "rb") as fh:
-            frame = pd.read_csv(io.BytesIO(fh.read()))
+        raw = pred_path.read_bytes()
+        expected = meta.get("predictions_sha256")
+        if expected and hashlib.sha256(raw).hexdigest() != expected:
+            raise DataError(
+                f"{display_path(pred_path)}: the stored predictions were changed after "
+                f"{shown} was written (sha256 differs); "
+                + _REFRESH.format(path=display_path(pred_path))
+            )
+        frame = pd.read_csv(io.BytesIO(gzip.decompress(raw)))
+    except DataError:
+        raise
     except Exception as exc:
         raise DataError(
             f"{display_path(pred_path)}: cannot read the stored predictions "
@@ -161,10 +219,30 @@ def read_stored_baseline(folder: Path, *, data_sha256: str, n_rows: int) -> Stor
     labels = frame["prediction"].to_numpy() if "prediction" in frame else None
     score_cols = [c for c in frame.columns if c == "score" or c.startswith("score[")]
     scores = None
-    if score_cols == ["score"]:
-        scores = frame["score"].to_numpy(dtype=float)
-    elif score_cols:
-        scores = frame[score_cols].to_numpy(dtype=float)
+    try:
+        if score_cols == ["score"]:
+            scores = frame["score"].to_numpy(dtype=float)
+        elif score_cols:
+            scores = frame[score_cols].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"{display_path(pred_path)}: the stored scores are not all numbers; {refresh}"
+        ) from None
+    if scores is not None and not np.all(np.isfinite(scores)):
+        bad = (
+            int((~np.isfinite(scores)).any(axis=-1).sum())
+            if scores.ndim > 1
+            else int((~np.isfinite(scores)).sum())
+        )
+        raise DataError(
+            f"{display_path(pred_path)}: {bad} stored score row(s) are empty or not finite; "
+            + refresh
+        )
+    if labels is not None and pd.isna(labels).any():
+        raise DataError(
+            f"{display_path(pred_path)}: {int(pd.isna(labels).sum())} stored prediction(s) "
+            f"are empty; {refresh}"
+        )
     classes = tuple(meta.get("classes") or ()) or None
     kind = meta.get("score_kind") if scores is not None else None
     preds = Predictions(

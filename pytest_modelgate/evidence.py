@@ -33,6 +33,11 @@ def infer_task(y: pd.Series) -> str:
     return "multiclass"
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (messages read ``1``, not ``np.int64(1)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _same(a: Any, b: Any) -> bool:
     return a == b or str(a) == str(b)
 
@@ -75,7 +80,7 @@ def _conventional_positive(values: list[Any]) -> Any:
 def resolve_positive_label(values: list[Any], given: Any, where: str) -> Any:
     """The positive class among the observed ``values``: the given one, or the conventional one
     of {0, 1}, {False, True}, {-1, 1}, {"no", "yes"}, ...; anything else must be given."""
-    shown = ", ".join(repr(v) for v in values)
+    shown = ", ".join(repr(_plain(v)) for v in values)
     if given is not None:
         for v in values:
             if _same(v, given):
@@ -197,13 +202,27 @@ def _encode(values: np.ndarray, classes: list[Any], where: str, what: str) -> np
         codes_arr = np.where(codes_arr < 0, text.codes, codes_arr).astype(np.int64)
     unknown = np.flatnonzero(codes_arr < 0)
     if unknown.size:
-        bad = sorted({repr(values[i]) for i in unknown[:20]})
+        bad = sorted({repr(_plain(values[i])) for i in unknown[:20]})
         raise ModelError(
             f"{where}: {what} contains {unknown.size} value(s) that are not classes "
             f"of the target ({', '.join(bad[:5])}; classes: "
             f"{', '.join(map(repr, classes))})"
         )
     return codes_arr
+
+
+def _require_finite(scores: np.ndarray, where: str, source: str) -> None:
+    """NaN or ±inf scores make every ranking metric meaningless: name how many rows have them."""
+    bad = ~np.isfinite(scores)
+    if bad.any():
+        rows = bad.any(axis=1) if bad.ndim == 2 else bad
+        first = np.flatnonzero(rows)[:5].tolist()
+        kinds = [k for k, m in (("NaN", np.isnan(scores)), ("inf", np.isinf(scores))) if m.any()]
+        raise ModelError(
+            f"{where}: {source} produced {int(rows.sum())} row(s) of non-finite scores "
+            f"({' and '.join(kinds)}; first rows: {first}); no row is dropped silently — fix "
+            "the model or its input (often missing feature values), or fill those rows"
+        )
 
 
 def build_evidence(
@@ -224,8 +243,8 @@ def build_evidence(
         except (TypeError, ValueError):
             raise ModelError(
                 f"{where}: {preds.source} predicted non-numeric values (e.g. "
-                f"{np.asarray(preds.labels).reshape(n)[0]!r}) for a regression task; is `task` "
-                "right, or is this a classifier?"
+                f"{_plain(np.asarray(preds.labels).reshape(n)[0])!r}) for a regression task; "
+                "is `task` right, or is this a classifier?"
             ) from None
         if not np.all(np.isfinite(y_pred)):
             raise ModelError(
@@ -234,14 +253,14 @@ def build_evidence(
             )
         return Evidence(task, (), y_true, y_pred, None, None, preds.source)
 
-    observed = list(pd.unique(y))
+    observed = [_plain(v) for v in pd.unique(y)]
     if task == "binary":
         if len(observed) > 2:
             raise DataError(
                 f"{where}: task is binary but the target has {len(observed)} values "
                 f"({', '.join(map(repr, observed[:10]))})"
             )
-        model_classes = list(preds.classes or [])
+        model_classes = [_plain(c) for c in preds.classes or []]
         candidates = observed + [c for c in model_classes if not any(_same(c, o) for o in observed)]
         positive = resolve_positive_label(candidates, positive_label, where)
         negatives = [v for v in candidates if not _same(v, positive)]
@@ -272,10 +291,7 @@ def build_evidence(
             ):
                 s = -s  # decision_function scores the second class; flip for the positive one
             scores = s.reshape(n)
-            if np.isnan(scores).any():
-                raise ModelError(
-                    f"{where}: {preds.source} produced {int(np.isnan(scores).sum())} NaN score(s)"
-                )
+            _require_finite(scores, where, preds.source)
         if threshold is not None:
             if scores is None:
                 raise ModelError(
@@ -291,7 +307,7 @@ def build_evidence(
                     raise ModelError(
                         f"{where}: {preds.source} predicted {int(stray.sum())} "
                         f"label(s) that are neither {negative!r} nor {positive!r} "
-                        f"(e.g. {labels[np.flatnonzero(stray)[0]]!r})"
+                        f"(e.g. {_plain(labels[np.flatnonzero(stray)[0]])!r})"
                     )
             y_pred = is_pos.astype(np.int64)
         elif scores is not None and preds.score_kind == "probability":
@@ -301,7 +317,7 @@ def build_evidence(
         return Evidence(task, classes, y_true, y_pred, scores, preds.score_kind, preds.source)
 
     # multiclass
-    model_classes = list(preds.classes or [])
+    model_classes = [_plain(c) for c in preds.classes or []]
     classes_list = list(model_classes) if model_classes else []
     extra = (
         list(pd.unique(np.asarray(preds.labels).reshape(n)))
@@ -327,6 +343,7 @@ def build_evidence(
                 f"{where}: {preds.source} scores have shape {s.shape}; expected "
                 f"(n, {len(model_classes)}) following classes_"
             )
+        _require_finite(s, where, preds.source)
         full = np.zeros((n, len(classes_list)))
         full[:, : len(model_classes)] = s
         scores = full

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,15 @@ def _need_pyarrow(path: Path) -> None:
         ) from None
 
 
+def _no_duplicate_columns(path: Path, names: list[str]) -> None:
+    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
+    if repeated:
+        raise DataError(
+            f"{_shown(path)}: column name(s) {', '.join(map(repr, repeated))} appear more than "
+            "once in the header; which one is meant would be a guess — rename the duplicates"
+        )
+
+
 def read_table(path: Path) -> pd.DataFrame:
     """Read a ``.csv``, ``.csv.gz``, ``.parquet`` file, or a folder of ``.parquet`` files."""
     name = path.name.lower()
@@ -51,12 +61,21 @@ def read_table(path: Path) -> pd.DataFrame:
             if not parts:
                 raise DataError(f"{_shown(path)}: folder holds no .parquet files")
             _need_pyarrow(path)
-            return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+            frames = [pd.read_parquet(p) for p in parts]
+            for part, frame in zip(parts, frames, strict=True):
+                _no_duplicate_columns(part, [str(c) for c in frame.columns])
+            return pd.concat(frames, ignore_index=True)
         if name.endswith((".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst")):
+            # pandas renames a repeated header ("y", "y" → "y", "y.1"): read the raw header first
+            header = pd.read_csv(path, nrows=1, header=None, dtype=str)
+            if len(header):
+                _no_duplicate_columns(path, [str(c) for c in header.iloc[0].tolist()])
             return pd.read_csv(path)
         if name.endswith((".parquet", ".pq")):
             _need_pyarrow(path)
-            return pd.read_parquet(path)
+            frame = pd.read_parquet(path)
+            _no_duplicate_columns(path, [str(c) for c in frame.columns])
+            return frame
     except DataError:
         raise
     except Exception as exc:  # any parser error is a data problem, reported with the file
@@ -313,10 +332,27 @@ def predict(
                 f"models.{role}: {source}.{method}() failed on {n} rows of "
                 f"{_shown(data.path)} ({type(exc).__name__}: {exc}).{hint}"
             ) from None
-        if result.shape[0] != n:
+        shape = result.shape
+        if result.ndim == 0 or shape[0] != n:
+            got = "a single value" if result.ndim == 0 else f"{shape[0]} values"
+            raise ModelError(f"models.{role}: {source}.{method}() returned {got} for {n} rows")
+        if method == "predict" and result.ndim == 2 and shape[1] == 1:
+            result = result.reshape(n)  # a column vector of labels
+        expected_ndim = (1,) if method == "predict" else (1, 2)
+        if result.ndim not in expected_ndim:
+            wanted = f"({n},)" if method == "predict" else f"({n},) or ({n}, n_classes)"
             raise ModelError(
-                f"models.{role}: {source}.{method}() returned {result.shape[0]} values for {n} rows"
+                f"models.{role}: {source}.{method}() returned an array of shape {shape}; "
+                f"expected {wanted} (one {'label' if method == 'predict' else 'score'} per row)"
             )
+        if method != "predict":
+            try:
+                result = result.astype(float)
+            except (TypeError, ValueError):
+                raise ModelError(
+                    f"models.{role}: {source}.{method}() returned non-numeric scores "
+                    f"(dtype {result.dtype}, e.g. {result.flat[0]!r})"
+                ) from None
         return result
 
     labels = call("predict") if hasattr(model, "predict") else None
@@ -325,9 +361,9 @@ def predict(
     classes = tuple(getattr(model, "classes_", ())) or None
     if task != "regression":
         if hasattr(model, "predict_proba"):
-            scores, kind = call("predict_proba").astype(float), "probability"
+            scores, kind = call("predict_proba"), "probability"
         elif hasattr(model, "decision_function"):
-            scores, kind = call("decision_function").astype(float), "decision_function"
+            scores, kind = call("decision_function"), "decision_function"
     return Predictions(labels, scores, classes, kind, source)
 
 

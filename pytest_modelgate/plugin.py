@@ -46,6 +46,7 @@ class _State:
     lineage: dict[str, Any] | None = None
     annotations: list[str] = field(default_factory=list)
     baseline_message: tuple[bool, str] | None = None
+    write_errors: list[str] = field(default_factory=list)
     _session: GateSession | None = None
 
     @property
@@ -176,9 +177,20 @@ def pytest_configure(config: pytest.Config) -> None:
     report_path = (
         Path(config.invocation_params.dir, report) if report else config.rootpath / DEFAULT_REPORT
     ).resolve()
-    if not hasattr(config, "workerinput") and report_path.is_file():
-        # a report left by an earlier run must not pass for this run's, whatever happens next
-        report_path.unlink()
+    if not hasattr(config, "workerinput"):
+        from ._paths import check_writable
+
+        html = config.getoption("modelgate_html")
+        for what, target in (
+            ("--modelgate-report", report_path),
+            ("--modelgate-html", Path(config.invocation_params.dir, html) if html else None),
+        ):
+            problem = target and check_writable(target, what)
+            if problem:
+                raise pytest.UsageError(f"{problem}; nothing was run")
+        if report_path.is_file():
+            # a report left by an earlier run must not pass for this run's, whatever happens next
+            report_path.unlink()
     if config.getoption("modelgate_force") and not config.getoption("modelgate_update_baseline"):
         raise pytest.UsageError("--modelgate-force only applies with --modelgate-update-baseline")
     path = _spec_path(config)
@@ -443,13 +455,13 @@ class _RunHooks:
         if html_path:
             from .report.html import write_html
 
-            state.html_written = write_html(
-                Path(session.config.invocation_params.dir, html_path),
-                state.spec,
-                results,
-                state.decision,
-                state.lineage or {},
-            )
+            target = Path(session.config.invocation_params.dir, html_path)
+            try:
+                state.html_written = write_html(
+                    target, state.spec, results, state.decision, state.lineage or {}
+                )
+            except OSError as exc:
+                _report_write_failed(session, f"the HTML report to {target}", exc)
         if os.environ.get("GITHUB_ACTIONS") == "true":
             from .report.github import write_github
 
@@ -492,6 +504,8 @@ class _RunHooks:
             tr.write_line(f"report: {os.path.relpath(state.report_written)}")
         if state.html_written is not None:
             tr.write_line(f"html: {display_path(state.html_written)}")
+        for text in state.write_errors:
+            tr.write_line(text, red=True, bold=True)
         for line in state.annotations:  # GitHub workflow commands go to stdout
             tr.write_line(line)
         if state.baseline_message is not None:
@@ -571,9 +585,19 @@ def _write_report(session: pytest.Session, state: _State, results: list[CheckRes
     try:
         state.report_written = write_report(report, state.report_path)
     except OSError as exc:
-        session.config.get_terminal_writer().line(
-            f"modelgate: cannot write the JSON report to {state.report_path}: {exc}", red=True
-        )
+        _report_write_failed(session, f"the JSON report to {state.report_path}", exc)
+
+
+def _report_write_failed(session: pytest.Session, what: str, exc: OSError) -> None:
+    """A report that was asked for but could not be written fails the run (exit 3): CI steps
+    that read it must not go on with a stale or missing file. No partial file is left."""
+    state = session.config.stash[_STATE]
+    state.write_errors.append(
+        f"modelgate: cannot write {what}: {exc.strerror or exc} (exit status 3: the run's "
+        "result is in the terminal output above; fix the path or the folder's permissions)"
+    )
+    if session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
 
 @dataclass(repr=False)

@@ -158,20 +158,21 @@ class GateSession:
         try:
             return self._run(gate)
         except ModelgateError as exc:
-            return [
-                CheckResult(
-                    id=gate.id,
-                    name=gate.id,
-                    kind=gate.kind,
-                    severity=gate.severity,
-                    verdict=Verdict.ERROR,
-                    message=f"ERROR: {exc}",
-                    line=gate.line,
-                    spec_file=gate.file,
-                    metric=gate.metric,
-                    details=str(exc),
-                )
-            ]
+            return [_error_result(gate, str(exc), str(exc))]
+        except Exception as exc:
+            # a bug of ours must not read as a crash of the user's release: the gate ERRORs (so
+            # the release is blocked, not passed), and the report keeps the traceback to file
+            if os.environ.get("MODELGATE_RAISE_INTERNAL_ERRORS"):  # our own test suite
+                raise
+            import traceback
+
+            message = (
+                f"internal error in pytest-modelgate while evaluating this gate "
+                f"({type(exc).__name__}: {exc}). This is a bug, not a problem with your model: "
+                "please report it with the spec and the traceback in the JSON report "
+                "(gates[].details)"
+            )
+            return [_error_result(gate, message, traceback.format_exc())]
 
     @cached_property
     def data_sha256(self) -> str:
@@ -607,6 +608,21 @@ class GateSession:
                 models[role] = {"columns": ref.model_dump(exclude_none=True), "sha256": None}
         out["models"] = models
         return out
+
+
+def _error_result(gate: Gate, message: str, details: str) -> CheckResult:
+    return CheckResult(
+        id=gate.id,
+        name=gate.id,
+        kind=gate.kind,
+        severity=gate.severity,
+        verdict=Verdict.ERROR,
+        message=f"ERROR: {message}",
+        line=gate.line,
+        spec_file=gate.file,
+        metric=gate.metric,
+        details=details,
+    )
 
 
 def _is_import_ref(ref: str, spec: Spec) -> bool:

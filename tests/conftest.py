@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+
+# in production an unexpected exception becomes an ERROR verdict ("internal error ... please
+# report"); in our own tests it must surface as the bug it is
+os.environ.setdefault("MODELGATE_RAISE_INTERNAL_ERRORS", "1")
 
 
 @pytest.fixture

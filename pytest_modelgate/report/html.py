@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -208,12 +207,6 @@ def write_html(
     lineage: dict[str, Any],
 ) -> Path:
     """Write the report atomically and return its path."""
-    from .._paths import display_path
+    from .._paths import atomic_write, display_path
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(
-        render_html(display_path(spec.path), results, decision, lineage), encoding="utf-8"
-    )
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, render_html(display_path(spec.path), results, decision, lineage))

@@ -56,9 +56,6 @@ def build_report(
 
 def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     """Write the report atomically (a reader never sees half a file)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(target.suffix + ".tmp")
-    tmp.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    from .._paths import atomic_write
+
+    return atomic_write(path, json.dumps(report, indent=2, sort_keys=False) + "\n")
