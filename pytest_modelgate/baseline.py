@@ -209,7 +209,7 @@ def read_stored_baseline(folder: Path, *, data_sha256: str, n_rows: int) -> Stor
     except Exception as exc:
         raise DataError(
             f"{display_path(pred_path)}: cannot read the stored predictions "
-            f"({type(exc).__name__}: {exc})"
+            f"({type(exc).__name__}: {exc}); " + _REFRESH.format(path=display_path(pred_path))
         ) from None
     if len(frame) != n_rows:
         raise DataError(

@@ -50,6 +50,13 @@ def _no_duplicate_columns(path: Path, names: list[str]) -> None:
         )
 
 
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    _no_duplicate_columns(path, [str(c) for c in pq.read_schema(path).names])
+    return pd.read_parquet(path)
+
+
 def read_table(path: Path) -> pd.DataFrame:
     """Read a ``.csv``, ``.csv.gz``, ``.parquet`` file, or a folder of ``.parquet`` files."""
     name = path.name.lower()
@@ -61,10 +68,7 @@ def read_table(path: Path) -> pd.DataFrame:
             if not parts:
                 raise DataError(f"{_shown(path)}: folder holds no .parquet files")
             _need_pyarrow(path)
-            frames = [pd.read_parquet(p) for p in parts]
-            for part, frame in zip(parts, frames, strict=True):
-                _no_duplicate_columns(part, [str(c) for c in frame.columns])
-            return pd.concat(frames, ignore_index=True)
+            return pd.concat([_read_parquet(p) for p in parts], ignore_index=True)
         if name.endswith((".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst")):
             # pandas renames a repeated header ("y", "y" → "y", "y.1"): read the raw header first
             header = pd.read_csv(path, nrows=1, header=None, dtype=str)
@@ -73,9 +77,7 @@ def read_table(path: Path) -> pd.DataFrame:
             return pd.read_csv(path)
         if name.endswith((".parquet", ".pq")):
             _need_pyarrow(path)
-            frame = pd.read_parquet(path)
-            _no_duplicate_columns(path, [str(c) for c in frame.columns])
-            return frame
+            return _read_parquet(path)
     except DataError:
         raise
     except Exception as exc:  # any parser error is a data problem, reported with the file
@@ -139,15 +141,21 @@ def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
                     "installed. Install it with: pip install "
                     "'pytest-modelgate[skops]'"
                 ) from None
+            # skops builds only the types it knows to be safe; anything else must be listed by
+            # the user (models.trusted_types) after inspecting it — never trusted by pattern
             untrusted = sio.get_untrusted_types(file=path)
-            unsafe = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy."))]
-            if unsafe:
+            allowed = set(spec.models.trusted_types)
+            refused = [t for t in untrusted if t not in allowed]
+            if refused:
+                listed = "".join(f"\n    - {t}" for t in refused)
                 raise ModelError(
-                    f"models.{role}: {_shown(path)} contains types skops does not "
-                    f"trust: {', '.join(unsafe)}. Inspect them, then load the model "
-                    "through a 'package.module:attr' reference instead"
+                    f"{spec.where('models', role)}: {_shown(path)} contains "
+                    f"{len(refused)} type(s) that skops does not trust by default: "
+                    f"{', '.join(refused)}. Loading builds these objects, so inspect them "
+                    "(skops.io.get_untrusted_types) and, if you trust the file's origin, list "
+                    f"them in the spec:\n  models:\n    trusted_types:{listed}"
                 )
-            return sio.load(path, trusted=untrusted), path
+            return sio.load(path, trusted=list(untrusted)), path
     except ModelError:
         raise
     except Exception as exc:

@@ -101,6 +101,12 @@ class ModelsSpec(_Model):
         description="binary: predict positive when the positive-class score is >= this; "
         "default: the model's own predict()",
     )
+    trusted_types: list[str] = Field(
+        default_factory=list,
+        description=".skops files: the types (beyond skops' own safe defaults) you have "
+        "inspected and trust, e.g. sklearn.ensemble._hist_gradient_boosting.predictor."
+        "TreePredictor; any other type in the file is refused",
+    )
 
 
 class StatsSpec(_Model):

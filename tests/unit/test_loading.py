@@ -108,6 +108,37 @@ def test_skops_model(tmp_path: Path):
     assert all(r.verdict is Verdict.PASS for r in results)
 
 
+def test_skops_refuses_unlisted_types_and_loads_listed_ones(tmp_path: Path):
+    """Types outside skops' safe defaults are refused with the YAML to paste; once listed in
+    models.trusted_types (after inspection), the model loads and is gated."""
+    sio = pytest.importorskip("skops.io")
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    frame = binary_frame()
+    frame.to_csv(tmp_path / "test.csv", index=False)
+    model = HistGradientBoostingClassifier(max_iter=20).fit(frame[["a", "b"]], frame["y"])
+    sio.dump(model, tmp_path / "m.skops")
+    untrusted = sio.get_untrusted_types(file=tmp_path / "m.skops")
+    assert untrusted  # the tree predictor is not in skops' default list
+    spec = SPEC.format(data="test.csv", model="m.skops")
+    result = run_gates(write_spec(tmp_path, spec))[0]
+    assert result.verdict is Verdict.ERROR
+    assert "gates.yaml:" in result.message and "models.candidate" in result.message
+    assert f"trusted_types:\n    - {untrusted[0]}" in result.message
+    trusted = spec.replace(
+        "  candidate: m.skops\n",
+        "  candidate: m.skops\n  trusted_types:\n" + "".join(f"    - {t}\n" for t in untrusted),
+    )
+    assert trusted != spec
+    results = run_gates(write_spec(tmp_path, trusted))
+    assert all(r.verdict is Verdict.PASS for r in results), results
+    # a pattern is not a type: "sklearn." does not trust every sklearn type
+    loose = spec.replace(
+        "  candidate: m.skops\n", "  candidate: m.skops\n  trusted_types: [sklearn.]\n"
+    )
+    assert run_gates(write_spec(tmp_path, loose))[0].verdict is Verdict.ERROR
+
+
 def test_decision_function_model_and_probability_metrics(tmp_path: Path):
     frame = binary_frame(labels=("no", "yes"))
     frame.to_csv(tmp_path / "test.csv", index=False)

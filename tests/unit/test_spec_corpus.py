@@ -219,7 +219,17 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "models-unknown-key",
         broken("  candidate: m.joblib\n", "  candidate: m.joblib\n  candiate: n.joblib\n"),
-        "gates.yaml:10: models.candiate: unknown key (did you mean `candidate`? allowed: candidate, baseline, threshold)",
+        "gates.yaml:10: models.candiate: unknown key (did you mean `candidate`? allowed: candidate, baseline, threshold, trusted_types)",
+    ),
+    (
+        "trusted-types-a-string",
+        broken("  candidate: m.joblib\n", "  candidate: m.joblib\n  trusted_types: sklearn.\n"),
+        "gates.yaml:10: models.trusted_types: must be a list",
+    ),
+    (
+        "trusted-types-not-names",
+        broken("  candidate: m.joblib\n", "  candidate: m.joblib\n  trusted_types: [1]\n"),
+        "gates.yaml:10: models.trusted_types[0]: must be",
     ),
     (
         "prediction-columns-unknown-key",
