@@ -461,14 +461,22 @@ def evaluate(
             "be guessed — drop or fill those rows"
         )
     n = len(y)
+    if n == 0:
+        raise ModelgateError("y_true is empty: there are no rows to evaluate")
     pred, score = _as_array(y_pred), _as_array(y_score)
+    for name, arr in (("y_pred", pred), ("baseline_pred", _as_array(baseline_pred))):
+        if arr is not None and arr.ndim != 1:
+            raise ModelgateError(
+                f"{name} has shape {arr.shape}; give one label per row (shape ({n},)); "
+                "scores or probabilities go in y_score"
+            )
     if score is not None:
         try:
             score = score.astype(float)
         except (TypeError, ValueError):
             raise ModelgateError(
                 "y_score must be numeric scores or probabilities (got values "
-                f"like {score.ravel()[0]!r}); labels go in y_pred"
+                f"like {np.asarray(score).ravel()[:1].tolist()[0]!r}); labels go in y_pred"
             ) from None
     if pred is None and score is None:
         raise ModelgateError("give y_pred, y_score or both")

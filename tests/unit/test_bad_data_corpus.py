@@ -576,3 +576,55 @@ def test_an_internal_bug_is_an_error_verdict_not_a_crash(
         "(ZeroDivisionError: division by zero). This is a bug"
     )
     assert "Traceback" not in result.message and "Traceback" in result.details
+
+
+# the Python API meets the same bad input without a spec or files
+API_CASES: list[tuple[str, dict, str]] = [
+    ("empty", {"y_true": [], "y_pred": []}, "y_true is empty: there are no rows to evaluate"),
+    ("length", {"y_true": [0, 1, 1, 0], "y_pred": [0, 1, 1]}, "y_pred has 3 rows, y_true has 4"),
+    (
+        "nan-scores",
+        {"y_true": [0, 1, 1, 0], "y_score": [0.1, np.nan, 0.8, 0.2]},
+        "1 row(s) of non-finite scores (NaN; first rows: [1])",
+    ),
+    (
+        "inf-scores",
+        {"y_true": [0, 1, 1, 0], "y_score": [0.1, np.inf, 0.8, -np.inf]},
+        "2 row(s) of non-finite scores (inf; first rows: [1, 3])",
+    ),
+    (
+        "2d-labels",
+        {"y_true": [0, 1, 1, 0], "y_pred": [[0, 1], [1, 0], [1, 1], [0, 0]]},
+        "y_pred has shape (4, 2); give one label per row",
+    ),
+    (
+        "nan-target",
+        {"y_true": [0, np.nan, 1, 0], "y_pred": [0, 1, 1, 0]},
+        "y_true has 1 missing value(s)",
+    ),
+    (
+        "text-scores",
+        {"y_true": [0, 1], "y_score": ["a", "b"]},
+        "y_score must be numeric scores or probabilities (got values like 'a')",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"), [c[1:] for c in API_CASES], ids=[c[0] for c in API_CASES]
+)
+def test_api_bad_input_is_a_modelgate_error(kwargs: dict, says: str) -> None:
+    from pytest_modelgate import evaluate
+    from pytest_modelgate.errors import ModelgateError
+
+    with pytest.raises(ModelgateError) as info:
+        evaluate(**kwargs).metric("roc_auc" if "y_score" in kwargs else "accuracy")
+    assert says in str(info.value)
+
+
+def test_api_text_labels_match_integer_labels() -> None:
+    from pytest_modelgate import evaluate
+
+    as_text = evaluate(y_true=[0, 1, 1, 0, 1], y_pred=["0", "1", "0", "0", "1"])
+    as_int = evaluate(y_true=[0, 1, 1, 0, 1], y_pred=[0, 1, 0, 0, 1])
+    assert as_text.metric("accuracy").estimate == as_int.metric("accuracy").estimate == 0.8
