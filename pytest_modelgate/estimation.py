@@ -257,12 +257,19 @@ def _ranking_estimate(
 
 
 def _binned_scores_note(ev: Evidence, name: str) -> str:
-    if ev.score_bins is None:
+    """What binning the scores did: for ROC AUC the exact bound on the error (binning turns
+    positive–negative pairs that share a bin into ties, each moving the AUC by at most 1/2)."""
+    if ev.score_bins is None or ev.scores is None:
         return ""
+    text = f"{name} of scores grouped into {ev.score_bins} equal-width bins (data.score_bins)"
+    if name != "roc_auc":
+        return f"{text}: pairs within one bin count as ties"
+    hist, _ = score_histogram(ev.positives, ev.scores, ev.n_stored + 1, ev.weight)
+    neg, pos = hist[0].astype(float), hist[1].astype(float)
+    shared = float(pos @ neg) / (pos.sum() * neg.sum())
     return (
-        f"{name} of scores grouped into {ev.score_bins} equal-width bins (data.score_bins): "
-        "pairs in one bin count as ties, an error of at most half the share of "
-        "positive-negative pairs that share a bin"
+        f"{text}: within ±{0.5 * shared:.2g} of the AUC of the unbinned scores "
+        f"({shared:.2%} of positive–negative pairs share a bin and count as ties)"
     )
 
 

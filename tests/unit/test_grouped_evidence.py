@@ -598,3 +598,25 @@ def test_grouped_messages_count_rows_not_cells():
     assert (
         str(grouped_error.value).split("(observed")[0] == str(row_error.value).split("(observed")[0]
     )
+
+
+def test_binned_auc_note_bounds_the_binning_error():
+    # the bound in the note holds against the AUC of the raw scores, and is attained in size
+    rng = np.random.default_rng(11)
+    frame = _binary_frame()
+    frame["cand"] = np.clip(frame["cand"] + rng.normal(0, 0.01, len(frame)), 0, 1)  # continuous
+    rows = _binary_evidence(frame, "cand")
+    exact = delong_auc_variance(rows.positives, rows.scores)[0]
+    for bins in (4, 16, 256):
+        ev = _grouped(
+            frame,
+            bins=bins,
+            thresholds={"__p__": ("cand", 0.5)},
+            predicted_key="__p__",
+            score_bins=bins,
+        )
+        est = estimate_metric(get_metric("roc_auc", "binary"), ev, StatsOptions(), _rng())
+        bound = float(est.note.split("within ±")[1].split(" ")[0])
+        assert abs(est.value - exact) <= bound + 1e-12, (bins, est.value, exact, bound)
+        if bins == 4:
+            assert abs(est.value - exact) > 1e-3  # coarse bins do move the AUC
