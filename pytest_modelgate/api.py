@@ -280,6 +280,12 @@ class Evaluation:
                 col = self.sensitive[column]
                 mask &= (col.astype(str) == str(value)).to_numpy()
             return np.flatnonzero(mask), {str(k): str(v) for k, v in slice.items()}
+        if self.candidate.is_weighted:
+            raise ModelgateError(
+                "a boolean row mask needs the individual rows, but this evaluation is on grouped "
+                f"data (data.engine: {self.candidate.engine or 'grouped'}); slice by a column "
+                "instead ({column: value}), or use data.engine: memory"
+            )
         mask = np.asarray(slice)
         if mask.dtype != bool or mask.shape != (len(self._y),):
             raise ModelgateError(

@@ -64,6 +64,7 @@ def write_stored_baseline(
     folder: Path, *, evidence: Evidence, metrics: dict[str, Any], fingerprints: dict[str, Any]
 ) -> list[Path]:
     """Write ``baseline.json`` and ``predictions.csv.gz`` atomically; return the paths."""
+    evidence.require_rows("a stored baseline", "it keeps one prediction per test row")
     folder.mkdir(parents=True, exist_ok=True)
     columns: dict[str, Any] = {}
     if evidence.y_pred is not None:

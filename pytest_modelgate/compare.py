@@ -24,14 +24,21 @@ Against stored numbers only (no per-row baseline predictions), the comparison is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from scipy import special, stats
 
-from .estimation import Estimate, StatsOptions, estimate_metric, per_row_loss
-from .evidence import Evidence
+from .estimation import (
+    Estimate,
+    StatsOptions,
+    estimate_metric,
+    per_row_loss,
+    weighted_mean,
+    weighted_sd,
+)
+from .evidence import Evidence, weighted_bincount
 from .metrics import Metric
 from .stats import (
     Interval,
@@ -82,8 +89,9 @@ def _from_se(delta: float, se: float, level: float, method: str) -> tuple[Interv
 
 def _joint_counts(cand: Evidence, base: Evidence) -> np.ndarray:
     k = len(cand.classes)
-    flat = np.bincount((cand.y_true * k + cand.y_pred) * k + base.y_pred, minlength=k**3)
-    return flat.reshape(k, k, k)  # [true, candidate, baseline]
+    assert cand.y_pred is not None and base.y_pred is not None
+    codes = (cand.y_true * k + cand.y_pred) * k + base.y_pred
+    return weighted_bincount(codes, cand.weight, k**3).reshape(k, k, k)  # [true, cand, base]
 
 
 def _counts_comparison(
@@ -186,29 +194,32 @@ def _ap_comparison(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
 ) -> Comparison:
     y = cand.positives.astype(float)
+    n_stored = cand.n_stored
     orders, bounds = [], []
     for ev in (cand, base):
         s = ev.require_scores(metric.name)
         order = np.argsort(-s, kind="mergesort")
         s_sorted = s[order]
         orders.append(order)
-        bounds.append(np.r_[np.flatnonzero(np.diff(s_sorted) != 0), len(s) - 1])
+        bounds.append(np.r_[np.flatnonzero(np.diff(s_sorted) != 0), n_stored - 1])
 
     def statistic(w: np.ndarray, _cols: np.ndarray) -> np.ndarray:
         c = _weighted_average_precision(w[:, orders[0]], y[orders[0]], bounds[0])
         b = _weighted_average_precision(w[:, orders[1]], y[orders[1]], bounds[1])
         return c - b
 
-    ones = np.ones((1, cand.n))
-    c_value = float(_weighted_average_precision(ones, y[orders[0]], bounds[0])[0])
-    b_value = float(_weighted_average_precision(ones, y[orders[1]], bounds[1])[0])
+    # grouped evidence: each stored row weighted by its frequency, the resample drawn on cells
+    ones = cand.frequencies[None, :].astype(float)
+    c_value = float(_weighted_average_precision(ones[:, orders[0]], y[orders[0]], bounds[0])[0])
+    b_value = float(_weighted_average_precision(ones[:, orders[1]], y[orders[1]], bounds[1])[0])
     boot = weighted_row_bootstrap(
-        np.zeros((cand.n, 1)),
+        np.zeros((n_stored, 1)),
         statistic,
         n_resamples=opts.resamples,
         confidence=opts.confidence,
         method="percentile",
         rng=rng,
+        frequencies=cand.weight,
     )
     _, p = _from_se(c_value - b_value, boot.standard_error, opts.confidence, "")
     return Comparison(
@@ -230,8 +241,9 @@ def _loss_comparison(
     level = opts.confidence
     lc, lb = per_row_loss(metric, cand), per_row_loss(metric, base)
     n = cand.n
+    w = cand.weight
     if metric.name in ("rmse", "r2"):
-        mc, mb = lc.mean(), lb.mean()
+        mc, mb = weighted_mean(lc, w), weighted_mean(lb, w)
         if metric.name == "rmse":
             c_value, b_value = float(np.sqrt(mc)), float(np.sqrt(mb))
             delta = b_value - c_value
@@ -239,14 +251,14 @@ def _loss_comparison(
                 se = float("nan")
             else:  # influence functions of sqrt(mean squared error)
                 influence = (lb - mb) / (2 * b_value) - (lc - mc) / (2 * c_value)
-                se = float(influence.std(ddof=1) / np.sqrt(n))
+                se = weighted_sd(influence, w) / np.sqrt(n)
         else:
-            dev = cand.y_true - cand.y_true.mean()
-            v = float((dev * dev).mean())
+            dev = cand.y_true - weighted_mean(cand.y_true, w)
+            v = weighted_mean(dev * dev, w)
             c_value, b_value = 1 - mc / v, 1 - mb / v
             delta = float((mb - mc) / v)
             influence = ((lb - lc) - (mb - mc)) / v - (mb - mc) * (dev * dev - v) / (v * v)
-            se = float(influence.std(ddof=1) / np.sqrt(n))
+            se = weighted_sd(influence, w) / np.sqrt(n)
         interval, p = _from_se(delta, se, level, "paired-delta")
         return Comparison(
             metric.name,
@@ -259,13 +271,13 @@ def _loss_comparison(
             "paired-delta",
             p,
         )
-    interval, _se, p = paired_mean_difference_interval(lb - lc, level)
+    interval, _se, p = paired_mean_difference_interval(lb - lc, level, w)
     return Comparison(
         metric.name,
-        float(lb.mean() - lc.mean()),
+        weighted_mean(lb, w) - weighted_mean(lc, w),
         interval,
-        float(lc.mean()),
-        float(lb.mean()),
+        weighted_mean(lc, w),
+        weighted_mean(lb, w),
         n,
         True,
         "paired-normal",
@@ -277,13 +289,13 @@ def compare_metric(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
 ) -> Comparison:
     """Paired comparison of ``metric`` between two models scored on the same rows."""
-    if cand.n != base.n:
+    if cand.n_stored != base.n_stored or not np.array_equal(cand.frequencies, base.frequencies):
         raise ValueError("paired comparison needs the same rows")  # guarded by the callers
     if metric.kind == "counts":
         return _counts_comparison(metric, cand, base, opts, rng)
     if metric.name == "roc_auc":
         y = cand.positives
-        n_pos = int(y.sum())
+        n_pos = cand.total(y)
         if n_pos in (0, cand.n):
             nan = Interval(float("nan"), float("nan"), opts.confidence, "none")
             return Comparison(
@@ -299,11 +311,11 @@ def compare_metric(
                 "only one class: roc_auc undefined",
             )
         sc, sb = cand.require_scores(metric.name), base.require_scores(metric.name)
-        delta, se, p = delong_difference_test(y, sc, sb)
+        delta, se, p = delong_difference_test(y, sc, sb, cand.weight)
         from .stats import delong_auc_variance
 
-        c_value = delong_auc_variance(y, sc)[0]
-        b_value = delong_auc_variance(y, sb)[0]
+        c_value = delong_auc_variance(y, sc, cand.weight)[0]
+        b_value = delong_auc_variance(y, sb, cand.weight)[0]
         interval, _ = _from_se(float(delta), float(se), opts.confidence, "delong-paired")
         return Comparison(
             metric.name,
@@ -362,46 +374,61 @@ def compare_unpaired(
 
 
 def constant_evidence(metric: Metric, cand: Evidence) -> tuple[Evidence, str]:
-    """The best constant predictor for ``metric`` on the candidate's rows, as evidence."""
-    n = cand.n
+    """The best constant predictor for ``metric`` on the candidate's rows, as evidence (on the
+    same stored rows, with the same weights, when the candidate's evidence is grouped)."""
+    n = cand.n_stored
+    w = cand.weight
+
+    def constant(pred: np.ndarray, scores: np.ndarray | None, kind: str | None, label: str):
+        return replace(
+            cand, y_pred=pred, scores=scores, score_kind=kind, source=label, score_bins=None
+        )
+
     if metric.kind == "counts":
         best: tuple[float, int] | None = None
         assert metric.from_counts is not None
         sign = _orient(metric)
         for code in range(len(cand.classes)):
             counts = np.zeros((len(cand.classes),) * 2)
-            counts[:, code] = np.bincount(cand.y_true, minlength=len(cand.classes))
+            counts[:, code] = weighted_bincount(cand.y_true, w, len(cand.classes))
             value = float(metric.from_counts(counts[None])[0])
             if not np.isnan(value) and (best is None or sign * value > sign * best[0]):
                 best = (value, code)
         code = best[1] if best is not None else 0
         label = f"always {cand.classes[code]!r}"
         pred = np.full(n, code, dtype=np.int64)
-        return Evidence(cand.task, cand.classes, cand.y_true, pred, None, None, label), label
+        return constant(pred, None, None, label), label
     if cand.task == "regression":
         y = cand.y_true
         if metric.name == "mae":
-            value, label = float(np.median(y)), "the median"
+            value, label = _weighted_median(y, w), "the median"
         elif metric.name == "mape":
-            w = 1 / np.maximum(np.abs(y), _EPS)
+            inverse = 1 / np.maximum(np.abs(y), _EPS)
             order = np.argsort(y)
-            cum = np.cumsum(w[order])
+            cum = np.cumsum((inverse if w is None else inverse * w)[order])
             value = float(y[order][np.searchsorted(cum, cum[-1] / 2)])
             label = "the 1/|y|-weighted median"
         else:
-            value, label = float(y.mean()), "the mean"
+            value, label = weighted_mean(y, w), "the mean"
         label = f"{label} ({value:.6g})"
-        return Evidence(cand.task, (), y, np.full(n, value), None, None, label), label
+        return constant(np.full(n, value), None, None, label), label
     if cand.task == "binary":
-        prior = float(cand.y_true.mean())
+        prior = weighted_mean(cand.y_true.astype(float), w)
         scores = np.full(n, prior)
         label = f"the prior ({prior:.4f})"
         pred = np.full(n, int(prior >= 0.5), dtype=np.int64)
-        return Evidence(
-            cand.task, cand.classes, cand.y_true, pred, scores, "probability", label
-        ), label
-    priors = np.bincount(cand.y_true, minlength=len(cand.classes)) / n
+        return constant(pred, scores, "probability", label), label
+    priors = weighted_bincount(cand.y_true, w, len(cand.classes)) / cand.n
     scores = np.tile(priors, (n, 1))
     label = "the class priors"
     pred = np.full(n, int(np.argmax(priors)), dtype=np.int64)
-    return Evidence(cand.task, cand.classes, cand.y_true, pred, scores, "probability", label), label
+    return constant(pred, scores, "probability", label), label
+
+
+def _weighted_median(y: np.ndarray, w: np.ndarray | None) -> float:
+    """``np.median`` of the rows ``y`` stands for (frequencies ``w``)."""
+    if w is None:
+        return float(np.median(y))
+    from .evidence import weighted_quantile
+
+    return float(weighted_quantile(y, w, [0.5])[0])

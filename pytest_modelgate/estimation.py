@@ -27,7 +27,7 @@ import numpy as np
 from scipy import special
 
 from .errors import ModelError
-from .evidence import Evidence
+from .evidence import Evidence, weighted_bincount, weighted_quantile
 from .metrics import Metric, auc_from_histogram, average_precision_from_histogram
 from .stats import (
     Interval,
@@ -39,7 +39,15 @@ from .stats import (
     wilson_interval,
 )
 
-__all__ = ["Estimate", "StatsOptions", "estimate_metric", "per_row_loss", "score_histogram"]
+__all__ = [
+    "Estimate",
+    "StatsOptions",
+    "estimate_metric",
+    "per_row_loss",
+    "score_histogram",
+    "weighted_mean",
+    "weighted_sd",
+]
 
 MAX_SCORE_BINS = 1024
 
@@ -71,22 +79,43 @@ def _nan_interval(level: float, method: str) -> Interval:
     return Interval(float("nan"), float("nan"), level, method)
 
 
+def weighted_mean(values: np.ndarray, weight: np.ndarray | None) -> float:
+    """Mean of ``values`` with row frequencies (``None``: each row once)."""
+    if weight is None:
+        return float(values.mean())
+    return float(weight @ values / weight.sum())
+
+
+def weighted_sd(values: np.ndarray, weight: np.ndarray | None) -> float:
+    """Standard deviation (``ddof=1``) of the rows ``values`` stands for, frequencies included."""
+    if weight is None:
+        return float(values.std(ddof=1))
+    total = float(weight.sum())
+    dev = values - weighted_mean(values, weight)
+    return float(np.sqrt(weight @ (dev * dev) / (total - 1.0)))
+
+
 def score_histogram(
-    y_pos: np.ndarray, scores: np.ndarray, max_bins: int = MAX_SCORE_BINS
+    y_pos: np.ndarray,
+    scores: np.ndarray,
+    max_bins: int = MAX_SCORE_BINS,
+    weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, bool]:
     """Per-class score histogram ``(2, bins)`` sorted by ascending score.
 
     Exact (one bin per distinct score) when there are at most ``max_bins`` distinct scores,
-    otherwise quantile bins; the flag says whether it is exact.
+    otherwise quantile bins; the flag says whether it is exact. With row frequencies
+    (``weight``), counts and quantile edges are those of the expanded rows.
     """
     distinct, codes = np.unique(scores, return_inverse=True)
     if distinct.size <= max_bins:
         bins, exact = distinct.size, True
     else:
-        edges = np.unique(np.quantile(scores, np.linspace(0, 1, max_bins + 1)[1:-1]))
+        quantiles = np.linspace(0, 1, max_bins + 1)[1:-1]
+        edges = np.unique(weighted_quantile(scores, weight, quantiles))
         codes = np.searchsorted(edges, scores, side="right")
         bins, exact = edges.size + 1, False
-    hist = np.bincount(codes + bins * y_pos.astype(np.int64), minlength=2 * bins)
+    hist = weighted_bincount(codes + bins * y_pos.astype(np.int64), weight, 2 * bins)
     return hist.reshape(2, bins), exact
 
 
@@ -164,7 +193,7 @@ def _ranking_estimate(
     scores = ev.require_scores(metric.name)
     y_pos = ev.positives
     level = opts.confidence
-    n_pos = int(y_pos.sum())
+    n_pos = ev.total(y_pos)
     if n_pos == 0 or n_pos == ev.n:
         only = "positive" if n_pos else "negative"
         return Estimate(
@@ -176,8 +205,9 @@ def _ranking_estimate(
             support=0,
         )
     support = min(n_pos, ev.n - n_pos)
+    binned = _binned_scores_note(ev, metric.name)
     if metric.name == "roc_auc":
-        value, variance = delong_auc_variance(y_pos, scores)
+        value, variance = delong_auc_variance(y_pos, scores, ev.weight)
         if opts.interval in ("auto", "delong", "normal"):
             interval = delong_logit_interval(value, variance, level)
             return Estimate(
@@ -185,15 +215,16 @@ def _ranking_estimate(
                 float(value),
                 interval,
                 ev.n,
+                binned,
                 support=support,
                 support_label=f"positives: {n_pos}, negatives: {ev.n - n_pos}",
             )
         statistic = auc_from_histogram
     else:
-        exact_hist, _ = score_histogram(y_pos, scores, max_bins=ev.n + 1)
+        exact_hist, _ = score_histogram(y_pos, scores, max_bins=ev.n_stored + 1, weight=ev.weight)
         value = float(average_precision_from_histogram(exact_hist[None])[0])
         statistic = average_precision_from_histogram
-    hist, exact = score_histogram(y_pos, scores)
+    hist, exact = score_histogram(y_pos, scores, weight=ev.weight)
     boot = count_bootstrap(
         hist,
         statistic,
@@ -219,17 +250,48 @@ def _ranking_estimate(
         value,
         interval,
         ev.n,
-        note,
+        "; ".join(x for x in (binned, note) if x),
         support,
         support_label=f"positives: {n_pos}, negatives: {ev.n - n_pos}",
     )
 
 
+def _binned_scores_note(ev: Evidence, name: str) -> str:
+    """What binning the scores did: for ROC AUC the exact bound on the error (binning turns
+    positive–negative pairs that share a bin into ties, each moving the AUC by at most 1/2)."""
+    if ev.score_bins is None or ev.scores is None:
+        return ""
+    text = f"{name} of scores grouped into {ev.score_bins} equal-width bins (data.score_bins)"
+    if name != "roc_auc":
+        return f"{text}: pairs within one bin count as ties"
+    hist, _ = score_histogram(ev.positives, ev.scores, ev.n_stored + 1, ev.weight)
+    neg, pos = hist[0].astype(float), hist[1].astype(float)
+    shared = float(pos @ neg) / (pos.sum() * neg.sum())
+    return (
+        f"{text}: within ±{0.5 * shared:.2g} of the AUC of the unbinned scores "
+        f"({shared:.2%} of positive–negative pairs share a bin and count as ties)"
+    )
+
+
+def _require_exact_probabilities(ev: Evidence, name: str) -> None:
+    if ev.score_bins is not None:
+        raise ModelError(
+            f"{ev.source}: {name} is not available on grouped data with binned scores "
+            f"(data.score_bins: {ev.score_bins}) because binning moves every probability by up "
+            "to half a bin width, which changes each row's loss (log loss without bound near 0 "
+            "and 1); set data.score_bins: null to group on the exact scores, or use "
+            "data.engine: memory"
+        )
+
+
 def per_row_loss(metric: Metric, ev: Evidence) -> np.ndarray:
     """The per-row loss whose mean is the metric (log loss, Brier, absolute/squared/percentage
     error; rmse and r2 use the squared error). The one definition shared by the estimates, the
-    paired comparisons and the fairness gaps."""
+    paired comparisons and the fairness gaps. One value per *stored* row: with grouped evidence
+    the means weight them by ``ev.weight``."""
     eps = np.finfo(np.float64).eps
+    if metric.name in ("brier_score", "log_loss"):
+        _require_exact_probabilities(ev, metric.name)
     if metric.name == "brier_score":
         p = ev.require_probabilities(metric.name)
         return (p - ev.y_true) ** 2
@@ -240,7 +302,7 @@ def per_row_loss(metric: Metric, ev: Evidence) -> np.ndarray:
         else:
             if p.ndim != 2:
                 raise ModelError(f"{ev.source}: log_loss needs class probabilities")
-            p_true = p[np.arange(ev.n), ev.y_true]
+            p_true = p[np.arange(ev.n_stored), ev.y_true]
         return -np.log(np.clip(p_true, eps, 1 - eps))
     assert ev.y_pred is not None
     err = ev.y_pred - ev.y_true
@@ -254,10 +316,15 @@ def per_row_loss(metric: Metric, ev: Evidence) -> np.ndarray:
 
 
 def _mean_estimate(
-    name: str, values: np.ndarray, level: float, n: int, bounds: tuple[float | None, float | None]
+    name: str,
+    values: np.ndarray,
+    level: float,
+    n: int,
+    bounds: tuple[float | None, float | None],
+    weight: np.ndarray | None = None,
 ) -> Estimate:
-    value = float(values.mean())
-    se = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+    value = weighted_mean(values, weight)
+    se = weighted_sd(values, weight) / np.sqrt(n) if n > 1 else float("nan")
     return Estimate(name, value, normal_interval(value, se, level, bounds=bounds), n)
 
 
@@ -273,6 +340,7 @@ def _row_bootstrap(
     opts: StatsOptions,
     rng: np.random.Generator,
     n: int,
+    weight: np.ndarray | None = None,
 ) -> Estimate:
     boot = weighted_row_bootstrap(
         columns,
@@ -281,6 +349,7 @@ def _row_bootstrap(
         confidence=opts.confidence,
         method=opts.bootstrap,  # type: ignore[arg-type]
         rng=rng,
+        frequencies=weight,
     )
     return Estimate(name, value, boot.interval, n)
 
@@ -301,6 +370,7 @@ def _regression_estimate(
     y, yhat = ev.y_true, ev.y_pred
     assert yhat is not None
     n = ev.n
+    w = ev.weight
     level = opts.confidence
     err = yhat - y
     boot = opts.interval == "bootstrap"
@@ -310,15 +380,16 @@ def _regression_estimate(
         if boot:
             est = _row_bootstrap(
                 name,
-                float(per_row.mean()),
+                weighted_mean(per_row, w),
                 per_row[:, None],
                 _weighted_mean_statistic,
                 opts,
                 rng,
                 n,
+                w,
             )
         else:
-            est = _mean_estimate(name, per_row, level, n, (0.0, None))
+            est = _mean_estimate(name, per_row, level, n, (0.0, None), w)
         if name != "rmse":
             return est
         iv = est.interval
@@ -332,8 +403,8 @@ def _regression_estimate(
         )
     # r2 = 1 - SSE/SST
     sse_i = err * err
-    dev = y - y.mean()
-    a, b = sse_i.mean(), (dev * dev).mean()
+    dev = y - weighted_mean(y, w)
+    a, b = weighted_mean(sse_i, w), weighted_mean(dev * dev, w)
     if b <= 0:
         return Estimate(
             name,
@@ -345,10 +416,10 @@ def _regression_estimate(
     value = float(1.0 - a / b)
     if boot:
         cols = np.column_stack([sse_i, y, y * y])
-        return _row_bootstrap(name, value, cols, _r2_weighted, opts, rng, n)
+        return _row_bootstrap(name, value, cols, _r2_weighted, opts, rng, n, w)
     # influence function of -a/b (the centring of y contributes nothing to first order)
     influence = -(sse_i - a) / b + a * (dev * dev - b) / (b * b)
-    se = float(influence.std(ddof=1) / np.sqrt(n))
+    se = weighted_sd(influence, w) / np.sqrt(n)
     return Estimate(
         name, value, normal_interval(value, se, level, method="delta", bounds=(None, 1.0)), n
     )
@@ -392,12 +463,13 @@ def _estimate(
         if opts.interval == "bootstrap":
             return _row_bootstrap(
                 metric.name,
-                float(losses.mean()),
+                weighted_mean(losses, ev.weight),
                 losses[:, None],
                 _weighted_mean_statistic,
                 opts,
                 rng,
                 ev.n,
+                ev.weight,
             )
-        return _mean_estimate(metric.name, losses, opts.confidence, ev.n, metric.bounds)
+        return _mean_estimate(metric.name, losses, opts.confidence, ev.n, metric.bounds, ev.weight)
     return _regression_estimate(metric, ev, opts, rng)

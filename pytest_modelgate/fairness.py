@@ -51,7 +51,7 @@ from numpy.typing import NDArray
 
 from .errors import ModelError
 from .estimation import MAX_SCORE_BINS, StatsOptions, per_row_loss
-from .evidence import Evidence
+from .evidence import Evidence, weighted_bincount, weighted_quantile
 from .metrics import Metric, auc_from_histogram, average_precision_from_histogram
 from .stats import Interval, bca_interval, draw_counts, jackknife_on_cells, percentile_of_score
 
@@ -256,8 +256,8 @@ def _group_counts(ev: Evidence, codes: NDArray[np.int64], n_groups: int) -> NDAr
     """Confusion counts ``(G, K, K)`` ``[group, true, predicted]`` in one bincount pass."""
     k = len(ev.classes)
     assert ev.y_pred is not None
-    flat = np.bincount((codes * k + ev.y_true) * k + ev.y_pred, minlength=n_groups * k * k)
-    return flat.reshape(n_groups, k, k).astype(np.int64)
+    flat = weighted_bincount((codes * k + ev.y_true) * k + ev.y_pred, ev.weight, n_groups * k * k)
+    return flat.reshape(n_groups, k, k)
 
 
 def _require_labels(ev: Evidence, what: str) -> None:
@@ -298,14 +298,17 @@ def _empty_denominator_notes(
     return notes
 
 
-def _common_score_bins(scores: NDArray[np.float64]) -> tuple[NDArray[np.int64], int, bool]:
+def _common_score_bins(
+    scores: NDArray[np.float64], weight: NDArray[np.int64] | None = None
+) -> tuple[NDArray[np.int64], int, bool]:
     """Bin codes on edges shared by all groups (exact when few distinct scores)."""
     distinct, codes = np.unique(scores, return_inverse=True)
     if distinct.size <= MAX_SCORE_BINS:
         return codes.astype(np.int64), int(distinct.size), True
     # quantile edges of the pooled scores, as estimation.score_histogram, so every group's
-    # histogram lives on the same bins
-    edges = np.unique(np.quantile(scores, np.linspace(0, 1, MAX_SCORE_BINS + 1)[1:-1]))
+    # histogram lives on the same bins (of the expanded rows when the evidence is grouped)
+    quantiles = np.linspace(0, 1, MAX_SCORE_BINS + 1)[1:-1]
+    edges = np.unique(weighted_quantile(scores, weight, quantiles))
     return np.searchsorted(edges, scores, side="right").astype(np.int64), edges.size + 1, False
 
 
@@ -318,9 +321,9 @@ def _ranking_stats(
     y_pos = ev.positives.astype(np.int64)
     n_groups = len(labels)
     statistic = auc_from_histogram if metric.name == "roc_auc" else average_precision_from_histogram
-    bin_codes, bins, exact = _common_score_bins(scores)
-    hist = np.bincount(
-        (codes * 2 + y_pos) * bins + bin_codes, minlength=n_groups * 2 * bins
+    bin_codes, bins, exact = _common_score_bins(scores, ev.weight)
+    hist = weighted_bincount(
+        (codes * 2 + y_pos) * bins + bin_codes, ev.weight, n_groups * 2 * bins
     ).reshape(n_groups, 2, bins)
 
     def table_values(h: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -335,8 +338,10 @@ def _ranking_stats(
             rows = codes == g
             if rows.any():
                 distinct, inverse = np.unique(scores[rows], return_inverse=True)
-                own = np.bincount(
-                    inverse + distinct.size * y_pos[rows], minlength=2 * distinct.size
+                own = weighted_bincount(
+                    inverse + distinct.size * y_pos[rows],
+                    None if ev.weight is None else ev.weight[rows],
+                    2 * distinct.size,
                 ).reshape(2, distinct.size)
                 values[g, 0] = statistic(own[None])[0]
         notes = (f"bootstrap on {bins} common score bins, centred on the exact gap",)
@@ -344,15 +349,20 @@ def _ranking_stats(
 
 
 def _group_mean_se(
-    per_row: NDArray[np.float64], codes: NDArray[np.int64], sizes: NDArray[np.int64]
+    per_row: NDArray[np.float64],
+    codes: NDArray[np.int64],
+    sizes: NDArray[np.int64],
+    weight: NDArray[np.int64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Per-group mean and its standard error (``ddof=1``) by bincount, ``nan`` where undefined."""
+    """Per-group mean and its standard error (``ddof=1``) by bincount, ``nan`` where undefined;
+    ``weight`` are row frequencies (grouped evidence), ``sizes`` the weighted group sizes."""
     n_groups = sizes.size
+    w = 1.0 if weight is None else weight
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.bincount(codes, weights=per_row, minlength=n_groups) / sizes
+        mean = np.bincount(codes, weights=per_row * w, minlength=n_groups) / sizes
         # centred second pass: sum of squares about the group mean is stable for large means
         dev = per_row - mean[codes]
-        ss = np.bincount(codes, weights=dev * dev, minlength=n_groups)
+        ss = np.bincount(codes, weights=dev * dev * w, minlength=n_groups)
         se = np.where(sizes > 1, np.sqrt(ss / (sizes - 1) / sizes), np.nan)
     return mean, se
 
@@ -361,17 +371,19 @@ def _parametric_stats(
     metric: Metric, ev: Evidence, codes: NDArray[np.int64], labels: Sequence[str]
 ) -> _GroupStats:
     n_groups = len(labels)
-    sizes = np.bincount(codes, minlength=n_groups)
+    w = ev.weight
+    sizes = weighted_bincount(codes, w, n_groups)
     transform: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None
     if metric.kind != "row_mean" and ev.y_pred is None:
         raise ModelError(f"{ev.source}: {metric.name} needs predictions")
     losses = per_row_loss(metric, ev)  # squared errors for rmse and r2
     if metric.name == "r2":
         y = np.asarray(ev.y_true, dtype=np.float64)
-        ybar = np.bincount(codes, weights=y, minlength=n_groups) / np.maximum(sizes, 1)
+        yw = y if w is None else y * w
+        ybar = np.bincount(codes, weights=yw, minlength=n_groups) / np.maximum(sizes, 1)
         dev = y - ybar[codes]
-        a, _ = _group_mean_se(losses, codes, sizes)
-        b, _ = _group_mean_se(dev * dev, codes, sizes)
+        a, _ = _group_mean_se(losses, codes, sizes, w)
+        b, _ = _group_mean_se(dev * dev, codes, sizes, w)
         with np.errstate(divide="ignore", invalid="ignore"):
             values = np.where(b > 0, 1.0 - a / np.where(b > 0, b, 1.0), np.nan)
             # influence function of 1 - a/b (as estimation's r2 delta method), per group
@@ -379,11 +391,11 @@ def _parametric_stats(
                 b[codes] ** 2
             )
         influence = np.where(np.isfinite(influence), influence, 0.0)
-        _, se = _group_mean_se(influence, codes, sizes)
+        _, se = _group_mean_se(influence, codes, sizes, w)
         se = np.where(np.isnan(values), np.nan, se)
         centre = values
     else:
-        centre, se = _group_mean_se(losses, codes, sizes)
+        centre, se = _group_mean_se(losses, codes, sizes, w)
         values = centre
         if metric.name == "rmse":
             # draw the MSE (a mean, where the normal approximation holds) and take the root
@@ -610,7 +622,7 @@ def fairness_estimate(
         raise ValueError(f"unknown fairness metric {name!r}; expected one of {FAIRNESS_NAMES}")
     base, _, reduction = name.rpartition("_")
     ratio = reduction == "ratio"
-    codes = _check_codes(group_codes, group_labels, ev.n)
+    codes = _check_codes(group_codes, group_labels, ev.n_stored)
     method = _gap_method(opts, bootstrap)
     labels = [str(label) for label in group_labels]
     if base == "metric":
@@ -624,7 +636,7 @@ def fairness_estimate(
         stats = _named_stats(base, ev, codes, labels)
         what = "/".join(c.upper() if c != "selection_rate" else c for c in stats.components)
 
-    sizes = np.bincount(codes, minlength=len(labels))
+    sizes = weighted_bincount(codes, ev.weight, len(labels))
     present = sizes > 0  # codes without rows are not groups (fairlearn skips them too)
     small = present & (sizes < min_support)
     undefined = present & ~small & np.isnan(stats.values).any(axis=1)

@@ -22,11 +22,11 @@ import numpy as np
 from ._paths import display_path
 from .errors import DataError, ModelgateError, SpecError
 from .estimation import StatsOptions, estimate_metric
-from .evidence import Evidence, build_evidence, infer_task
+from .evidence import Evidence, build_evidence, build_grouped_evidence, infer_task
 from .loading import LoadedData, get_predictions, load_data, predict
 from .metrics import get_metric
 from .results import CheckResult, Verdict
-from .spec import Gate, Spec, _check_metric_applies, load_spec
+from .spec import Gate, PredictionColumns, SliceBins, Spec, _check_metric_applies, load_spec
 
 __all__ = ["GateSession", "gate_rng", "run_gates"]
 
@@ -113,22 +113,146 @@ class GateSession:
     def __init__(self, spec: Spec, seed: int | None = None) -> None:
         self.spec = spec
         self.seed = spec.stats.seed if seed is None else seed
+        self.engine = spec.data.engine
+
+    @property
+    def grouped(self) -> bool:
+        """True when an engine groups the rows (``data.engine`` other than memory)."""
+        return self.engine != "memory"
 
     @cached_property
     def data(self) -> tuple[LoadedData, str]:
-        """The test data and the task, without any model: data checks need only this."""
+        """The test data and the task, without any model: data checks need only this. With a
+        grouped engine, ``frame`` is the grouped table (one row per cell, ``__count__``)."""
         spec = self.spec
-        data = load_data(spec)
+        data = self._grouped_data() if self.grouped else load_data(spec)
         task = spec.doc.task or infer_task(data.frame[spec.data.target])
         problems = _check_metric_applies(spec, task)
         if problems:
             raise SpecError(problems)
         return data, task
 
+    # --- grouped engines ----------------------------------------------------------------------
+
+    def _prediction_columns(self, role: str) -> PredictionColumns | None:
+        ref = getattr(self.spec.models, role)
+        if ref is None:
+            return None
+        if not isinstance(ref, PredictionColumns):  # parse_spec already refuses this
+            raise DataError(
+                f"{self.spec.where('models', role)}: data.engine: {self.engine} needs prediction "
+                "columns ({predictions: col, scores: col}), not a model"
+            )
+        return ref
+
+    def _threshold_key(self, role: str) -> str | None:
+        """The 0/1 key the engine computes as ``score >= models.threshold`` on the raw score."""
+        ref = self._prediction_columns(role)
+        if self.spec.models.threshold is None or ref is None or ref.scores is None:
+            return None
+        return f"__predicted_{role}__"
+
+    def _group_keys(self) -> tuple[list[str], dict[str, int | None], dict[str, tuple[str, float]]]:
+        """Key columns, score columns and threshold keys of the GROUP BY: the target, the
+        prediction columns, and every column a slice or a fairness grouping names."""
+        spec = self.spec
+        keys: list[str] = [spec.data.target]
+        scores: dict[str, int | None] = {}
+        thresholds: dict[str, tuple[str, float]] = {}
+        for role in ("candidate", "baseline"):
+            ref = self._prediction_columns(role)
+            if ref is None:
+                continue
+            if ref.predictions is not None:
+                keys.append(ref.predictions)
+            if ref.scores is not None:
+                scores[ref.scores] = spec.data.score_bins
+                key = self._threshold_key(role)
+                if key is not None:
+                    assert spec.models.threshold is not None
+                    thresholds[key] = (ref.scores, spec.models.threshold)
+        keys.extend(spec.data.sensitive)
+        for gate in spec.gates:
+            cfg: Any = gate.config
+            if gate.kind == "fairness":
+                keys.extend(cfg.columns)
+            for slicing in getattr(cfg, "slices", None) or []:
+                if isinstance(slicing, str):
+                    keys.append(slicing)
+                elif isinstance(slicing, SliceBins):
+                    keys.append(slicing.column)
+                else:
+                    keys.extend(slicing)
+        keys = [k for k in dict.fromkeys(keys) if k not in scores]
+        return keys, scores, thresholds
+
+    def _grouped_data(self) -> LoadedData:
+        """One GROUP BY over the test data, by the engine (``pytest_modelgate.engines``)."""
+        spec = self.spec
+        path = spec.resolve(spec.data.test)
+        where = spec.where("data", "engine")
+        if not path.exists():
+            raise DataError(
+                f"{spec.where('data', 'test')}: data file {display_path(path)} does not exist"
+            )
+        try:
+            from . import engines  # type: ignore[attr-defined]
+        except ImportError:
+            raise DataError(
+                f"{where}: data.engine: {self.engine} needs pytest_modelgate.engines, which this "
+                "installation does not have; upgrade pytest-modelgate or use data.engine: memory"
+            ) from None
+        keys, scores, thresholds = self._group_keys()
+        try:
+            frame = engines.group_counts(
+                str(path), keys, scores, engine=self.engine, thresholds=thresholds
+            )
+        except ModelgateError:
+            raise
+        except Exception as exc:  # the engine's own errors (missing column, unreadable file)
+            raise DataError(
+                f"{where}: the {self.engine} engine could not group {display_path(path)} by "
+                f"{', '.join(keys)} ({type(exc).__name__}: {exc})"
+            ) from None
+        if frame.empty:
+            raise DataError(f"{display_path(path)}: the test data has no rows")
+        return LoadedData(frame, path, spec.data.target, None)
+
+    def _grouped_evidence(self, role: str, task: str) -> Evidence:
+        spec = self.spec
+        data = self.data[0]
+        ref = self._prediction_columns(role)
+        assert ref is not None
+        return build_grouped_evidence(
+            data.frame,
+            target=spec.data.target,
+            predictions=ref.predictions,
+            scores=ref.scores,
+            task=task,
+            positive_label=spec.data.positive_label,
+            threshold=spec.models.threshold,
+            where=display_path(data.path),
+            source=f"columns of {display_path(data.path)}",
+            predicted_key=self._threshold_key(role),
+            score_bins=spec.data.score_bins if ref.scores is not None else None,
+            engine=self.engine,
+        )
+
+    def _refuse_on_grouped(self, gate: Gate, what: str, why: str) -> None:
+        if self.grouped:
+            key = "check" if gate.kind == "check" else gate.kind
+            raise DataError(
+                f"{self.spec.where('gates', gate.index, key)}: {what} is not available on "
+                f"grouped data (data.engine: {self.engine}) because {why}; run it from a spec "
+                "with data.engine: memory (on a sample of the rows if they do not fit)"
+            )
+
     @cached_property
     def loaded(self) -> Loaded:
         spec = self.spec
         data, task = self.data
+        if self.grouped:
+            return Loaded(data, task, self._grouped_evidence("candidate", task), None)
         y = data.frame[spec.data.target]
         ref = spec.models.candidate
         if isinstance(ref, str):  # a model: loaded once, kept for checks that call it again
@@ -192,6 +316,9 @@ class GateSession:
         ref = spec.models.baseline
         y = loaded.data.frame[spec.data.target]
         where = display_path(loaded.data.path)
+        if ref is not None and self.grouped:  # the same cells as the candidate: paired
+            ev = self._grouped_evidence("baseline", loaded.task)
+            return BaselineSource(ev, None, f"models.baseline ({ev.source})")
         if ref is not None:
             preds, _path = get_predictions(ref, spec, loaded.data, loaded.task, "baseline")
             ev = build_evidence(
@@ -199,12 +326,19 @@ class GateSession:
             )
             return BaselineSource(ev, None, f"models.baseline ({preds.source})")
         stored = read_stored_baseline(
-            self.store_folder, data_sha256=self.data_sha256, n_rows=len(y)
+            self.store_folder, data_sha256=self.data_sha256, n_rows=loaded.candidate.n
         )
         if stored is None:
             return BaselineSource(None, None, "none")
         if stored.predictions is None:
             return BaselineSource(None, stored, f"{stored.describe}, numbers only")
+        if self.grouped:
+            raise DataError(
+                f"{stored.describe}: its per-row predictions cannot be paired with grouped data "
+                f"(data.engine: {self.engine}) because the engine does not keep the rows; give "
+                "the baseline as prediction columns in the data (models.baseline: {predictions: "
+                "col, scores: col}), or use data.engine: memory"
+            )
         ev = build_evidence(
             y,
             stored.predictions,
@@ -298,6 +432,11 @@ class GateSession:
         if gate.kind == "check":
             from .checks.data import run_check
 
+            self._refuse_on_grouped(
+                gate,
+                f"check: {cfg.check}",
+                "it needs the individual rows (or the model object)",
+            )
             return [run_check(gate, self)]
         loaded = self.loaded
         evaluate = self._compare_one if gate.kind == "compare" else self._metric_one
@@ -306,7 +445,11 @@ class GateSession:
             return [result]
         where = self.spec.where("gates", gate.index, "slices")
         slices = slice_rows(
-            loaded.data.frame, cfg.slices, max_slices=self.spec.stats.max_slices, where=where
+            loaded.data.frame,
+            cfg.slices,
+            max_slices=self.spec.stats.max_slices,
+            where=where,
+            weights=loaded.candidate.weight,
         )
         results, estimates = [], []
         for sl in slices:
@@ -531,6 +674,10 @@ class GateSession:
         from .baseline import write_stored_baseline
 
         loaded = self.loaded
+        loaded.candidate.require_rows(
+            "storing the baseline (--modelgate-update-baseline)",
+            "the stored baseline keeps per-row predictions to pair later runs with",
+        )
         metrics: dict[str, Any] = {}
         for r in results:
             if r.kind == "metric" and r.slice is None and r.metric and r.estimate is not None:

@@ -8,7 +8,12 @@ A gate's ``slices:`` is a list; each element is one *slicing*:
   outside the edges form an ``<outside bins>`` slice;
 - ``{column: age, quantiles: 4}``: quantile bins of the test data.
 
-Missing values form their own ``<missing>`` slice: rows are never silently dropped. A slicing
+Missing values form their own ``<missing>`` slice: rows are never silently dropped.
+
+On a grouped table (one row per distinct cell, see :func:`~pytest_modelgate.evidence.
+build_grouped_evidence`) the frame holds the cells and ``weights`` their row counts: a slice is
+then the set of its cells, and quantile edges are the quantiles of the rows the cells stand for
+(computed exactly from the cells, so the slices are those of the row-level path). A slicing
 with more than ``max_slices`` slices (an id column, say) is an error that says how to bin it.
 The same machinery builds the (intersectional) groups of fairness gates.
 """
@@ -56,7 +61,9 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int64), texts
 
 
-def _binned(frame: pd.DataFrame, spec: Any, where: str) -> tuple[np.ndarray, list[str]]:
+def _binned(
+    frame: pd.DataFrame, spec: Any, where: str, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
     col = pd.to_numeric(frame[spec.column], errors="coerce")
     bad = col.isna() & frame[spec.column].notna()
     if bad.any():
@@ -70,7 +77,10 @@ def _binned(frame: pd.DataFrame, spec: Any, where: str) -> tuple[np.ndarray, lis
         texts = [f"[{_fmt_edge(iv.left)}, {_fmt_edge(iv.right)})" for iv in cut.cat.categories]
     else:
         try:
-            cut = pd.qcut(col, spec.quantiles, duplicates="drop")
+            if weights is None:
+                cut = pd.qcut(col, spec.quantiles, duplicates="drop")
+            else:
+                cut = _weighted_qcut(col, spec.quantiles, weights)
         except ValueError as exc:
             raise DataError(
                 f"{where}: cannot cut {spec.column!r} into {spec.quantiles} quantiles ({exc})"
@@ -84,8 +94,22 @@ def _binned(frame: pd.DataFrame, spec: Any, where: str) -> tuple[np.ndarray, lis
     return codes, texts
 
 
+def _weighted_qcut(col: pd.Series, q: int, weights: np.ndarray) -> pd.Series:
+    """``pd.qcut(col, q, duplicates="drop")`` of the rows that ``col``'s cells stand for: the
+    edges are pandas' own quantiles of the expanded rows (the same probabilities, the same
+    interpolation), cut with qcut's own options."""
+    from .evidence import weighted_quantile
+
+    quantiles = np.linspace(0, 1, q + 1)
+    # as pandas' qcut: round up probabilities that are not representable in base 2
+    np.putmask(quantiles, q * quantiles != np.arange(q + 1), np.nextafter(quantiles, 1))
+    present = col.notna().to_numpy()
+    edges = weighted_quantile(col.to_numpy(dtype=float)[present], weights[present], quantiles)
+    return pd.cut(col, edges, include_lowest=True, duplicates="drop")
+
+
 def _column_codes(
-    frame: pd.DataFrame, spec: Any, where: str
+    frame: pd.DataFrame, spec: Any, where: str, weights: np.ndarray | None = None
 ) -> tuple[list[str], np.ndarray, list[tuple[str, ...]]]:
     """Column names, a combined code per row, and the label tuple of every possible code."""
     if isinstance(spec, str):
@@ -103,7 +127,7 @@ def _column_codes(
             f"(columns: {', '.join(names[:20])})"
         )
     if not isinstance(spec, (str, list, tuple)):
-        codes, texts = _binned(frame, spec, where)
+        codes, texts = _binned(frame, spec, where, weights)
         return columns, codes, [(t,) for t in texts]
     combined = np.zeros(len(frame), dtype=np.int64)
     labels: list[tuple[str, ...]] = [()]
@@ -126,15 +150,21 @@ def _order_key(value: str) -> tuple[int, float, str]:
 
 
 def slice_rows(
-    frame: pd.DataFrame, slices: Sequence[Any], *, max_slices: int, where: str
+    frame: pd.DataFrame,
+    slices: Sequence[Any],
+    *,
+    max_slices: int,
+    where: str,
+    weights: np.ndarray | None = None,
 ) -> list[Slice]:
     """All slices of a gate, slicing by slicing, in a stable order.
 
-    Bins without rows are kept (n = 0) so that the report shows them.
+    Bins without rows are kept (n = 0) so that the report shows them. ``weights``: the row
+    count of each frame row when the frame is a grouped table (``Slice.rows`` are then cells).
     """
     out: list[Slice] = []
     for spec in slices:
-        columns, codes, labels = _column_codes(frame, spec, where)
+        columns, codes, labels = _column_codes(frame, spec, where, weights)
         present = np.unique(codes)
         keep = set(present.tolist())
         if not isinstance(spec, (str, list, tuple)) and spec.bins is not None:

@@ -67,6 +67,20 @@ class DataSpec(_Model):
         [], description="protected attributes (not model input unless listed in features)"
     )
     exclude: list[str] = Field([], description="columns that are neither features nor labels")
+    engine: Literal["memory", "stream", "duckdb", "spark"] = Field(
+        "memory",
+        description="how the test rows are turned into evidence: memory (pandas, every gate), "
+        "or grouped where the data lives: stream (pyarrow record batches, bounded memory), "
+        "duckdb, spark. Grouped engines need prediction columns as models and run the metric, "
+        "compare and fairness gates only",
+    )
+    score_bins: int | None = Field(
+        1024,
+        ge=2,
+        le=1_000_000,
+        description="grouped engines: equal-width bins per score column (null: exact scores); "
+        "ROC AUC and average precision treat pairs within one bin as ties",
+    )
 
 
 class PredictionColumns(_Model):
@@ -943,6 +957,8 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
                     "metric_difference / metric_ratio with a metric of this task)",
                 )
             )
+    if document is not None and document.data.engine != "memory":
+        problems.extend(_engine_problems(document, doc, file))
     seen: dict[str, Gate] = {}
     for g in gates:
         if g.id in seen:
@@ -994,6 +1010,26 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
     root = root if root is not None else Path.cwd()
     digest = hashlib.sha256(text.encode()).hexdigest()
     return Spec(Path(root) / file, Path(root), digest, document, tuple(gates), dict(doc.lines))
+
+
+def _engine_problems(document: SpecDocument, doc: Any, file: str) -> list[SpecProblem]:
+    """A grouped engine never sees the rows one by one: models must be prediction columns."""
+    engine = document.data.engine
+    problems = []
+    for role in ("candidate", "baseline"):
+        ref = getattr(document.models, role)
+        if isinstance(ref, str):
+            problems.append(
+                SpecProblem(
+                    file,
+                    doc.line_of(("models", role)),
+                    f"models.{role}",
+                    f"data.engine: {engine} groups the rows where they are stored, so no model "
+                    f"can be run on them (got {ref!r}; allowed: prediction columns already in "
+                    "the data, {predictions: col, scores: col}, or data.engine: memory)",
+                )
+            )
+    return problems
 
 
 def load_spec(path: str | os.PathLike[str]) -> Spec:

@@ -206,8 +206,9 @@ def _drift(gate: Any, session: Any, dc: Any) -> CheckResult:
         ref, tst = reference[[target]], test[[target]]
         columns = [target]
     elif cfg.check == "prediction_drift":
-        ref_scores = session.reference_predictions
         cand = session.loaded.candidate
+        cand.require_rows("prediction_drift", "a drift statistic compares per-row predictions")
+        ref_scores = session.reference_predictions
         test_scores = (
             cand.scores if cand.scores is not None and cand.scores.ndim == 1 else cand.y_pred
         )
@@ -255,6 +256,7 @@ def _serving_skew(gate: Any, session: Any) -> CheckResult:
             f"{cfg.column!r} (the logged predictions) is not in the test data"
         )
     cand = session.loaded.candidate
+    cand.require_rows("serving_skew", "it compares each row's prediction with its serving log")
     logged = frame[cfg.column]
     if (
         pd.api.types.is_numeric_dtype(logged)

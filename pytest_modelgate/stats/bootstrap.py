@@ -397,6 +397,31 @@ def _row_jackknife(
     return np.concatenate(pieces), np.ones(n_rows)
 
 
+def _cell_weights(
+    frequencies: NDArray[np.float64], n_draws: int, rng: np.random.Generator
+) -> NDArray[np.float64]:
+    # Cell counts of a with-replacement resample of the rows the cells stand for.
+    total = int(frequencies.sum())
+    return rng.multinomial(total, frequencies / total, size=n_draws).astype(np.float64)
+
+
+def _cell_jackknife(
+    columns: NDArray[np.float64],
+    statistic: WeightedStatistic,
+    frequencies: NDArray[np.float64],
+    chunk_rows: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    # Leaving out one row of cell c gives the same value for each of its frequencies[c] rows.
+    cells = np.flatnonzero(frequencies > 0)
+    pieces = []
+    for start in range(0, cells.size, chunk_rows):
+        part = cells[start : start + chunk_rows]
+        weights = np.repeat(frequencies[None, :], part.size, axis=0)
+        weights[np.arange(part.size), part] -= 1.0
+        pieces.append(_call_quietly(statistic, weights, columns))
+    return np.concatenate(pieces), frequencies[cells]
+
+
 def weighted_row_bootstrap(
     columns: ArrayLike,
     statistic: WeightedStatistic,
@@ -406,6 +431,7 @@ def weighted_row_bootstrap(
     method: BootstrapMethod = "bca",
     rng: np.random.Generator,
     chunk_rows_x_resamples: int = 20_000_000,
+    frequencies: ArrayLike | None = None,
 ) -> BootstrapResult:
     """Row bootstrap expressed as multinomial row weights, for per-row statistics.
 
@@ -430,6 +456,12 @@ def weighted_row_bootstrap(
     chunk_rows_x_resamples : int, default 20_000_000
         Bound on ``rows × replicates`` per weight matrix, which bounds memory
         (8 bytes per element).
+    frequencies : array_like of int, shape (n,), optional
+        Row frequencies (grouped data: row ``i`` stands for ``frequencies[i]`` identical rows).
+        The replicates are then Multinomial(N, frequencies / N) cell weights — the distribution
+        of the cell counts of a row resample of the N expanded rows, so the bootstrap equals the
+        row bootstrap in distribution (not draw for draw) — and the BCa jackknife is evaluated
+        once per cell, weighted by its frequency. ``BCA_MAX_ROWS`` then bounds the cells.
 
     Returns
     -------
@@ -447,6 +479,25 @@ def weighted_row_bootstrap(
         raise ValueError("n_resamples must be >= 1")
     n_rows = data.shape[0]
     chunk = max(1, int(chunk_rows_x_resamples) // n_rows)
+    if frequencies is not None:
+        freq = np.asarray(frequencies, dtype=np.float64)
+        if freq.shape != (n_rows,) or np.any(freq < 0) or np.any(freq != np.round(freq)):
+            raise ValueError("frequencies must be non-negative integers, one per row")
+        theta_hat = float(_call_quietly(statistic, freq[None, :], data)[0])
+        replicates = np.concatenate(
+            [
+                _call_quietly(
+                    statistic, _cell_weights(freq, min(chunk, n_resamples - start), rng), data
+                )
+                for start in range(0, n_resamples, chunk)
+            ]
+        )
+        cell_jackknife = (
+            partial(_cell_jackknife, data, statistic, freq, chunk)
+            if n_rows <= BCA_MAX_ROWS
+            else None
+        )
+        return _summarise(theta_hat, replicates, confidence, method, cell_jackknife)
     theta_hat = float(_call_quietly(statistic, np.ones((1, n_rows)), data)[0])
     replicates = np.concatenate(
         [

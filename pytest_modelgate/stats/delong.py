@@ -4,6 +4,13 @@ DeLong's structural components are, for each positive, the fraction of negatives
 out-scores (ties count one half), and vice versa. Sun & Xu show that both follow from
 midranks, so the whole computation is a few sorts: O(N log N) instead of O(m·n).
 
+With frequency weights (grouped data: each stored row stands for ``w`` identical rows) the
+structural components come from weighted per-class score histograms instead of ranks: a
+positive's component is the weighted share of negatives below its score plus half of those tied
+with it, which is exactly its midrank placement on the expanded rows. Means and ``ddof=1``
+(co)variances are then frequency-weighted, so the result equals the unweighted computation on the
+expanded rows (up to rounding) at O(cells log cells) cost.
+
 References
 ----------
 DeLong, DeLong & Clarke-Pearson (1988), Biometrics 44(3), 837-845.
@@ -96,11 +103,68 @@ def _structural_components(
     return auc, v10, v01
 
 
+def _check_weights(weights: ArrayLike, n_rows: int) -> NDArray[np.float64]:
+    w = np.asarray(weights)
+    if w.shape != (n_rows,):
+        raise ValueError(f"weights must have shape ({n_rows},), got {w.shape}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or np.any(w != np.round(w)):
+        raise ValueError("weights must be non-negative integers (row frequencies)")
+    return w.astype(np.float64)
+
+
+def _weighted_placements(
+    labels: NDArray[np.bool_], scores: NDArray[np.float64], w: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Placement of every stored row against the other class, from weighted histograms:
+    positives' share of negatives below (ties half), negatives' share of positives above."""
+    _, code = np.unique(scores, return_inverse=True)
+    code = code.reshape(-1)
+    bins = int(code.max()) + 1
+    neg = np.bincount(code, weights=np.where(labels, 0.0, w), minlength=bins)
+    pos = np.bincount(code, weights=np.where(labels, w, 0.0), minlength=bins)
+    m, n = pos.sum(), neg.sum()
+    neg_below = np.cumsum(neg) - neg
+    pos_above = m - np.cumsum(pos)
+    v10 = (neg_below[code] + 0.5 * neg[code]) / n
+    v01 = (pos_above[code] + 0.5 * pos[code]) / m
+    return v10, v01
+
+
+def _weighted_cov(x: NDArray[np.float64], w: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``np.cov(x, ddof=1)`` of the rows of ``x`` (k, cells) repeated ``w`` times."""
+    total = w.sum()
+    centred = x - (x @ w / total)[:, None]
+    return np.asarray((centred * w) @ centred.T / (total - 1.0))
+
+
+def _weighted_delong_covariance(
+    labels: NDArray[np.bool_], score_matrix: NDArray[np.float64], w: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    k = score_matrix.shape[0]
+    keep = w > 0
+    labels, score_matrix, w = labels[keep], score_matrix[:, keep], w[keep]
+    m = float(w[labels].sum())
+    n = float(w[~labels].sum())
+    if m == 0 or n == 0:
+        return np.full(k, np.nan), np.full((k, k), np.nan)
+    placements = [_weighted_placements(labels, score_matrix[i], w) for i in range(k)]
+    v10 = np.stack([p[0][labels] for p in placements])
+    v01 = np.stack([p[1][~labels] for p in placements])
+    auc = v10 @ w[labels] / m
+    if m < 2 or n < 2:
+        return auc, np.full((k, k), np.nan)
+    cov = _weighted_cov(v10, w[labels]) / m + _weighted_cov(v01, w[~labels]) / n
+    return auc, cov
+
+
 def _delong_covariance(
-    y_true: ArrayLike, scores: ArrayLike
+    y_true: ArrayLike, scores: ArrayLike, weights: ArrayLike | None = None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     labels, score_matrix = _validate(y_true, scores)
     score_matrix = np.atleast_2d(score_matrix)
+    if weights is not None:
+        w = _check_weights(weights, labels.shape[0])
+        return _weighted_delong_covariance(labels, score_matrix, w)
     k = score_matrix.shape[0]
     m = int(labels.sum())
     n = labels.size - m
@@ -113,7 +177,9 @@ def _delong_covariance(
     return auc, cov
 
 
-def delong_auc_variance(y_true: ArrayLike, scores: ArrayLike) -> tuple[float, float]:
+def delong_auc_variance(
+    y_true: ArrayLike, scores: ArrayLike, weights: ArrayLike | None = None
+) -> tuple[float, float]:
     """ROC AUC and its DeLong variance.
 
     Parameters
@@ -122,6 +188,9 @@ def delong_auc_variance(y_true: ArrayLike, scores: ArrayLike) -> tuple[float, fl
         True labels; ``True`` marks a positive.
     scores : array_like of float, shape (N,)
         Scores, higher meaning more likely positive. Ties are allowed; NaN is rejected.
+    weights : array_like of int, shape (N,), optional
+        Row frequencies (grouped data): row ``i`` stands for ``weights[i]`` identical rows.
+        The result equals the unweighted one on the expanded rows.
 
     Returns
     -------
@@ -135,12 +204,15 @@ def delong_auc_variance(y_true: ArrayLike, scores: ArrayLike) -> tuple[float, fl
     labels, score_matrix = _validate(y_true, scores)
     if score_matrix.ndim != 1:
         raise ValueError(f"scores must be 1-D, got shape {score_matrix.shape}")
-    auc, cov = _delong_covariance(labels, score_matrix[None, :])
+    auc, cov = _delong_covariance(labels, score_matrix[None, :], weights)
     return float(auc[0]), float(cov[0, 0])
 
 
 def delong_paired(
-    y_true: ArrayLike, scores_a: ArrayLike, scores_b: ArrayLike
+    y_true: ArrayLike,
+    scores_a: ArrayLike,
+    scores_b: ArrayLike,
+    weights: ArrayLike | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """AUCs of two score vectors on the same rows and their DeLong covariance matrix.
 
@@ -150,6 +222,8 @@ def delong_paired(
         True labels shared by both models.
     scores_a, scores_b : array_like of float, shape (N,)
         Scores of the two models for the same rows in the same order.
+    weights : array_like of int, shape (N,), optional
+        Row frequencies shared by both models (see :func:`delong_auc_variance`).
 
     Returns
     -------
@@ -163,11 +237,14 @@ def delong_paired(
     b = np.asarray(scores_b, dtype=np.float64)
     if a.ndim != 1 or a.shape != b.shape:
         raise ValueError("scores_a and scores_b must be 1-D arrays of the same length")
-    return _delong_covariance(y_true, np.stack([a, b]))
+    return _delong_covariance(y_true, np.stack([a, b]), weights)
 
 
 def delong_difference_test(
-    y_true: ArrayLike, scores_a: ArrayLike, scores_b: ArrayLike
+    y_true: ArrayLike,
+    scores_a: ArrayLike,
+    scores_b: ArrayLike,
+    weights: ArrayLike | None = None,
 ) -> tuple[float, float, float]:
     """Paired DeLong z-test of ``AUC_a - AUC_b = 0``.
 
@@ -177,6 +254,8 @@ def delong_difference_test(
         True labels shared by both models.
     scores_a, scores_b : array_like of float, shape (N,)
         Scores of the two models for the same rows.
+    weights : array_like of int, shape (N,), optional
+        Row frequencies shared by both models (see :func:`delong_auc_variance`).
 
     Returns
     -------
@@ -189,7 +268,7 @@ def delong_difference_test(
         statistic is taken at its limit: ``p = 1`` if ``delta == 0`` and ``p = 0`` otherwise.
         Undefined inputs (a class with fewer than two rows) give ``nan``.
     """
-    aucs, cov = delong_paired(y_true, scores_a, scores_b)
+    aucs, cov = delong_paired(y_true, scores_a, scores_b, weights)
     delta = float(aucs[0] - aucs[1])
     variance = float(cov[0, 0] + cov[1, 1] - 2.0 * cov[0, 1])
     if math.isnan(variance) or math.isnan(delta):

@@ -207,7 +207,7 @@ def paired_proportion_difference_interval(
 
 
 def paired_mean_difference_interval(
-    differences: ArrayLike, confidence: float = 0.95
+    differences: ArrayLike, confidence: float = 0.95, weights: ArrayLike | None = None
 ) -> tuple[Interval, float, float]:
     """Normal interval and test for the mean of per-row paired differences.
 
@@ -218,6 +218,9 @@ def paired_mean_difference_interval(
         Must be finite and contain at least two values.
     confidence : float, default 0.95
         Two-sided confidence level.
+    weights : array_like of int, shape (n,), optional
+        Row frequencies (grouped data): ``d_i`` stands for ``weights[i]`` identical rows; the
+        result equals the unweighted one on the expanded rows.
 
     Returns
     -------
@@ -244,15 +247,29 @@ def paired_mean_difference_interval(
         raise ValueError("need at least two paired differences to estimate a variance")
     if not np.all(np.isfinite(d)):
         raise ValueError("differences must be finite")
+    w: np.ndarray | None = None
     n = d.size
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != d.shape or np.any(w < 0) or np.any(w != np.round(w)):
+            raise ValueError("weights must be non-negative integers, one per difference")
+        keep = w > 0
+        d, w = d[keep], w[keep]
+        n = int(w.sum())
+        if n < 2:
+            raise ValueError("need at least two paired differences to estimate a variance")
     # Test constancy exactly: d.std() of identical values can leave a ~1e-17 residue, which
     # would turn a zero-variance sample into a spuriously "infinitely significant" one.
     if np.all(d == d[0]):
         mean = float(d[0])
         p = 1.0 if mean == 0.0 else 0.0
         return Interval(mean, mean, confidence, "paired-normal"), 0.0, p
-    mean = float(d.mean())
-    sd = float(d.std(ddof=1))
+    if w is None:
+        mean = float(d.mean())
+        sd = float(d.std(ddof=1))
+    else:
+        mean = float(w @ d / n)
+        sd = math.sqrt(float(w @ ((d - mean) ** 2)) / (n - 1))
     se = sd / math.sqrt(n)
     interval = normal_interval(mean, se, confidence, method="paired-normal")
     # erfc(|z|/√2) is the two-sided normal tail 2·(1 - Φ(|z|)) without cancellation.

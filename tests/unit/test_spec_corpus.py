@@ -132,6 +132,30 @@ CORPUS: list[tuple[str, str, str]] = [
         "gates.yaml:11: stats.confidence: must be a number — quoted values are text in YAML: write it without quotes",
     ),
     (
+        "engine-spark-with-model-file",
+        broken("  sensitive: [sex]\n", "  sensitive: [sex]\n  engine: spark\n"),
+        "gates.yaml:10: models.candidate: data.engine: spark groups the rows where they are "
+        "stored, so no model can be run on them (got 'm.joblib'; allowed: prediction columns",
+    ),
+    (
+        "engine-misspelt",
+        broken("  sensitive: [sex]\n", "  sensitive: [sex]\n  engine: sparky\n"),
+        "gates.yaml:8: data.engine: is not an allowed value (got 'sparky'",
+    ),
+    (
+        "score-bins-one",
+        broken("  sensitive: [sex]\n", "  sensitive: [sex]\n  score_bins: 1\n"),
+        "gates.yaml:8: data.score_bins: must be greater than or equal to 2 (got 1",
+    ),
+    (
+        "engine-duckdb-baseline-model",
+        broken(
+            "models:\n  candidate: m.joblib\n",
+            "models:\n  candidate: {predictions: p, scores: s}\n  baseline: prod.joblib\n",
+        ).replace("  sensitive: [sex]\n", "  sensitive: [sex]\n  engine: duckdb\n"),
+        "gates.yaml:11: models.baseline: data.engine: duckdb groups the rows",
+    ),
+    (
         "resamples-float",
         broken("  confidence: 0.95\n", "  resamples: 2000.5\n"),
         "gates.yaml:11: stats.resamples: must be a whole number",
@@ -194,7 +218,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "data-unknown-key",
         broken("  target: y\n", "  target: y\n  traget: z\n"),
-        "gates.yaml:7: data.traget: unknown key (did you mean `target`? allowed: test, reference, target, positive_label, features, sensitive, exclude)",
+        "gates.yaml:7: data.traget: unknown key (did you mean `target`? allowed: test, reference, target, positive_label, features, sensitive, exclude, engine, score_bins)",
     ),
     (
         "data-missing-target",

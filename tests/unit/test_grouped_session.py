@@ -1,0 +1,252 @@
+"""``data.engine`` other than memory: the session groups the rows with
+``pytest_modelgate.engines.group_counts`` (monkeypatched here with the pandas stand-in of
+``tests/grouping.py``) and every metric, slice, fairness and compare gate gives the results of
+``data.engine: memory`` on the same file; gates that need rows are clear ERRORs."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import pytest_modelgate
+from pytest_modelgate.results import Verdict
+from pytest_modelgate.session import run_gates
+from pytest_modelgate.spec import parse_spec
+from tests.grouping import group_counts
+
+SPEC = """\
+version: 1
+task: binary
+data:
+  test: test.csv
+  target: y
+  positive_label: "yes"
+  sensitive: [sex]
+  engine: {engine}
+  score_bins: {bins}
+models:
+  candidate: {{predictions: pred_c, scores: score_c}}
+  baseline: {{predictions: pred_b, scores: score_b}}
+  threshold: {threshold}
+stats:
+  resamples: 300
+gates:
+  - metric: accuracy
+    min: 0.6
+  - metric: f1
+    min: 0.5
+    slices: [sex, [sex, band]]
+  - metric: roc_auc
+    min: 0.7
+    slices: [{{column: age, quantiles: 4}}, {{column: age, bins: [18, 40, 65, 90]}}]
+  - metric: recall
+    min: 0.5
+    evidence: lenient
+    slices: [band]
+  - metric: average_precision
+    min: 0.5
+  - metric: accuracy
+    compare: baseline
+    max_drop: 0.02
+  - metric: roc_auc
+    compare: baseline
+    max_drop: 0.02
+    slices: [sex]
+  - metric: f1
+    compare: constant
+    min_gain: 0.0
+  - fairness: equalized_odds_difference
+    sensitive: sex
+    max: 0.2
+  - fairness: metric_difference
+    metric: roc_auc
+    sensitive: [sex, band]
+    max: 0.2
+  - metric: brier_score
+    max: 0.25
+  - check: missing_values
+    max_fraction: 0.1
+"""
+
+
+def _write_data(folder: Path, n: int = 3000, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    y = rng.random(n) < 0.4
+    score_c = np.clip(np.round((0.3 + 0.35 * y + rng.normal(0, 0.22, n)) * 64) / 64, 0, 1)
+    score_b = np.clip(np.round((0.33 + 0.3 * y + rng.normal(0, 0.24, n)) * 64) / 64, 0, 1)
+    sex = rng.choice(["F", "M"], size=n).astype(object)
+    sex[rng.random(n) < 0.02] = None
+    frame = pd.DataFrame(
+        {
+            "y": np.where(y, "yes", "no"),
+            "pred_c": np.where(score_c >= 0.5, "yes", "no"),
+            "score_c": score_c,
+            "pred_b": np.where(score_b >= 0.5, "yes", "no"),
+            "score_b": score_b,
+            "sex": sex,
+            "band": rng.choice(["a", "b", "c"], size=n),
+            "age": rng.integers(18, 90, size=n),
+        }
+    )
+    frame.to_csv(folder / "test.csv", index=False)
+
+
+class _FakeEngines:
+    """Records each call and answers with the pandas stand-in."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def group_counts(self, source, keys, scores, *, engine, thresholds=None, batch_rows=1_000_000):
+        self.calls.append(
+            {
+                "source": source,
+                "keys": list(keys),
+                "scores": dict(scores),
+                "engine": engine,
+                "thresholds": dict(thresholds or {}),
+            }
+        )
+        return group_counts(source, keys, scores, engine=engine, thresholds=thresholds)
+
+
+@pytest.fixture
+def fake_engines(monkeypatch):
+    fake = _FakeEngines()
+    module = types.ModuleType("pytest_modelgate.engines")
+    module.group_counts = fake.group_counts  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pytest_modelgate.engines", module)
+    monkeypatch.setattr(pytest_modelgate, "engines", module, raising=False)
+    return fake
+
+
+def _run(folder: Path, engine: str, bins: str = "1024", threshold: str = "null"):
+    text = SPEC.format(engine=engine, bins=bins, threshold=threshold)
+    return run_gates(parse_spec(text, root=folder))
+
+
+def _key(r):
+    return (r.id, tuple(sorted((r.slice or {}).items())))
+
+
+def _same_results(memory, grouped, skip: set[str]) -> None:
+    by_id = {_key(r): r for r in grouped}
+    assert [_key(r) for r in memory] == [_key(r) for r in grouped]
+    for a in memory:
+        if a.id.startswith(tuple(skip)):
+            continue
+        b = by_id[_key(a)]
+        assert (a.verdict, a.n, a.interval["method"] if a.interval else None) == (
+            b.verdict,
+            b.n,
+            b.interval["method"] if b.interval else None,
+        ), a.id
+        for x, y in (
+            (a.estimate, b.estimate),
+            (a.p_value, b.p_value),
+            (a.p_adjusted, b.p_adjusted),
+        ):
+            assert (x is None and y is None) or x == pytest.approx(y, abs=1e-12, nan_ok=True), a.id
+        if a.interval:
+            for end in ("low", "high"):
+                assert a.interval[end] == pytest.approx(b.interval[end], abs=1e-12, nan_ok=True)
+
+
+@pytest.mark.parametrize("threshold", ["null", "0.45"])
+def test_grouped_session_equals_memory_session(tmp_path, fake_engines, threshold):
+    _write_data(tmp_path)
+    memory = _run(tmp_path, "memory", threshold=threshold)
+    grouped = _run(tmp_path, "stream", threshold=threshold)
+    # the one GROUP BY: target, predictions, sensitive and slice columns; scores binned
+    (call,) = fake_engines.calls
+    assert call["engine"] == "stream"
+    assert call["source"] == str(tmp_path / "test.csv")
+    assert call["keys"] == ["y", "pred_c", "pred_b", "sex", "band", "age"]
+    assert call["scores"] == {"score_c": 1024, "score_b": 1024}
+    if threshold == "null":
+        assert call["thresholds"] == {}
+    else:
+        assert call["thresholds"] == {
+            "__predicted_candidate__": ("score_c", 0.45),
+            "__predicted_baseline__": ("score_b", 0.45),
+        }
+    # the 1/64 score grid falls in distinct bins of 1024: every gate but brier equals memory
+    _same_results(memory, grouped, skip={"brier_score", "missing_values"})
+    assert any(r.verdict is Verdict.PASS for r in grouped)
+    assert len([r for r in grouped if r.slice]) >= 10
+    brier = next(r for r in grouped if r.id.startswith("brier_score"))
+    assert brier.verdict is Verdict.ERROR
+    assert "brier_score is not available on grouped data with binned scores" in brier.message
+    assert "data.score_bins: 1024" in brier.message
+    check = next(r for r in grouped if r.id.startswith("missing_values"))
+    assert check.verdict is Verdict.ERROR
+    assert (
+        "gates.yaml:50: gates[11].check: check: missing_values is not available on grouped data "
+        "(data.engine: stream) because it needs the individual rows" in check.message
+    )
+
+
+def test_exact_scores_make_probability_losses_available(tmp_path, fake_engines):
+    _write_data(tmp_path)
+    memory = _run(tmp_path, "memory", bins="null")
+    grouped = _run(tmp_path, "duckdb", bins="null")
+    assert fake_engines.calls[0]["scores"] == {"score_c": None, "score_b": None}
+    _same_results(memory, grouped, skip={"missing_values"})
+    brier = next(r for r in grouped if r.id.startswith("brier_score"))
+    assert brier.verdict is not Verdict.ERROR
+
+
+def test_coarse_bins_approximate_auc_and_say_so(tmp_path, fake_engines):
+    _write_data(tmp_path)
+    memory = {_key(r): r for r in _run(tmp_path, "memory")}
+    grouped = _run(tmp_path, "spark", bins="8")
+    auc = next(
+        r for r in grouped if r.id.startswith("roc_auc>=") and r.verdict is not Verdict.ERROR
+    )
+    exact = memory[_key(auc)]
+    assert auc.estimate != exact.estimate  # 8 bins merge distinct scores into ties
+    assert abs(auc.estimate - exact.estimate) < 0.05
+    assert any("8 equal-width bins" in note for note in (*auc.notes, auc.details or ""))
+
+
+def test_missing_engines_module_is_a_clear_error(tmp_path, monkeypatch):
+    _write_data(tmp_path)
+    monkeypatch.setitem(sys.modules, "pytest_modelgate.engines", None)
+    monkeypatch.delattr(pytest_modelgate, "engines", raising=False)
+    results = _run(tmp_path, "duckdb")
+    assert all(r.verdict is Verdict.ERROR for r in results)
+    assert "data.engine: duckdb needs pytest_modelgate.engines" in results[0].message
+
+
+def test_stored_baseline_and_row_masks_are_refused_on_grouped_data(tmp_path, fake_engines):
+    from pytest_modelgate.api import Evaluation
+    from pytest_modelgate.errors import ModelError, ModelgateError
+    from pytest_modelgate.estimation import StatsOptions
+    from pytest_modelgate.session import GateSession
+
+    _write_data(tmp_path)
+    session = GateSession(
+        parse_spec(SPEC.format(engine="stream", bins=64, threshold=0.5), root=tmp_path)
+    )
+    with pytest.raises(ModelError, match=r"storing the baseline .* not available on grouped data"):
+        session.store_baseline([])
+    ev = session.loaded.candidate
+    assert ev.is_weighted and ev.n == 3000
+    evaluation = Evaluation.from_evidence(
+        ev,
+        None,
+        session.loaded.data.frame,
+        options=StatsOptions(),
+        seed=0,
+        min_support=30,
+        evidence="strict",
+    )
+    assert evaluation.metric("accuracy", slice={"sex": "F"}).n < 3000
+    with pytest.raises(ModelgateError, match="boolean row mask needs the individual rows"):
+        evaluation.metric("accuracy", slice=np.ones(ev.n_stored, dtype=bool))
