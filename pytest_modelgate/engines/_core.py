@@ -200,6 +200,25 @@ def _sort_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         return frame.loc[order.index]
 
 
+def _plain_key(values: pd.Series) -> pd.Series:
+    """One representation of a key column whichever engine produced it: what Arrow's
+    ``to_pandas()`` gives. Nullable integers with missing values become float64 (NaN), nullable
+    booleans with missing values become object (None), categoricals become their values."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _plain_key(pd.Series(np.asarray(values), index=values.index, name=values.name))
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iufb":
+        has_na = bool(values.isna().any())
+        if dtype.kind == "b":
+            return (
+                values.astype(object).where(values.notna(), None) if has_na else values.astype(bool)
+            )
+        if has_na or dtype.kind == "f":
+            return values.astype(np.float64)
+        return values.astype(dtype.numpy_dtype)
+    return values
+
+
 def finalize(partial: pd.DataFrame, plan: CountPlan, rows: int | None = None) -> pd.DataFrame:
     """Merge partial counts into one row per cell, map bin indices to representative values,
     and sort by the group columns (missing values last).
@@ -209,9 +228,8 @@ def finalize(partial: pd.DataFrame, plan: CountPlan, rows: int | None = None) ->
     """
     columns = plan.group_columns
     frame = partial.loc[:, [*columns, COUNT]].copy()
-    for col in columns:
-        if isinstance(frame[col].dtype, pd.CategoricalDtype):
-            frame[col] = np.asarray(frame[col])
+    for col in plan.keys:
+        frame[col] = _plain_key(frame[col])
     for name, _, _ in plan.thresholds:
         frame[name] = frame[name].astype(np.int8)
     for b in plan.binned:
