@@ -191,7 +191,9 @@ class GateSession:
         spec = self.spec
         path = spec.resolve(spec.data.test)
         where = spec.where("data", "engine")
-        if not path.exists():
+        # Spark also reads a catalog table ("db.table") or a URI ("s3a://..."): handed over as is
+        table = self.engine == "spark" and not path.exists()
+        if not path.exists() and not table:
             raise DataError(
                 f"{spec.where('data', 'test')}: data file {display_path(path)} does not exist"
             )
@@ -205,13 +207,18 @@ class GateSession:
         keys, scores, thresholds = self._group_keys()
         try:
             frame = engines.group_counts(
-                str(path), keys, scores, engine=self.engine, thresholds=thresholds
+                spec.data.test if table else str(path),
+                keys,
+                scores,
+                engine=self.engine,
+                thresholds=thresholds,
             )
         except ModelgateError:
             raise
         except Exception as exc:  # the engine's own errors (missing column, unreadable file)
+            shown = spec.data.test if table else display_path(path)
             raise DataError(
-                f"{where}: the {self.engine} engine could not group {display_path(path)} by "
+                f"{where}: the {self.engine} engine could not group {shown} by "
                 f"{', '.join(keys)} ({type(exc).__name__}: {exc})"
             ) from None
         if frame.empty:
@@ -300,7 +307,9 @@ class GateSession:
 
     @cached_property
     def data_sha256(self) -> str:
-        return sha256_of(self.loaded.data.path)
+        path = self.loaded.data.path
+        # a Spark table is not a local file: its name stands in (pin the table's version)
+        return sha256_of(path) if path.exists() else f"table:{self.spec.data.test}"
 
     @property
     def store_folder(self) -> Path:
@@ -733,6 +742,9 @@ class GateSession:
             ref = getattr(spec.data, role)
             if ref:
                 p = spec.resolve(ref)
+                if not p.exists() and role == "test" and spec.data.engine == "spark":
+                    data[role] = {"table": ref, "sha256": None}  # not a local file
+                    continue
                 data[role] = {
                     "path": display_path(p, spec.root),
                     "sha256": sha256_of(p) if p.exists() else None,

@@ -250,3 +250,49 @@ def test_stored_baseline_and_row_masks_are_refused_on_grouped_data(tmp_path, fak
     assert evaluation.metric("accuracy", slice={"sex": "F"}).n < 3000
     with pytest.raises(ModelgateError, match="boolean row mask needs the individual rows"):
         evaluation.metric("accuracy", slice=np.ones(ev.n_stored, dtype=bool))
+
+
+@pytest.mark.parametrize("engine", ["stream", "duckdb"])
+def test_real_engines_equal_the_memory_session(tmp_path, engine):
+    """End to end with the real ``pytest_modelgate.engines`` on a folder of Parquet files."""
+    pytest.importorskip("pyarrow")
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    _write_data(tmp_path)
+    frame = pd.read_csv(tmp_path / "test.csv")
+    (tmp_path / "scored").mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(frame)), 3)):
+        frame.iloc[part].to_parquet(tmp_path / "scored" / f"part-{i}.parquet", index=False)
+    text = SPEC.format(engine="ENGINE", bins="1024", threshold="null").replace(
+        "test: test.csv", "test: scored"
+    )
+    memory = run_gates(parse_spec(text.replace("ENGINE", "memory"), root=tmp_path))
+    grouped = run_gates(parse_spec(text.replace("ENGINE", engine), root=tmp_path))
+    _same_results(memory, grouped, skip={"brier_score", "missing_values"})
+    assert sum(r.verdict is Verdict.PASS for r in grouped) >= 10
+
+
+def test_spark_reads_a_table_name_as_is(tmp_path, fake_engines):
+    """``data.test`` that is not a local path goes to Spark untouched (a catalog table or a
+    URI); the lineage records the table, which has no file to hash."""
+    from pytest_modelgate.session import GateSession
+
+    _write_data(tmp_path)
+    text = SPEC.format(engine="spark", bins="1024", threshold="null").replace(
+        "test: test.csv", "test: scored.predictions_2026_11"
+    )
+    calls: list[str] = []
+
+    def recording(source, *args, **kwargs):
+        calls.append(source)
+        return group_counts(pd.read_csv(tmp_path / "test.csv"), *args, **kwargs)
+
+    sys.modules["pytest_modelgate.engines"].group_counts = recording  # type: ignore[attr-defined]
+    session = GateSession(parse_spec(text, root=tmp_path))
+    results = [r for g in session.spec.gates for r in session.run(g)]
+    assert calls == ["scored.predictions_2026_11"]
+    assert results[0].verdict is Verdict.PASS
+    assert session.lineage()["data"]["test"] == {
+        "table": "scored.predictions_2026_11",
+        "sha256": None,
+    }
