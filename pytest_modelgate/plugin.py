@@ -266,7 +266,23 @@ class GateItem(pytest.Item):
         from .results import Verdict
 
         state = self.config.stash[_STATE]
-        results = state.session.run(self.gate)
+        session = state.session
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        capman = self.config.pluginmanager.get_plugin("capturemanager")
+        if (
+            session.pass_pending
+            and reporter is not None
+            and capman is not None
+            and getattr(reporter._tw, "hasmarkup", False)  # an interactive terminal
+            and not hasattr(self.config, "workerinput")
+        ):
+            # a long pass over Parquet files shows its progress line, past pytest's capture
+            session.progress = True
+            with capman.global_and_fixture_disabled():
+                reporter.write_line("")
+                results = session.run(self.gate)
+        else:
+            results = session.run(self.gate)
         # the results travel as JSON (readable in --junitxml, safe over xdist), plus a few flat
         # properties for JUnit viewers
         self.user_properties.append(

@@ -114,6 +114,13 @@ class GateSession:
         self.spec = spec
         self.seed = spec.stats.seed if seed is None else seed
         self.engine = spec.data.engine
+        # a progress line for the engine's pass over the rows: None = when stderr is a terminal
+        self.progress: bool | None = None
+
+    @property
+    def pass_pending(self) -> bool:
+        """True when the next gate starts the grouped engine's pass over the rows."""
+        return self.grouped and "data" not in self.__dict__
 
     @property
     def grouped(self) -> bool:
@@ -212,6 +219,7 @@ class GateSession:
                 scores,
                 engine=self.engine,
                 thresholds=thresholds,
+                progress=self.progress,
             )
         except ModelgateError:
             raise
