@@ -1011,8 +1011,9 @@ def render(results: dict[str, Any], quick: bool) -> str:
         )
     lines += ["", "## The full gate", ""]
     for g in results["gate_runs"]:
+        unit = "gates" if g["load"] else "metrics"  # the internal run has no gate file
         lines.append(
-            f"- **{g['label']}** ({g['gates']} gates, {g['results']} results, "
+            f"- **{g['label']}** ({g['gates']} {unit}, {g['results']} results, "
             f"n = {_exp(results['gate_rows'])}, B = {results['gate_resamples']}): "
             f"{_fmt_seconds(g['evidence'] + g['checks'])} = evidence "
             f"{_fmt_seconds(g['evidence'])} + checks {_fmt_seconds(g['checks'])}"
