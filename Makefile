@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test install install-test models lint schema clean
+.PHONY: demo test bench install install-test models lint schema clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ demo: models
 
 test: install-test
 	$(PY) -m pytest -p no:cacheprovider -n 2 tests
+
+# timings against scikit-learn, scipy and fairlearn (several minutes); writes docs/performance.md.
+# Not part of `make test`: timings are measured, never asserted.
+bench: install-test
+	$(PY) benchmarks/bench_alternatives.py --output docs/performance.md
 
 lint: install-test
 	$(PIP) install -e '.[dev]'

@@ -116,6 +116,7 @@ class GateSession:
         self.engine = spec.data.engine
         # a progress line for the engine's pass over the rows: None = when stderr is a terminal
         self.progress: bool | None = None
+        self._data_error: ModelgateError | None = None
 
     @property
     def pass_pending(self) -> bool:
@@ -132,7 +133,13 @@ class GateSession:
         """The test data and the task, without any model: data checks need only this. With a
         grouped engine, ``frame`` is the grouped table (one row per cell, ``__count__``)."""
         spec = self.spec
-        data = self._grouped_data() if self.grouped else load_data(spec)
+        if self._data_error is not None:  # a failed load (or engine pass) is not repeated per gate
+            raise self._data_error
+        try:
+            data = self._grouped_data() if self.grouped else load_data(spec)
+        except ModelgateError as exc:
+            self._data_error = exc
+            raise
         task = spec.doc.task or infer_task(data.frame[spec.data.target])
         problems = _check_metric_applies(spec, task)
         if problems:

@@ -52,9 +52,16 @@ def _fmt_edge(x: float) -> str:
 
 
 def _factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Codes per row (vectorised) and the text of each code; missing values get ``<missing>``."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = [str(u) for u in uniques]
+    """Codes per row (vectorised) and the text of each code; missing values get ``<missing>``.
+
+    Codes that no row has (unobserved categories) are allowed: slicing keeps present codes.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):  # already coded: no hashing pass
+        codes = values.cat.codes.to_numpy()
+        texts = [str(u) for u in values.cat.categories]
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        texts = [str(u) for u in uniques]
     if (codes < 0).any():
         codes = np.where(codes < 0, len(texts), codes)
         texts.append(MISSING)
@@ -149,6 +156,44 @@ def _order_key(value: str) -> tuple[int, float, str]:
         return (1, 0.0, value)
 
 
+def _present_codes(codes: np.ndarray, n_codes: int) -> list[int]:
+    """The codes that occur, ascending: a bincount when the code range is small, else a sort."""
+    if codes.size and n_codes <= 4 * codes.size + 1024:
+        return np.flatnonzero(np.bincount(codes, minlength=n_codes)).tolist()
+    return np.unique(codes).tolist()
+
+
+def _stable_order(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")``; 16-bit codes take numpy's O(n) radix sort."""
+    if n_codes <= np.iinfo(np.uint16).max:
+        return np.argsort(codes.astype(np.uint16), kind="stable")
+    return np.argsort(codes, kind="stable")
+
+
+def _slicing(
+    frame: pd.DataFrame,
+    spec: Any,
+    *,
+    max_slices: int,
+    where: str,
+    weights: np.ndarray | None = None,
+) -> tuple[list[str], np.ndarray, list[tuple[str, ...]], list[int]]:
+    """One slicing: column names, a code per row, the label of every code, and the codes that
+    form slices in report order (after checking the cap)."""
+    columns, codes, labels = _column_codes(frame, spec, where, weights)
+    keep = set(_present_codes(codes, len(labels)))
+    if not isinstance(spec, (str, list, tuple)) and spec.bins is not None:
+        keep |= set(range(len(labels) - 2))  # every bin, empty or not (not outside/missing)
+    if len(keep) > max_slices:
+        raise DataError(
+            f"{where}: slicing by {' × '.join(columns)} makes {len(keep)} slices (cap: "
+            f"stats.max_slices = {max_slices}); bin a numeric column ({{column: "
+            f"{columns[0]}, quantiles: 4}}), slice by a coarser column, or raise the cap"
+        )
+    ordered = sorted(keep, key=lambda k: tuple(_order_key(p) for p in labels[k]))
+    return columns, codes, labels, ordered
+
+
 def slice_rows(
     frame: pd.DataFrame,
     slices: Sequence[Any],
@@ -164,23 +209,15 @@ def slice_rows(
     """
     out: list[Slice] = []
     for spec in slices:
-        columns, codes, labels = _column_codes(frame, spec, where, weights)
-        present = np.unique(codes)
-        keep = set(present.tolist())
-        if not isinstance(spec, (str, list, tuple)) and spec.bins is not None:
-            keep |= set(range(len(labels) - 2))  # every bin, empty or not (not outside/missing)
-        if len(keep) > max_slices:
-            raise DataError(
-                f"{where}: slicing by {' × '.join(columns)} makes {len(keep)} slices (cap: "
-                f"stats.max_slices = {max_slices}); bin a numeric column ({{column: "
-                f"{columns[0]}, quantiles: 4}}), slice by a coarser column, or raise the cap"
-            )
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], sorted(keep))
-        ends = np.searchsorted(codes[order], sorted(keep), side="right")
-        rows_of = {k: order[a:b] for k, a, b in zip(sorted(keep), bounds, ends, strict=True)}
-        for k in sorted(keep, key=lambda k: tuple(_order_key(p) for p in labels[k])):
-            out.append(Slice(dict(zip(columns, labels[k], strict=True)), np.sort(rows_of[k])))
+        columns, codes, labels, ordered = _slicing(
+            frame, spec, max_slices=max_slices, where=where, weights=weights
+        )
+        # a stable sort keeps each slice's rows in ascending order
+        order = _stable_order(codes, len(labels))
+        sorted_codes = codes[order]
+        for k in ordered:
+            a, b = np.searchsorted(sorted_codes, [k, k + 1])
+            out.append(Slice(dict(zip(columns, labels[k], strict=True)), order[a:b]))
     return out
 
 
@@ -189,10 +226,11 @@ def group_codes(
 ) -> tuple[np.ndarray, list[str]]:
     """Integer group code per row and the group labels, for one or several sensitive columns
     (intersections; missing values form a ``<missing>`` group)."""
-    slices = slice_rows(frame, [list(columns)], max_slices=max_groups, where=where)
-    codes = np.full(len(frame), -1, dtype=np.int64)
-    labels = []
-    for i, s in enumerate(sl for sl in slices if sl.rows.size):
-        codes[s.rows] = i
-        labels.append(s.key)
-    return codes, labels
+    names, codes, labels, ordered = _slicing(
+        frame, list(columns), max_slices=max_groups, where=where
+    )
+    # every kept code occurs (no empty bins here): number them in report order
+    renumber = np.full(len(labels), -1, dtype=np.int64)
+    renumber[ordered] = np.arange(len(ordered))
+    keys = [", ".join(f"{c}={v}" for c, v in zip(names, labels[k], strict=True)) for k in ordered]
+    return renumber[codes], keys

@@ -37,6 +37,7 @@ def group_counts(
     engine: str = "pandas",
     thresholds: Mapping[str, tuple[str, float]] | None = None,
     batch_rows: int = 1_000_000,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         frame = source

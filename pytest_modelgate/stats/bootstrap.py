@@ -156,7 +156,13 @@ def jackknife_on_cells(
     weights : ndarray of int64, shape (C,)
         Counts of those cells: the number of rows whose deletion yields each value.
     """
-    observed = _as_counts(counts)
+    return _jackknife_cells(_as_counts(counts), statistic)
+
+
+def _jackknife_cells(
+    observed: NDArray[np.int64], statistic: CountStatistic
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    # jackknife_on_cells on counts that are already validated (count_bootstrap's)
     flat = observed.reshape(-1)
     cells = np.flatnonzero(flat > 0)
     stack = np.repeat(flat[None, :], cells.size, axis=0)
@@ -183,11 +189,15 @@ def percentile_of_score(replicates: ArrayLike, score: float) -> float:
         ``nan`` if there are no defined replicates or ``score`` is ``nan``.
     """
     values = np.asarray(replicates, dtype=np.float64).reshape(-1)
-    values = values[~np.isnan(values)]
-    if values.size == 0 or math.isnan(score):
+    return _mid_rank_fraction(values[~np.isnan(values)], score)
+
+
+def _mid_rank_fraction(defined: NDArray[np.float64], score: float) -> float:
+    # percentile_of_score on replicates without nan
+    if defined.size == 0 or math.isnan(score):
         return math.nan
-    below = np.count_nonzero(values < score) + np.count_nonzero(values <= score)
-    return float(below / (2.0 * values.size))
+    below = np.count_nonzero(defined < score) + np.count_nonzero(defined <= score)
+    return float(below / (2.0 * defined.size))
 
 
 def _bca_levels(
@@ -198,7 +208,7 @@ def _bca_levels(
     alpha: float,
 ) -> tuple[float, float] | None:
     """Adjusted BCa quantile levels, or None when BCa is undefined for these inputs."""
-    z0 = float(special.ndtri(percentile_of_score(replicates, theta_hat)))
+    z0 = float(special.ndtri(_mid_rank_fraction(replicates, theta_hat)))
     values = np.asarray(jackknife_values, dtype=np.float64).reshape(-1)
     weights = np.asarray(jackknife_weights, dtype=np.float64).reshape(-1)
     if values.shape != weights.shape or values.size == 0:
@@ -271,7 +281,19 @@ def _bca_with_method(
     confidence: float,
 ) -> tuple[float, float, str]:
     values = np.asarray(replicates, dtype=np.float64).reshape(-1)
-    defined = values[~np.isnan(values)]
+    return _bca_from_defined(
+        theta_hat, values[~np.isnan(values)], jackknife_values, jackknife_weights, confidence
+    )
+
+
+def _bca_from_defined(
+    theta_hat: float,
+    defined: NDArray[np.float64],
+    jackknife_values: ArrayLike,
+    jackknife_weights: ArrayLike,
+    confidence: float,
+) -> tuple[float, float, str]:
+    # _bca_with_method on replicates without nan (as _summarise has them)
     if math.isnan(theta_hat) or defined.size == 0:
         return math.nan, math.nan, "bootstrap-bca"
     alpha = (1.0 - confidence) / 2.0
@@ -306,7 +328,7 @@ def _summarise(
         interval = Interval(math.nan, math.nan, confidence, "bootstrap-" + method)
     elif method == "bca" and jackknife is not None:
         jack_values, jack_weights = jackknife()
-        low, high, label = _bca_with_method(
+        low, high, label = _bca_from_defined(
             theta_hat, defined, jack_values, jack_weights, confidence
         )
         interval = Interval(low, high, confidence, label)
@@ -374,7 +396,7 @@ def count_bootstrap(
         for start in range(0, n_resamples, chunk)
     ]
     replicates = np.concatenate(pieces)
-    jackknife = partial(jackknife_on_cells, observed, statistic)
+    jackknife = partial(_jackknife_cells, observed, statistic)
     return _summarise(theta_hat, replicates, confidence, method, jackknife)
 
 

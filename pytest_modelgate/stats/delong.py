@@ -2,7 +2,7 @@
 
 DeLong's structural components are, for each positive, the fraction of negatives it
 out-scores (ties count one half), and vice versa. Sun & Xu show that both follow from
-midranks, so the whole computation is a few sorts: O(N log N) instead of O(m·n).
+midranks, so the whole computation is one sort per score vector: O(N log N) instead of O(m·n).
 
 With frequency weights (grouped data: each stored row stands for ``w`` identical rows) the
 structural components come from weighted per-class score histograms instead of ranks: a
@@ -84,19 +84,48 @@ def _validate(y_true: ArrayLike, scores: ArrayLike) -> tuple[NDArray[np.bool_], 
     return labels, score_matrix
 
 
+def _class_midranks(
+    labels: NDArray[np.bool_], scores: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Midranks of the positives among all rows and among the positives, and of the negatives
+    among the negatives, each in the rows' original order, from one sort of ``scores``.
+
+    Sorting once groups tied scores; a tie group's midrank within any subset of rows is
+    ``(rows of the subset up to and including the group) - (its rows in the group - 1) / 2``,
+    so the pooled and the per-class midranks follow from per-group counts. They are exact
+    half-integers, hence identical to ranking each subset on its own (three sorts).
+    """
+    order = np.argsort(scores)
+    ordered = scores[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, ordered.size])
+    positives = np.add.reduceat(labels[order].astype(np.int64), starts)
+    negatives = sizes - positives
+    group = np.empty(scores.size, dtype=np.int64)
+    group[order] = np.repeat(np.arange(starts.size), sizes)
+    pooled_mid = np.cumsum(sizes) - 0.5 * (sizes - 1)
+    positive_mid = np.cumsum(positives) - 0.5 * (positives - 1)
+    negative_mid = np.cumsum(negatives) - 0.5 * (negatives - 1)
+    of_positive, of_negative = group[labels], group[~labels]
+    return (
+        np.concatenate([pooled_mid[of_positive], pooled_mid[of_negative]]),
+        positive_mid[of_positive],
+        negative_mid[of_negative],
+    )
+
+
 def _structural_components(
     labels: NDArray[np.bool_], score_matrix: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """AUCs, V10 (k, m) and V01 (k, n) for k score vectors; requires m, n >= 1."""
-    positives = score_matrix[:, labels]
-    negatives = score_matrix[:, ~labels]
-    m, n = positives.shape[1], negatives.shape[1]
+    m = int(labels.sum())
+    n = labels.size - m
     k = score_matrix.shape[0]
-    pooled = np.concatenate([positives, negatives], axis=1)
     # k is the number of classifiers compared (1 or 2), never the number of rows.
-    tz = np.stack([midrank(pooled[i]) for i in range(k)])
-    tx = np.stack([midrank(positives[i]) for i in range(k)])
-    ty = np.stack([midrank(negatives[i]) for i in range(k)])
+    ranks = [_class_midranks(labels, score_matrix[i]) for i in range(k)]
+    tz = np.stack([r[0] for r in ranks])  # positives first, then negatives
+    tx = np.stack([r[1] for r in ranks])
+    ty = np.stack([r[2] for r in ranks])
     auc = (tz[:, :m].sum(axis=1) - m * (m + 1) / 2.0) / (m * n)
     v10 = (tz[:, :m] - tx) / n
     v01 = 1.0 - (tz[:, m:] - ty) / m

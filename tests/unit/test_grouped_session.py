@@ -103,7 +103,9 @@ class _FakeEngines:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
 
-    def group_counts(self, source, keys, scores, *, engine, thresholds=None, batch_rows=1_000_000):
+    def group_counts(
+        self, source, keys, scores, *, engine, thresholds=None, batch_rows=1_000_000, progress=None
+    ):
         self.calls.append(
             {
                 "source": source,
