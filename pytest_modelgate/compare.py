@@ -43,7 +43,6 @@ from .metrics import Metric
 from .stats import (
     Interval,
     count_bootstrap,
-    delong_difference_test,
     mcnemar,
     paired_mean_difference_interval,
     paired_proportion_difference_interval,
@@ -311,11 +310,11 @@ def compare_metric(
                 "only one class: roc_auc undefined",
             )
         sc, sb = cand.require_scores(metric.name), base.require_scores(metric.name)
-        delta, se, p = delong_difference_test(y, sc, sb, cand.weight)
-        from .stats import delong_auc_variance
+        from .stats.delong import delong_paired, difference_from_covariance
 
-        c_value = delong_auc_variance(y, sc, cand.weight)[0]
-        b_value = delong_auc_variance(y, sb, cand.weight)[0]
+        aucs, cov = delong_paired(y, sc, sb, cand.weight)  # one sort per model
+        delta, se, p = difference_from_covariance(aucs, cov)
+        c_value, b_value = aucs
         interval, _ = _from_se(float(delta), float(se), opts.confidence, "delong-paired")
         return Comparison(
             metric.name,

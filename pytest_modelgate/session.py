@@ -117,6 +117,8 @@ class GateSession:
         # a progress line for the engine's pass over the rows: None = when stderr is a terminal
         self.progress: bool | None = None
         self._data_error: ModelgateError | None = None
+        self._slicings: dict[str, list[Any]] = {}
+        self._subsets: dict[tuple[int, int], tuple[Evidence, np.ndarray, Evidence]] = {}
 
     @property
     def pass_pending(self) -> bool:
@@ -446,6 +448,16 @@ class GateSession:
         assert ev.y_pred is not None
         return ev.y_pred
 
+    def _subset(self, evidence: Evidence, rows: np.ndarray | None) -> Evidence:
+        """``evidence`` on a slice's rows, built once per slice and model (the slice arrays are
+        cached in ``_slicings``, so their identity is a stable key; the entry keeps both alive)."""
+        if rows is None:
+            return evidence
+        key = (id(evidence), id(rows))
+        if key not in self._subsets:
+            self._subsets[key] = (evidence, rows, evidence.subset(rows))
+        return self._subsets[key][2]
+
     def _run(self, gate: Gate) -> list[CheckResult]:
         from .checks.slices import combine_slices, detectable_effect
         from .slicing import slice_rows
@@ -468,13 +480,16 @@ class GateSession:
             result, _ = evaluate(gate, None, None)
             return [result]
         where = self.spec.where("gates", gate.index, "slices")
-        slices = slice_rows(
-            loaded.data.frame,
-            cfg.slices,
-            max_slices=self.spec.stats.max_slices,
-            where=where,
-            weights=loaded.candidate.weight,
-        )
+        key = repr(cfg.slices)
+        if key not in self._slicings:  # gates that slice alike share the slices and subsets
+            self._slicings[key] = slice_rows(
+                loaded.data.frame,
+                cfg.slices,
+                max_slices=self.spec.stats.max_slices,
+                where=where,
+                weights=loaded.candidate.weight,
+            )
+        slices = self._slicings[key]
         results, estimates = [], []
         for sl in slices:
             result, est = evaluate(gate, sl.rows, sl.label)
@@ -508,7 +523,7 @@ class GateSession:
         cfg: Any = gate.config
         stats = self.spec.stats
         metric = get_metric(cfg.metric, loaded.task)
-        ev = loaded.candidate if rows is None else loaded.candidate.subset(rows)
+        ev = self._subset(loaded.candidate, rows)
         est = estimate_metric(metric, ev, self.options(gate), self._rng(gate, label))
         result = check_threshold(
             gate_id=gate.id,
@@ -626,7 +641,7 @@ class GateSession:
         metric = get_metric(cfg.metric, loaded.task)
         opts = self.options(gate)
         rng = self._rng(gate, label)
-        cand = loaded.candidate if rows is None else loaded.candidate.subset(rows)
+        cand = self._subset(loaded.candidate, rows)
         common = {
             "gate_id": gate.id,
             "name": gate.id,
@@ -643,7 +658,7 @@ class GateSession:
             src = self.baseline
             against, source = "baseline", src.source
             if src.evidence is not None:
-                base = src.evidence if rows is None else src.evidence.subset(rows)
+                base = self._subset(src.evidence, rows)
                 cmp = compare_metric(metric, cand, base, opts, rng)
             elif src.stored is not None:
                 number = src.stored.number(metric.name)

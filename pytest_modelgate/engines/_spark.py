@@ -6,6 +6,7 @@ The rows stay in the cluster; only the cells are collected (through Arrow where 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,6 +47,9 @@ class SparkAdapter:
                 "engine: spark takes a Spark DataFrame, a table name or a path to a .parquet "
                 f"file or a folder of them (got {type(source).__name__})"
             )
+        # a session started here runs any Python worker with this interpreter (its packages),
+        # not whatever `python3` is first on PATH
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
         if _looks_like_path(source):
             self.frame = spark.read.parquet(*parquet_files(source, self.engine))

@@ -297,7 +297,14 @@ def delong_difference_test(
         statistic is taken at its limit: ``p = 1`` if ``delta == 0`` and ``p = 0`` otherwise.
         Undefined inputs (a class with fewer than two rows) give ``nan``.
     """
-    aucs, cov = delong_paired(y_true, scores_a, scores_b, weights)
+    return difference_from_covariance(*delong_paired(y_true, scores_a, scores_b, weights))
+
+
+def difference_from_covariance(
+    aucs: NDArray[np.float64], cov: NDArray[np.float64]
+) -> tuple[float, float, float]:
+    """``(delta, se, p_value)`` of :func:`delong_difference_test` from the output of
+    :func:`delong_paired` (callers that also need the two AUCs sort the scores only once)."""
     delta = float(aucs[0] - aucs[1])
     variance = float(cov[0, 0] + cov[1, 1] - 2.0 * cov[0, 1])
     if math.isnan(variance) or math.isnan(delta):

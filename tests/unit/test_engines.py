@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -233,6 +234,7 @@ def spark() -> Any:
     pytest.importorskip("pyspark", reason="engine: spark needs pyspark")
     from pyspark.sql import SparkSession
 
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers use this venv's Python
     session = (
         SparkSession.builder.master("local[1]")
         .appName("modelgate-tests")
