@@ -46,7 +46,6 @@ from .stats import (
     mcnemar,
     paired_mean_difference_interval,
     paired_proportion_difference_interval,
-    weighted_row_bootstrap,
 )
 
 __all__ = ["Comparison", "compare_metric", "compare_unpaired", "constant_evidence"]
@@ -202,36 +201,79 @@ def _ap_comparison(
         orders.append(order)
         bounds.append(np.r_[np.flatnonzero(np.diff(s_sorted) != 0), n_stored - 1])
 
-    def statistic(w: np.ndarray, _cols: np.ndarray) -> np.ndarray:
-        c = _weighted_average_precision(w[:, orders[0]], y[orders[0]], bounds[0])
-        b = _weighted_average_precision(w[:, orders[1]], y[orders[1]], bounds[1])
-        return c - b
-
-    # grouped evidence: each stored row weighted by its frequency, the resample drawn on cells
+    # grouped evidence: each stored row weighted by its frequency
     ones = cand.frequencies[None, :].astype(float)
     c_value = float(_weighted_average_precision(ones[:, orders[0]], y[orders[0]], bounds[0])[0])
     b_value = float(_weighted_average_precision(ones[:, orders[1]], y[orders[1]], bounds[1])[0])
-    boot = weighted_row_bootstrap(
-        np.zeros((n_stored, 1)),
-        statistic,
-        n_resamples=opts.resamples,
-        confidence=opts.confidence,
-        method="percentile",
-        rng=rng,
-        frequencies=cand.weight,
-    )
-    _, p = _from_se(c_value - b_value, boot.standard_error, opts.confidence, "")
+    delta = c_value - b_value
+    se = ap_difference_jackknife_se(cand, base, rng)
+    interval, p = _from_se(delta, se, opts.confidence, "paired-group-jackknife")
     return Comparison(
         metric.name,
-        c_value - b_value,
-        boot.interval,
+        delta,
+        interval,
         c_value,
         b_value,
         cand.n,
         True,
-        "paired-bootstrap",
+        "paired-group-jackknife",
         p,
     )
+
+
+JACKKNIFE_GROUPS = 200
+
+
+def ap_difference_jackknife_se(
+    cand: Evidence, base: Evidence, rng: np.random.Generator, groups: int = JACKKNIFE_GROUPS
+) -> float:
+    """Standard error of AP(candidate) − AP(baseline) on the same rows, by a delete-a-group
+    jackknife on score histograms.
+
+    The rows are dealt at random into ``groups`` groups; leaving one group out changes each
+    model's per-class score histogram by that group's histogram, so the ``groups`` leave-out
+    differences cost O(groups × bins) after one O(n) pass — where a paired row bootstrap costs
+    O(B × n) (minutes at 10⁶ rows). Average precision is a smooth function of the histograms,
+    for which the grouped jackknife variance is consistent; its coverage is simulated in
+    ``tests/unit/test_compare.py``.
+    """
+    from .estimation import score_bin_codes
+    from .metrics import average_precision_from_histogram
+
+    y = cand.positives.astype(np.int64)
+    g = int(min(groups, cand.n))
+    if g < 2:
+        return float("nan")
+    cells, sizes = [], []
+    for ev in (cand, base):
+        codes, bins, _ = score_bin_codes(ev.require_scores("average_precision"), weight=ev.weight)
+        cells.append(y * bins + codes)  # (label, score bin) of each stored row
+        sizes.append(2 * bins)
+    per_group = [np.zeros((g, size)) for size in sizes]
+    if cand.weight is None:  # each row to a random group
+        member = rng.integers(0, g, size=cand.n_stored)
+        for k, (cell, size) in enumerate(zip(cells, sizes, strict=True)):
+            flat = np.bincount(member * size + cell, minlength=g * size)
+            per_group[k] = flat.reshape(g, size).astype(np.float64)
+    else:  # a cell's rows are dealt into the groups as single rows would be (in chunks of cells)
+        chunk = max(1, 2_000_000 // g)
+        for start in range(0, cand.n_stored, chunk):
+            part = slice(start, start + chunk)
+            dealt = rng.multinomial(cand.weight[part], np.full(g, 1.0 / g))  # (cells, g)
+            for k, (cell, size) in enumerate(zip(cells, sizes, strict=True)):
+                for group in range(g):
+                    per_group[k][group] += np.bincount(
+                        cell[part], weights=dealt[:, group], minlength=size
+                    )
+    leave_out = []
+    for hist in per_group:
+        by_group = hist.reshape(g, 2, -1)
+        leave_out.append(average_precision_from_histogram(by_group.sum(axis=0)[None] - by_group))
+    theta = leave_out[0] - leave_out[1]
+    theta = theta[np.isfinite(theta)]
+    if theta.size < 2:
+        return float("nan")
+    return float(np.sqrt((theta.size - 1) / theta.size * np.sum((theta - theta.mean()) ** 2)))
 
 
 def _loss_comparison(

@@ -107,16 +107,22 @@ def score_histogram(
     otherwise quantile bins; the flag says whether it is exact. With row frequencies
     (``weight``), counts and quantile edges are those of the expanded rows.
     """
-    distinct, codes = np.unique(scores, return_inverse=True)
-    if distinct.size <= max_bins:
-        bins, exact = distinct.size, True
-    else:
-        quantiles = np.linspace(0, 1, max_bins + 1)[1:-1]
-        edges = np.unique(weighted_quantile(scores, weight, quantiles))
-        codes = np.searchsorted(edges, scores, side="right")
-        bins, exact = edges.size + 1, False
+    codes, bins, exact = score_bin_codes(scores, max_bins, weight)
     hist = weighted_bincount(codes + bins * y_pos.astype(np.int64), weight, 2 * bins)
     return hist.reshape(2, bins), exact
+
+
+def score_bin_codes(
+    scores: np.ndarray, max_bins: int = MAX_SCORE_BINS, weight: np.ndarray | None = None
+) -> tuple[np.ndarray, int, bool]:
+    """The bin of each row's score (ascending), the number of bins and whether they are exact
+    (one per distinct score; else ``max_bins`` quantile bins of the expanded rows)."""
+    distinct, codes = np.unique(scores, return_inverse=True)
+    if distinct.size <= max_bins:
+        return codes.reshape(-1).astype(np.int64), int(distinct.size), True
+    quantiles = np.linspace(0, 1, max_bins + 1)[1:-1]
+    edges = np.unique(weighted_quantile(scores, weight, quantiles))
+    return np.searchsorted(edges, scores, side="right").astype(np.int64), edges.size + 1, False
 
 
 def delong_logit_interval(auc: float, variance: float, level: float) -> Interval:
