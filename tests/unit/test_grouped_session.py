@@ -298,3 +298,20 @@ def test_spark_reads_a_table_name_as_is(tmp_path, fake_engines):
         "table": "scored.predictions_2026_11",
         "sha256": None,
     }
+
+
+def test_default_bins_are_coarser_when_two_models_scores_are_grouped(tmp_path, fake_engines):
+    """Paired scores need their joint histogram (cells grow as bins²): 256 bins each by
+    default; one model's scores keep 1024; an explicit data.score_bins always wins."""
+    _write_data(tmp_path)
+    paired = SPEC.format(engine="stream", bins="1024", threshold="null").replace(
+        "  score_bins: 1024\n", ""
+    )
+    run_gates(parse_spec(paired, root=tmp_path))
+    assert fake_engines.calls[-1]["scores"] == {"score_c": 256, "score_b": 256}
+    single = paired.replace("  baseline: {predictions: pred_b, scores: score_b}\n", "")
+    single = single[: single.index("  - metric: accuracy\n    compare")]
+    run_gates(parse_spec(single, root=tmp_path))
+    assert fake_engines.calls[-1]["scores"] == {"score_c": 1024}
+    run_gates(parse_spec(SPEC.format(engine="stream", bins="512", threshold="null"), root=tmp_path))
+    assert fake_engines.calls[-1]["scores"] == {"score_c": 512, "score_b": 512}
