@@ -78,8 +78,9 @@ class DataSpec(_Model):
         1024,
         ge=2,
         le=1_000_000,
-        description="grouped engines: equal-width bins per score column (null: exact scores); "
-        "ROC AUC and average precision treat pairs within one bin as ties",
+        description="grouped engines: equal-width bins per score column (null: exact scores; "
+        "default 1024, or 256 when a baseline's scores are grouped too); ROC AUC and average "
+        "precision treat pairs within one bin as ties",
     )
 
 
