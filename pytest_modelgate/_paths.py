@@ -63,4 +63,10 @@ def check_writable(path: Path, what: str) -> str | None:
         return f"{what} {shown}: the folder {display_path(folder)} is not writable"
     if path.exists() and not os.access(path, os.W_OK):
         return f"{what} {shown}: the file is not writable"
+    try:  # the permission bits can say yes where the file system says no (/proc, read-only);
+        # probe the nearest existing folder, creating nothing (a --collect-only run writes none)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"{what} {shown}: cannot write there ({exc.strerror or exc})"
     return None

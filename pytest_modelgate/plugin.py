@@ -320,9 +320,14 @@ class GateItem(pytest.Item):
         if verdict is Verdict.INCONCLUSIVE:
             if state.spec.stats.inconclusive == "fail":
                 raise GateFailed(bad, len(results))
-            pytest.skip(
-                _slice_label(bad[0]) + bad[0].message if len(results) > 1 else bad[0].message
+            inconclusive = [r for r in results if r.verdict is Verdict.INCONCLUSIVE]
+            reason = (
+                "; ".join(_slice_label(r) + r.message for r in inconclusive)
+                if len(results) > 1
+                else bad[0].message
             )
+            # reported at the gate's line in gates.yaml (as skip marks are), not at this file
+            raise pytest.skip.Exception(reason, _use_item_location=True)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if not isinstance(excinfo.value, GateFailed):
@@ -517,7 +522,7 @@ class _RunHooks:
                 red=True,
             )
         if state.report_written is not None:
-            tr.write_line(f"report: {os.path.relpath(state.report_written)}")
+            tr.write_line(f"report: {display_path(state.report_written)}")
         if state.html_written is not None:
             tr.write_line(f"html: {display_path(state.html_written)}")
         for text in state.write_errors:

@@ -245,8 +245,8 @@ class GateSession:
                 thresholds=thresholds,
                 progress=self.progress,
             )
-        except ModelgateError:
-            raise
+        except ModelgateError as exc:  # e.g. a key column missing: say which spec line ran it
+            raise DataError(f"{where}: the {self.engine} engine: {exc}") from None
         except Exception as exc:  # the engine's own errors (missing column, unreadable file)
             shown = spec.data.test if table else display_path(path)
             raise DataError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -416,3 +417,34 @@ def test_a_failing_warn_gate_is_a_pytest_warning(project):
     result.stdout.fnmatch_lines(
         ["*- warnings (severity warn): recall>=0.99*", "DECISION: PROMOTE*"]
     )
+
+
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ("a_folder", "is a folder; give a file name"),
+        ("a_file/report.json", "a_file is a file, not a folder"),
+        ("/proc/modelgate/report.json", "cannot write there"),
+    ],
+)
+def test_unwritable_report_paths_stop_the_run_before_any_gate(project, where, says):
+    if where.startswith("/proc") and not Path("/proc/self").is_dir():
+        pytest.skip("needs Linux /proc: a folder the permission bits call writable, but is not")
+    project.makefile(".yaml", gates=PASSING)
+    (project.path / "a_folder").mkdir()
+    (project.path / "a_file").write_text("")
+    result = project.runpytest("--modelgate", "--modelgate-report", where)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--modelgate-report *{says}*; nothing was run*"])
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_an_inconclusive_gate_is_skipped_at_its_line_in_the_spec(project):
+    spec = PASSING.replace(
+        "stats:\n  resamples: 500\n", "stats:\n  resamples: 500\n  min_support: 100000\n"
+    )
+    assert spec != PASSING
+    project.makefile(".yaml", gates=spec)
+    result = project.runpytest("--modelgate", "-rs")
+    result.stdout.fnmatch_lines(["SKIPPED [[]*] gates.yaml:*: *INCONCLUSIVE*min_support = 100000*"])
+    assert "plugin.py" not in result.stdout.str()

@@ -228,7 +228,7 @@ def _has(module: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def spark() -> Any:
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Any:
     if shutil.which("java") is None:
         pytest.skip("engine: spark needs a Java runtime (`java` is not on PATH)")
     pytest.importorskip("pyspark", reason="engine: spark needs pyspark")
@@ -240,6 +240,8 @@ def spark() -> Any:
         .appName("modelgate-tests")
         .config("spark.driver.memory", "512m")
         .config("spark.ui.enabled", "false")
+        # not ./spark-warehouse in the repository
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "1")
         # tiny data: compiling query code and optimising the JVM's JIT cost more than they save
