@@ -198,6 +198,12 @@ def pytest_configure(config: pytest.Config) -> None:
         spec = load_spec(path)
     except SpecError as exc:
         raise pytest.UsageError(f"invalid gate spec\n{exc}") from None
+    if spec.data.engine != "memory":
+        from .engines import missing_dependency
+
+        missing = missing_dependency(spec.data.engine)
+        if missing:
+            raise pytest.UsageError(f"{spec.where('data', 'engine')}: {missing}; nothing was run")
     state = _State(
         spec,
         _nodeid_of(config, spec.path),

@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import DataError
 from ._core import (
     COUNT,
     Adapter,
@@ -38,9 +39,36 @@ from ._core import (
     check_columns,
     check_scores,
     finalize,
+    need,
 )
 
-__all__ = ["COUNT", "ENGINES", "BinnedScore", "bin_index", "bin_values", "group_counts"]
+__all__ = [
+    "COUNT",
+    "ENGINES",
+    "BinnedScore",
+    "bin_index",
+    "bin_values",
+    "group_counts",
+    "missing_dependency",
+]
+
+_ENGINE_MODULES = {"stream": "pyarrow", "duckdb": "duckdb", "spark": "pyspark"}
+
+
+def missing_dependency(engine: str) -> str | None:
+    """Why ``engine`` cannot run here (its optional dependency is not installed, with the pip
+    command), or ``None``. Checked before any gate runs, without importing the module."""
+    import importlib.util
+
+    module = _ENGINE_MODULES.get(engine)
+    if module is None or importlib.util.find_spec(module) is not None:
+        return None
+    try:
+        need(module, engine)
+    except DataError as exc:
+        return str(exc)
+    return None  # pragma: no cover - find_spec and import disagree
+
 
 ENGINES = ("memory", "stream", "duckdb", "spark")
 

@@ -65,3 +65,20 @@ def test_an_interactive_terminal_sees_the_progress_of_the_pass(scored: pytest.Py
     result = scored.runpytest_subprocess("--modelgate", "--color=yes")
     assert result.ret == 0
     assert "modelgate stream cells: scored: 12,000 / 12,000 rows (100%)" in result.stderr.str()
+
+
+def test_a_missing_engine_dependency_stops_the_run_before_any_gate(
+    scored: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # as if DuckDB were not installed
+    scored.makefile(".yaml", gates=SPEC.replace("engine: stream", "engine: duckdb"))
+    result = scored.runpytest("--modelgate")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "*gates.yaml:6: data.engine: engine: duckdb needs DuckDB, which is not installed. "
+            "Install it with: pip install 'pytest-modelgate[[]duckdb[]]'; nothing was run"
+        ]
+    )
