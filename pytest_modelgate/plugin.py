@@ -644,7 +644,9 @@ class ModelgateFixture:
         try:
             return self.session.loaded
         except ModelgateError as exc:  # bad input: a clear failure, not a traceback
-            pytest.fail(f"modelgate fixture: {exc}", pytrace=False)
+            problem = str(exc)
+        # outside the except block: no "During handling of the above exception" chain
+        pytest.fail(f"modelgate fixture: {problem}", pytrace=False)
 
     @property
     def data(self) -> Any:
@@ -665,7 +667,8 @@ class ModelgateFixture:
         try:
             return self.session.baseline.evidence
         except ModelgateError as exc:
-            pytest.fail(f"modelgate fixture: {exc}", pytrace=False)
+            problem = str(exc)
+        pytest.fail(f"modelgate fixture: {problem}", pytrace=False)
 
     @property
     def evaluation(self) -> Any:
