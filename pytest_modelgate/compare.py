@@ -270,8 +270,9 @@ def ap_difference_jackknife_se(
         by_group = hist.reshape(g, 2, -1)
         leave_out.append(average_precision_from_histogram(by_group.sum(axis=0)[None] - by_group))
     theta = leave_out[0] - leave_out[1]
-    theta = theta[np.isfinite(theta)]
-    if theta.size < 2:
+    if not np.all(np.isfinite(theta)):
+        # a group held all of a class (AP undefined without it): too few positives or negatives
+        # for this estimate of the uncertainty; dropping those leave-outs would understate it
         return float("nan")
     return float(np.sqrt((theta.size - 1) / theta.size * np.sum((theta - theta.mean()) ** 2)))
 
@@ -334,6 +335,11 @@ def compare_metric(
         raise ValueError("paired comparison needs the same rows")  # guarded by the callers
     if metric.kind == "counts":
         return _counts_comparison(metric, cand, base, opts, rng)
+    if metric.name in ("roc_auc", "average_precision"):
+        from .estimation import require_fine_enough_bins
+
+        for ev in (cand, base):
+            require_fine_enough_bins(ev, metric.name)
     if metric.name == "roc_auc":
         y = cand.positives
         n_pos = cand.total(y)

@@ -211,6 +211,7 @@ def _ranking_estimate(
             support=0,
         )
     support = min(n_pos, ev.n - n_pos)
+    require_fine_enough_bins(ev, metric.name)
     binned = _binned_scores_note(ev, metric.name)
     if metric.name == "roc_auc":
         value, variance = delong_auc_variance(y_pos, scores, ev.weight)
@@ -262,6 +263,40 @@ def _ranking_estimate(
     )
 
 
+# above this share of positive–negative pairs in one score bin, binned ranking metrics are refused
+MAX_TIED_PAIR_SHARE = 0.05
+
+
+def tied_pair_share(ev: Evidence) -> float:
+    """The share of positive–negative pairs whose scores are tied (on binned scores: share a
+    bin). Binning moves the AUC by at most half of it."""
+    if ev.scores is None:
+        return 0.0
+    hist, _ = score_histogram(ev.positives, ev.scores, ev.n_stored + 1, ev.weight)
+    neg, pos = hist[0].astype(float), hist[1].astype(float)
+    total = pos.sum() * neg.sum()
+    return float(pos @ neg) / total if total else 0.0
+
+
+def require_fine_enough_bins(ev: Evidence, name: str) -> None:
+    """Refuse ranking metrics on binned scores that lost the ranking: equal-width bins over
+    [min, max] collapse when an outlier stretches the range (one score of 1e5 puts every other
+    row in bin 0), and a confident interval around the collapsed AUC would be wrong."""
+    if ev.score_bins is None or ev.scores is None:
+        return
+    shared = tied_pair_share(ev)
+    if shared > MAX_TIED_PAIR_SHARE:
+        lo, hi = float(np.min(ev.scores)), float(np.max(ev.scores))
+        raise ModelError(
+            f"{ev.source}: {name} is not reliable on these binned scores: {shared:.1%} of "
+            f"positive–negative pairs share one of the {ev.score_bins} equal-width score bins "
+            f"(scores range over [{lo:.4g}, {hi:.4g}]; an outlier stretches the bins), so the "
+            f"AUC could be off by up to {0.5 * shared:.2g}. Rescale the scores (e.g. to "
+            "probabilities), raise data.score_bins, set it to null (exact scores), or use "
+            "data.engine: memory"
+        )
+
+
 def _binned_scores_note(ev: Evidence, name: str) -> str:
     """What binning the scores did: for ROC AUC the exact bound on the error (binning turns
     positive–negative pairs that share a bin into ties, each moving the AUC by at most 1/2)."""
@@ -270,9 +305,7 @@ def _binned_scores_note(ev: Evidence, name: str) -> str:
     text = f"{name} of scores grouped into {ev.score_bins} equal-width bins (data.score_bins)"
     if name != "roc_auc":
         return f"{text}: pairs within one bin count as ties"
-    hist, _ = score_histogram(ev.positives, ev.scores, ev.n_stored + 1, ev.weight)
-    neg, pos = hist[0].astype(float), hist[1].astype(float)
-    shared = float(pos @ neg) / (pos.sum() * neg.sum())
+    shared = tied_pair_share(ev)
     return (
         f"{text}: within ±{0.5 * shared:.2g} of the AUC of the unbinned scores "
         f"({shared:.2%} of positive–negative pairs share a bin and count as ties)"

@@ -416,6 +416,13 @@ def build_evidence(
     scores = None
     if preds.scores is not None:
         s = np.asarray(preds.scores, dtype=float)
+        if s.ndim == 1:
+            raise ModelError(
+                f"{where}: {preds.source} gives one score per row, but the target has "
+                f"{len(classes_list)} classes ({', '.join(map(repr, classes_list[:10]))}): a "
+                "multiclass task needs one probability per class; drop the scores (label "
+                "metrics still work) or set task: binary with the right positive_label"
+            )
         if s.ndim != 2 or s.shape[1] != len(model_classes):
             raise ModelError(
                 f"{where}: {preds.source} scores have shape {s.shape}; expected "

@@ -73,7 +73,9 @@ def read_table(path: Path) -> pd.DataFrame:
             # pandas renames a repeated header ("y", "y" → "y", "y.1"): read the raw header first
             header = pd.read_csv(path, nrows=1, header=None, dtype=str)
             if len(header):
-                _no_duplicate_columns(path, [str(c) for c in header.iloc[0].tolist()])
+                # blank header cells are pandas' "Unnamed: i" columns, not duplicates
+                names = [str(c) for c in header.iloc[0].tolist() if isinstance(c, str) and c]
+                _no_duplicate_columns(path, names)
             return pd.read_csv(path)
         if name.endswith((".parquet", ".pq")):
             _need_pyarrow(path)

@@ -123,7 +123,7 @@ class GateSession:
     @property
     def pass_pending(self) -> bool:
         """True when the next gate starts the grouped engine's pass over the rows."""
-        return self.grouped and "data" not in self.__dict__
+        return self.grouped and "data" not in self.__dict__ and self._data_error is None
 
     @property
     def grouped(self) -> bool:
@@ -143,10 +143,18 @@ class GateSession:
             self._data_error = exc
             raise
         task = spec.doc.task or infer_task(data.frame[spec.data.target])
-        problems = _check_metric_applies(spec, task)
+        return data, task
+
+    def _check_metric_applies(self, gate: Gate) -> None:
+        """A gate whose metric does not apply to the task (known once the data is loaded) is
+        that gate's ERROR, not every gate's."""
+        if gate.metric is None:
+            return
+        problems = [
+            p for p in _check_metric_applies(self.spec, self.data[1]) if p.line == gate.line
+        ]
         if problems:
             raise SpecError(problems)
-        return data, task
 
     # --- grouped engines ----------------------------------------------------------------------
 
@@ -319,6 +327,7 @@ class GateSession:
         """Evaluate one gate: one result, or one per slice. Bad input becomes an ERROR result
         with a clear message."""
         try:
+            self._check_metric_applies(gate)
             return self._run(gate)
         except ModelgateError as exc:
             return [_error_result(gate, str(exc), str(exc))]

@@ -310,13 +310,22 @@ CASES: list[Case] = [
         ("predicted 6 label(s) that are neither 0 nor 1 (e.g. 7)",),
     ),
     Case(
-        "target-with-a-third-value-on-a-binary-task",
+        "target-with-a-third-value-makes-the-task-multiclass",
         lambda p: (
             setattr(p, "data_extra", "  positive_label: 1\n")
             or p.write(_set(frame(), slice(0, 3), "y", 2))
         ),
         Verdict.ERROR,
-        ("does not apply to a multiclass task",),
+        (
+            "gives one score per row, but the target has 3 classes (0, 1, 2)",
+            "gates.yaml:12: gates[1].metric: metric 'roc_auc' does not apply to a multiclass task",
+        ),
+    ),
+    Case(
+        "blank-header-cells-are-not-duplicates",
+        _raw(frame().to_csv(index=False).replace("a,b,y,g", ",,y,g", 1)),
+        Verdict.PASS,
+        ("accuracy = ",),
     ),
     Case("text-vs-integer-labels", _label_text_vs_int, Verdict.PASS, ("accuracy = 0.7",)),
     Case(

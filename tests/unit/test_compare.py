@@ -192,3 +192,16 @@ def test_paired_average_precision_interval_covers_the_true_difference():
         widths.append(cmp.interval.high - cmp.interval.low)
     assert 0.92 <= covered / reps <= 0.98, covered / reps
     assert np.median(widths) < 0.2  # informative, not trivially wide
+
+
+def test_paired_average_precision_is_undefined_when_a_group_holds_every_positive(rng):
+    """One positive row: some leave-a-group-out AP is undefined, and dropping those leave-outs
+    would understate the uncertainty; the comparison has no interval (INCONCLUSIVE upstream)."""
+    n = 500
+    y = np.zeros(n, dtype=np.int64)
+    y[7] = 1
+    s_c, s_b = rng.random(n), rng.random(n)
+    cand = Evidence("binary", (0, 1), y, (s_c >= 0.5).astype(np.int64), s_c, "probability")
+    base = Evidence("binary", (0, 1), y, (s_b >= 0.5).astype(np.int64), s_b, "probability")
+    cmp = compare_metric(get_metric("average_precision", "binary"), cand, base, StatsOptions(), rng)
+    assert np.isnan(cmp.interval.low) and np.isnan(cmp.interval.high)

@@ -615,8 +615,12 @@ def test_binned_auc_note_bounds_the_binning_error():
             predicted_key="__p__",
             score_bins=bins,
         )
+        if bins == 4:  # most pairs tied: refused rather than gated on a collapsed ranking
+            with pytest.raises(ModelError, match="not reliable on these binned scores"):
+                estimate_metric(get_metric("roc_auc", "binary"), ev, StatsOptions(), _rng())
+            continue
         est = estimate_metric(get_metric("roc_auc", "binary"), ev, StatsOptions(), _rng())
         bound = float(est.note.split("within ±")[1].split(" ")[0])
         assert abs(est.value - exact) <= bound + 1e-12, (bins, est.value, exact, bound)
-        if bins == 4:
-            assert abs(est.value - exact) > 1e-3  # coarse bins do move the AUC
+        if bins == 16:
+            assert abs(est.value - exact) > 1e-4  # coarse bins do move the AUC

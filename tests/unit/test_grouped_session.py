@@ -207,14 +207,14 @@ def test_exact_scores_make_probability_losses_available(tmp_path, fake_engines):
 def test_coarse_bins_approximate_auc_and_say_so(tmp_path, fake_engines):
     _write_data(tmp_path)
     memory = {_key(r): r for r in _run(tmp_path, "memory")}
-    grouped = _run(tmp_path, "spark", bins="8")
+    grouped = _run(tmp_path, "spark", bins="16")
     auc = next(
         r for r in grouped if r.id.startswith("roc_auc>=") and r.verdict is not Verdict.ERROR
     )
     exact = memory[_key(auc)]
-    assert auc.estimate != exact.estimate  # 8 bins merge distinct scores into ties
+    assert auc.estimate != exact.estimate  # 16 bins merge distinct scores into ties
     assert abs(auc.estimate - exact.estimate) < 0.05
-    assert any("8 equal-width bins" in note for note in (*auc.notes, auc.details or ""))
+    assert any("16 equal-width bins" in note for note in (*auc.notes, auc.details or ""))
 
 
 def test_missing_engines_module_is_a_clear_error(tmp_path, monkeypatch):
@@ -315,3 +315,54 @@ def test_default_bins_are_coarser_when_two_models_scores_are_grouped(tmp_path, f
     assert fake_engines.calls[-1]["scores"] == {"score_c": 1024}
     run_gates(parse_spec(SPEC.format(engine="stream", bins="512", threshold="null"), root=tmp_path))
     assert fake_engines.calls[-1]["scores"] == {"score_c": 512, "score_b": 512}
+
+
+def test_an_outlier_that_collapses_the_score_bins_is_an_error_not_a_verdict(tmp_path, fake_engines):
+    """Equal-width bins over [min, max]: one score of 1e5 puts every other row in bin 0, where
+    every pair is a tie. The ranking gates ERROR with what happened instead of a confident
+    AUC of 0.5; exact scores (score_bins: null) gate normally."""
+    rng = np.random.default_rng(4)
+    n = 4000
+    y = rng.random(n) < 0.4
+    score = rng.normal(size=n) + 1.5 * y
+    score[0] = 1e5
+    pd.DataFrame({"y": y.astype(int), "s": score, "p": (score > 0.7).astype(int)}).to_csv(
+        tmp_path / "test.csv", index=False
+    )
+    text = (
+        "version: 1\ndata: {test: test.csv, target: y, engine: stream}\n"
+        "models:\n  candidate: {predictions: p, scores: s}\n"
+        "gates:\n  - {metric: roc_auc, min: 0.75}\n  - {metric: accuracy, min: 0.6}\n"
+    )
+    auc, acc = run_gates(parse_spec(text, root=tmp_path))
+    assert auc.verdict is Verdict.ERROR
+    assert "roc_auc is not reliable on these binned scores: 100.0% of positive–negative" in (
+        auc.message
+    )
+    assert "an outlier stretches the bins" in auc.message
+    assert acc.verdict is Verdict.PASS  # count metrics do not depend on the bins
+    exact = text.replace("engine: stream}", "engine: stream, score_bins: null}")
+    auc, _ = run_gates(parse_spec(exact, root=tmp_path))
+    assert auc.verdict is Verdict.PASS
+
+
+def test_a_metric_for_another_task_errors_its_own_gate_and_the_pass_runs_once(
+    tmp_path, fake_engines
+):
+    rng = np.random.default_rng(5)
+    n = 600
+    y = rng.integers(0, 3, n)
+    pred = np.where(rng.random(n) < 0.6, y, rng.integers(0, 3, n))
+    pd.DataFrame({"y": y, "p": pred}).to_csv(tmp_path / "test.csv", index=False)
+    text = (
+        "version: 1\ndata: {test: test.csv, target: y, engine: stream}\n"
+        "models:\n  candidate: {predictions: p}\n"
+        "gates:\n  - {metric: recall, min: 0.3}\n  - {metric: accuracy, min: 0.3}\n"
+    )
+    recall, accuracy = run_gates(parse_spec(text, root=tmp_path))
+    assert recall.verdict is Verdict.ERROR
+    assert "gates.yaml:6: gates[0].metric: metric 'recall' does not apply to a multiclass" in (
+        recall.message
+    )
+    assert accuracy.verdict is Verdict.PASS
+    assert len(fake_engines.calls) == 1

@@ -255,12 +255,14 @@ def test_metric_for_the_wrong_task_is_a_spec_error(tmp_path: Path):
             SPEC.format(data="test.csv", model="m.joblib") + "  - metric: rmse\n    max: 1\n",
         )
     )
-    with pytest.raises(
-        SpecError,
-        match=r"gates.yaml:14: gates\[2\].metric: metric 'rmse' does "
-        r"not apply to a binary task",
-    ):
-        GateSession(spec).loaded
+    session = GateSession(spec)
+    rmse = session.run(spec.gates[2])[0]  # that gate's ERROR; the others are unaffected
+    assert rmse.verdict is Verdict.ERROR
+    assert "gates.yaml:14: gates[2].metric: metric 'rmse' does not apply to a binary task" in (
+        rmse.message
+    )
+    with pytest.raises(SpecError, match=r"gates.yaml:14: gates\[2\].metric: metric 'rmse'"):
+        session._check_metric_applies(spec.gates[2])
 
 
 def test_multiclass_end_to_end(tmp_path: Path):
