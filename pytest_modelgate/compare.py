@@ -24,6 +24,7 @@ Against stored numbers only (no per-row baseline predictions), the comparison is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,9 +33,11 @@ from scipy import special, stats
 
 from .estimation import (
     Estimate,
+    ScoreCodes,
     StatsOptions,
     estimate_metric,
     per_row_loss,
+    score_codes,
     weighted_mean,
     weighted_sd,
 )
@@ -174,39 +177,20 @@ def _counts_comparison(
     )
 
 
-def _weighted_average_precision(
-    weights: np.ndarray, y_sorted: np.ndarray, boundaries: np.ndarray
-) -> np.ndarray:
-    """Average precision of each weight row; rows pre-sorted by descending score, ``boundaries``
-    = the last index of each run of tied scores."""
-    tp = np.cumsum(weights * y_sorted, axis=1)[:, boundaries]
-    fp = np.cumsum(weights * (1 - y_sorted), axis=1)[:, boundaries]
-    total = tp[:, -1:]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(tp + fp > 0, tp / np.where(tp + fp > 0, tp + fp, 1), 0.0)
-        recall_step = np.diff(np.concatenate([np.zeros_like(total), tp], axis=1), axis=1) / total
-    return (recall_step * precision).sum(axis=1)
-
-
 def _ap_comparison(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
 ) -> Comparison:
-    y = cand.positives.astype(float)
-    n_stored = cand.n_stored
-    orders, bounds = [], []
-    for ev in (cand, base):
-        s = ev.require_scores(metric.name)
-        order = np.argsort(-s, kind="mergesort")
-        s_sorted = s[order]
-        orders.append(order)
-        bounds.append(np.r_[np.flatnonzero(np.diff(s_sorted) != 0), n_stored - 1])
+    from .metrics import average_precision_from_histogram
 
-    # grouped evidence: each stored row weighted by its frequency
-    ones = cand.frequencies[None, :].astype(float)
-    c_value = float(_weighted_average_precision(ones[:, orders[0]], y[orders[0]], bounds[0])[0])
-    b_value = float(_weighted_average_precision(ones[:, orders[1]], y[orders[1]], bounds[1])[0])
+    y = cand.positives
+    codes = [score_codes(ev.require_scores(metric.name), weight=ev.weight) for ev in (cand, base)]
+    # the exact values (one bin per distinct score); the interval's SE from the binned scores
+    c_value, b_value = (
+        float(average_precision_from_histogram(c.histogram(y, cand.weight, exact=True)[None])[0])
+        for c in codes
+    )
     delta = c_value - b_value
-    se = ap_difference_jackknife_se(cand, base, rng)
+    se = ap_difference_jackknife_se(y, cand.weight, codes, rng)
     interval, p = _from_se(delta, se, opts.confidence, "paired-group-jackknife")
     return Comparison(
         metric.name,
@@ -225,10 +209,14 @@ JACKKNIFE_GROUPS = 200
 
 
 def ap_difference_jackknife_se(
-    cand: Evidence, base: Evidence, rng: np.random.Generator, groups: int = JACKKNIFE_GROUPS
+    y_pos: np.ndarray,
+    weight: np.ndarray | None,
+    codes: Sequence[ScoreCodes],
+    rng: np.random.Generator,
+    groups: int = JACKKNIFE_GROUPS,
 ) -> float:
     """Standard error of AP(candidate) − AP(baseline) on the same rows, by a delete-a-group
-    jackknife on score histograms.
+    jackknife on score histograms (``codes``: the two models' binned scores, row by row).
 
     The rows are dealt at random into ``groups`` groups; leaving one group out changes each
     model's per-class score histogram by that group's histogram, so the ``groups`` leave-out
@@ -237,29 +225,26 @@ def ap_difference_jackknife_se(
     for which the grouped jackknife variance is consistent; its coverage is simulated in
     ``tests/unit/test_compare.py``.
     """
-    from .estimation import score_bin_codes
     from .metrics import average_precision_from_histogram
 
-    y = cand.positives.astype(np.int64)
-    g = int(min(groups, cand.n))
+    y = y_pos.astype(np.int64)
+    n_rows = y.size if weight is None else int(weight.sum())
+    g = int(min(groups, n_rows))
     if g < 2:
         return float("nan")
-    cells, sizes = [], []
-    for ev in (cand, base):
-        codes, bins, _ = score_bin_codes(ev.require_scores("average_precision"), weight=ev.weight)
-        cells.append(y * bins + codes)  # (label, score bin) of each stored row
-        sizes.append(2 * bins)
+    cells = [y * c.bins + c.binned for c in codes]  # (label, score bin) of each stored row
+    sizes = [2 * c.bins for c in codes]
     per_group = [np.zeros((g, size)) for size in sizes]
-    if cand.weight is None:  # each row to a random group
-        member = rng.integers(0, g, size=cand.n_stored)
+    if weight is None:  # each row to a random group
+        member = rng.integers(0, g, size=y.size)
         for k, (cell, size) in enumerate(zip(cells, sizes, strict=True)):
             flat = np.bincount(member * size + cell, minlength=g * size)
             per_group[k] = flat.reshape(g, size).astype(np.float64)
     else:  # a cell's rows are dealt into the groups as single rows would be (in chunks of cells)
         chunk = max(1, 2_000_000 // g)
-        for start in range(0, cand.n_stored, chunk):
+        for start in range(0, y.size, chunk):
             part = slice(start, start + chunk)
-            dealt = rng.multinomial(cand.weight[part], np.full(g, 1.0 / g))  # (cells, g)
+            dealt = rng.multinomial(weight[part], np.full(g, 1.0 / g))  # (cells, g)
             for k, (cell, size) in enumerate(zip(cells, sizes, strict=True)):
                 for group in range(g):
                     per_group[k][group] += np.bincount(

@@ -107,22 +107,48 @@ def score_histogram(
     otherwise quantile bins; the flag says whether it is exact. With row frequencies
     (``weight``), counts and quantile edges are those of the expanded rows.
     """
-    codes, bins, exact = score_bin_codes(scores, max_bins, weight)
-    hist = weighted_bincount(codes + bins * y_pos.astype(np.int64), weight, 2 * bins)
-    return hist.reshape(2, bins), exact
+    codes = score_codes(scores, max_bins, weight)
+    return codes.histogram(y_pos, weight), codes.exact
 
 
-def score_bin_codes(
+@dataclass(frozen=True)
+class ScoreCodes:
+    """Each row's score as an index: ``distinct`` (one code per distinct score, ascending) and
+    ``binned`` (the same when there are at most ``max_bins`` distinct scores, else quantile
+    bins). One sort of the scores serves the exact value and the binned bootstrap alike."""
+
+    distinct: np.ndarray
+    n_distinct: int
+    binned: np.ndarray
+    bins: int
+
+    @property
+    def exact(self) -> bool:
+        return self.bins == self.n_distinct
+
+    def histogram(
+        self, y_pos: np.ndarray, weight: np.ndarray | None, *, exact: bool = False
+    ) -> np.ndarray:
+        """Per-class histogram ``(2, bins)`` of the binned (or, with ``exact``, the distinct)
+        scores."""
+        codes, bins = (self.distinct, self.n_distinct) if exact else (self.binned, self.bins)
+        return weighted_bincount(codes + bins * y_pos.astype(np.int64), weight, 2 * bins).reshape(
+            2, bins
+        )
+
+
+def score_codes(
     scores: np.ndarray, max_bins: int = MAX_SCORE_BINS, weight: np.ndarray | None = None
-) -> tuple[np.ndarray, int, bool]:
-    """The bin of each row's score (ascending), the number of bins and whether they are exact
-    (one per distinct score; else ``max_bins`` quantile bins of the expanded rows)."""
-    distinct, codes = np.unique(scores, return_inverse=True)
+) -> ScoreCodes:
+    """The :class:`ScoreCodes` of ``scores`` (quantile edges of the expanded rows when weighted)."""
+    distinct, inverse = np.unique(scores, return_inverse=True)
+    inverse = inverse.reshape(-1).astype(np.int64)
     if distinct.size <= max_bins:
-        return codes.reshape(-1).astype(np.int64), int(distinct.size), True
+        return ScoreCodes(inverse, int(distinct.size), inverse, int(distinct.size))
     quantiles = np.linspace(0, 1, max_bins + 1)[1:-1]
     edges = np.unique(weighted_quantile(scores, weight, quantiles))
-    return np.searchsorted(edges, scores, side="right").astype(np.int64), edges.size + 1, False
+    binned = np.searchsorted(edges, distinct, side="right").astype(np.int64)[inverse]
+    return ScoreCodes(inverse, int(distinct.size), binned, int(edges.size + 1))
 
 
 def delong_logit_interval(auc: float, variance: float, level: float) -> Interval:
@@ -211,8 +237,7 @@ def _ranking_estimate(
             support=0,
         )
     support = min(n_pos, ev.n - n_pos)
-    require_fine_enough_bins(ev, metric.name)
-    binned = _binned_scores_note(ev, metric.name)
+    binned = _binned_scores_note(ev, metric.name, require_fine_enough_bins(ev, metric.name))
     if metric.name == "roc_auc":
         value, variance = delong_auc_variance(y_pos, scores, ev.weight)
         if opts.interval in ("auto", "delong", "normal"):
@@ -227,11 +252,12 @@ def _ranking_estimate(
                 support_label=f"positives: {n_pos}, negatives: {ev.n - n_pos}",
             )
         statistic = auc_from_histogram
-    else:
-        exact_hist, _ = score_histogram(y_pos, scores, max_bins=ev.n_stored + 1, weight=ev.weight)
+    codes = score_codes(scores, weight=ev.weight)
+    if metric.name != "roc_auc":
+        exact_hist = codes.histogram(y_pos, ev.weight, exact=True)
         value = float(average_precision_from_histogram(exact_hist[None])[0])
         statistic = average_precision_from_histogram
-    hist, exact = score_histogram(y_pos, scores, weight=ev.weight)
+    hist, exact = codes.histogram(y_pos, ev.weight), codes.exact
     boot = count_bootstrap(
         hist,
         statistic,
@@ -272,18 +298,18 @@ def tied_pair_share(ev: Evidence) -> float:
     bin). Binning moves the AUC by at most half of it."""
     if ev.scores is None:
         return 0.0
-    hist, _ = score_histogram(ev.positives, ev.scores, ev.n_stored + 1, ev.weight)
+    hist = score_codes(ev.scores, weight=ev.weight).histogram(ev.positives, ev.weight, exact=True)
     neg, pos = hist[0].astype(float), hist[1].astype(float)
     total = pos.sum() * neg.sum()
     return float(pos @ neg) / total if total else 0.0
 
 
-def require_fine_enough_bins(ev: Evidence, name: str) -> None:
+def require_fine_enough_bins(ev: Evidence, name: str) -> float | None:
     """Refuse ranking metrics on binned scores that lost the ranking: equal-width bins over
     [min, max] collapse when an outlier stretches the range (one score of 1e5 puts every other
     row in bin 0), and a confident interval around the collapsed AUC would be wrong."""
     if ev.score_bins is None or ev.scores is None:
-        return
+        return None
     shared = tied_pair_share(ev)
     if shared > MAX_TIED_PAIR_SHARE:
         lo, hi = float(np.min(ev.scores)), float(np.max(ev.scores))
@@ -295,9 +321,10 @@ def require_fine_enough_bins(ev: Evidence, name: str) -> None:
             "probabilities), raise data.score_bins, set it to null (exact scores), or use "
             "data.engine: memory"
         )
+    return shared
 
 
-def _binned_scores_note(ev: Evidence, name: str) -> str:
+def _binned_scores_note(ev: Evidence, name: str, shared: float | None) -> str:
     """What binning the scores did: for ROC AUC the exact bound on the error (binning turns
     positive–negative pairs that share a bin into ties, each moving the AUC by at most 1/2)."""
     if ev.score_bins is None or ev.scores is None:
@@ -305,7 +332,7 @@ def _binned_scores_note(ev: Evidence, name: str) -> str:
     text = f"{name} of scores grouped into {ev.score_bins} equal-width bins (data.score_bins)"
     if name != "roc_auc":
         return f"{text}: pairs within one bin count as ties"
-    shared = tied_pair_share(ev)
+    assert shared is not None  # require_fine_enough_bins measured it for binned scores
     return (
         f"{text}: within ±{0.5 * shared:.2g} of the AUC of the unbinned scores "
         f"({shared:.2%} of positive–negative pairs share a bin and count as ties)"
