@@ -150,9 +150,7 @@ class GateSession:
         that gate's ERROR, not every gate's."""
         if gate.metric is None:
             return
-        problems = [
-            p for p in _check_metric_applies(self.spec, self.data[1]) if p.line == gate.line
-        ]
+        problems = _check_metric_applies(self.spec, self.data[1], [gate])
         if problems:
             raise SpecError(problems)
 

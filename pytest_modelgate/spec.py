@@ -14,6 +14,7 @@ import difflib
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -1090,10 +1091,13 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
-def _check_metric_applies(spec: Spec, task: str) -> list[SpecProblem]:
-    """Problems for metrics that do not apply to ``task`` (known only once data is loaded)."""
+def _check_metric_applies(
+    spec: Spec, task: str, gates: Sequence[Gate] | None = None
+) -> list[SpecProblem]:
+    """Problems for metrics that do not apply to ``task`` (known only once data is loaded), for
+    ``gates`` (default: all of the spec's)."""
     out = []
-    for g in spec.gates:
+    for g in spec.gates if gates is None else gates:
         if g.metric is None:
             continue
         try:

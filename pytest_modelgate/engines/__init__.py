@@ -28,7 +28,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataError
 from ._core import (
     COUNT,
     Adapter,
@@ -39,7 +38,7 @@ from ._core import (
     check_columns,
     check_scores,
     finalize,
-    need,
+    not_installed,
 )
 
 __all__ = [
@@ -63,11 +62,7 @@ def missing_dependency(engine: str) -> str | None:
     module = _ENGINE_MODULES.get(engine)
     if module is None or importlib.util.find_spec(module) is not None:
         return None
-    try:
-        need(module, engine)
-    except DataError as exc:
-        return str(exc)
-    return None  # pragma: no cover - find_spec and import disagree
+    return not_installed(module, engine)
 
 
 ENGINES = ("memory", "stream", "duckdb", "spark")

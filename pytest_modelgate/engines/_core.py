@@ -44,16 +44,21 @@ _EXTRAS = {
 }
 
 
+def not_installed(module: str, engine: str) -> str:
+    """The message for a missing optional dependency: what it is and which extra installs it."""
+    _, what, extra = _EXTRAS[module]
+    return (
+        f"engine: {engine} needs {what}, which is not installed. "
+        f"Install it with: pip install 'pytest-modelgate[{extra}]'"
+    )
+
+
 def need(module: str, engine: str) -> ModuleType:
     """Import an optional dependency, or say which extra installs it."""
     try:
         return importlib.import_module(module)
     except ImportError:
-        _, what, extra = _EXTRAS[module]
-        raise DataError(
-            f"engine: {engine} needs {what}, which is not installed. "
-            f"Install it with: pip install 'pytest-modelgate[{extra}]'"
-        ) from None
+        raise DataError(not_installed(module, engine)) from None
 
 
 # --------------------------------------------------------------------------------------------
