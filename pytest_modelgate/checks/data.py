@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ModelError, did_you_mean
-from ..results import CheckResult, Verdict
+from ..results import CheckResult, GroupValue, Threshold, Verdict
 
 __all__ = ["run_check"]
 
@@ -59,7 +59,7 @@ def _from_data_result(gate: Any, res: Any, rule: str, advice: str) -> CheckResul
     if worst is not None and worst.threshold is not None:
         # tests (ks, chi2) flag a column when its adjusted p-value falls *below* alpha
         is_test = getattr(gate.config, "method", None) in ("ks", "chi2")
-        threshold = {"min" if is_test else "max": worst.threshold}
+        threshold = Threshold(min=worst.threshold) if is_test else Threshold(max=worst.threshold)
     return CheckResult(
         verdict=verdict,
         message=f"{verdict.value}: {res.summary}",
@@ -71,14 +71,13 @@ def _from_data_result(gate: Any, res: Any, rule: str, advice: str) -> CheckResul
         p_value=worst.p_value if worst is not None else None,
         p_adjusted=worst.p_adjusted if worst is not None else None,
         groups=tuple(
-            {
-                "group": f.column,
-                "n": res.n_test or 0,
-                "values": {"statistic": float(f.statistic)},
-                "excluded": False,
-                "flagged": f.flagged,
-                "detail": f.detail,
-            }
+            GroupValue(
+                f.column,
+                res.n_test or 0,
+                {"statistic": float(f.statistic)},
+                flagged=f.flagged,
+                detail=f.detail,
+            )
             for f in findings
         ),
         **_base(gate),
@@ -305,7 +304,7 @@ def _serving_skew(gate: Any, session: Any) -> CheckResult:
         message=f"{verdict.value}: {summary}; {rule}",
         details=details,
         estimate=share,
-        threshold={"max": cfg.max_mismatch},
+        threshold=Threshold(max=cfg.max_mismatch),
         rule=rule,
         n=len(frame),
         **_base(gate),
@@ -362,7 +361,7 @@ def _latency(gate: Any, session: Any) -> CheckResult:
         message=f"{verdict.value}: {summary}; {rule}",
         details=_table(rows),
         estimate=p95 if cfg.p95_ms else p50,
-        threshold={"max": cfg.p95_ms or cfg.p50_ms},
+        threshold=Threshold(max=cfg.p95_ms or cfg.p50_ms),
         rule=rule,
         n=len(times),
         **_base(gate),
@@ -382,7 +381,7 @@ def _model_size(gate: Any, session: Any) -> CheckResult:
         message=f"{verdict.value}: {summary}; {rule}",
         details=_table([("check", "model_size"), ("rule", rule), ("measured", summary)]),
         estimate=size_mb,
-        threshold={"max": cfg.max_mb},
+        threshold=Threshold(max=cfg.max_mb),
         rule=rule,
         **_base(gate),
     )
@@ -494,7 +493,7 @@ def _behaviour(gate: Any, session: Any) -> CheckResult:
         message=f"{verdict.value}: {summary}",
         details=details,
         estimate=share,
-        threshold={"max": limit},
+        threshold=Threshold(max=limit),
         rule=rule,
         n=n,
         **_base(gate),
