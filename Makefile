@@ -43,9 +43,9 @@ lint: install-test
 	$(PY) -m ruff format --check pytest_modelgate tests example_project benchmarks
 	$(PY) -m mypy pytest_modelgate
 
-# regenerate the shipped JSON Schema of gates.yaml after changing spec.py
+# regenerate the shipped JSON Schema of gates.yaml after changing spec/models.py
 schema: install
-	$(PY) -c "import json, pytest_modelgate.spec as s; open('pytest_modelgate/schema/gates.schema.json','w').write(json.dumps(s.json_schema(), indent=2) + '\n')"
+	$(PY) -c "import json; from pytest_modelgate.spec import json_schema; open('pytest_modelgate/schema/gates.schema.json','w').write(json.dumps(json_schema(), indent=2) + '\n')"
 
 clean:
 	rm -rf $(VENV) .modelgate example_project/models example_project/data/*.csv.gz

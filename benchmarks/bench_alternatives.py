@@ -180,8 +180,8 @@ def make_data(n: int, seed: int = 0) -> Data:
 
 
 def _evidence(d: Data, y: pd.Series, baseline: bool = False) -> Any:
-    from pytest_modelgate.evidence import build_evidence
-    from pytest_modelgate.loading import Predictions
+    from pytest_modelgate.evidence.core import build_evidence
+    from pytest_modelgate.inputs.loading import Predictions
 
     preds = (
         Predictions(d.base_pred, d.base_score, None, "probability", "baseline")
@@ -192,7 +192,7 @@ def _evidence(d: Data, y: pd.Series, baseline: bool = False) -> Any:
 
 
 def _opts(variant: str, resamples: int) -> Any:
-    from pytest_modelgate.estimation import StatsOptions
+    from pytest_modelgate.estimates.metric import StatsOptions
 
     if variant == "default":
         return StatsOptions(resamples=resamples)
@@ -204,9 +204,9 @@ def mg_overall(
 ) -> Callable[[], Any]:
     """``encoded``: start from the evidence ``build_evidence`` returns (0/1 codes), i.e. time
     the one pass and the interval without the label encoding."""
-    from pytest_modelgate.estimation import estimate_metric
-    from pytest_modelgate.evidence import Evidence
-    from pytest_modelgate.metrics import get_metric
+    from pytest_modelgate.estimates.metric import estimate_metric
+    from pytest_modelgate.evidence.core import Evidence
+    from pytest_modelgate.estimates.metrics import get_metric
 
     y, m, opts = pd.Series(d.y), get_metric(metric, "binary"), _opts(variant, resamples)
 
@@ -222,9 +222,9 @@ def mg_overall(
 
 def mg_sliced(d: Data, variant: str, resamples: int) -> Callable[[], Any]:
     """recall on each of the 10 slices, as GateSession does: slice rows, subset, estimate."""
-    from pytest_modelgate.estimation import estimate_metric
-    from pytest_modelgate.metrics import get_metric
-    from pytest_modelgate.slicing import slice_rows
+    from pytest_modelgate.estimates.metric import estimate_metric
+    from pytest_modelgate.estimates.metrics import get_metric
+    from pytest_modelgate.evidence.slicing import slice_rows
 
     y, m, opts = pd.Series(d.y), get_metric("recall", "binary"), _opts(variant, resamples)
     frame = pd.DataFrame({"group": d.group})
@@ -241,8 +241,8 @@ def mg_sliced(d: Data, variant: str, resamples: int) -> Callable[[], Any]:
 
 
 def mg_fairness(d: Data, name: str, bootstrap: str, resamples: int) -> Callable[[], Any]:
-    from pytest_modelgate.fairness import fairness_estimate
-    from pytest_modelgate.slicing import group_codes
+    from pytest_modelgate.estimates.fairness import fairness_estimate
+    from pytest_modelgate.evidence.slicing import group_codes
 
     y, opts = pd.Series(d.y), _opts("default", resamples)
     frame = pd.DataFrame({"group": d.group})
@@ -538,7 +538,7 @@ def bench_row(d: Data, metric: str, args: argparse.Namespace) -> Row:
 
 
 def _gate_yaml(index: int, metric: str, sliced: bool, compare: bool) -> str:
-    from pytest_modelgate.metrics import get_metric
+    from pytest_modelgate.estimates.metrics import get_metric
 
     m = get_metric(metric, "binary")
     low, high = m.bounds
@@ -603,7 +603,7 @@ class GateRun:
 def run_session(path: Path, label: str, repeats: int) -> GateRun:
     """The real gate run (``GateSession.run`` per gate, as the plugin does); the data file is
     read first and timed apart (I/O, not gate work)."""
-    from pytest_modelgate.session import GateSession
+    from pytest_modelgate.runner.session import GateSession
     from pytest_modelgate.spec import load_spec
 
     spec = load_spec(path)
@@ -632,10 +632,10 @@ def run_internal(d: Data, metrics: tuple[str, ...], resamples: int, repeats: int
     """Candidate, baseline and Δ, each with its interval, on overall + 10 slices, through the
     internal functions (the evidence of each slice built once and shared by the metrics, as
     ``evaluate()`` caches it)."""
-    from pytest_modelgate.compare import compare_metric
-    from pytest_modelgate.estimation import StatsOptions, estimate_metric
-    from pytest_modelgate.metrics import get_metric
-    from pytest_modelgate.slicing import slice_rows
+    from pytest_modelgate.estimates.compare import compare_metric
+    from pytest_modelgate.estimates.metric import StatsOptions, estimate_metric
+    from pytest_modelgate.estimates.metrics import get_metric
+    from pytest_modelgate.evidence.slicing import slice_rows
 
     opts = StatsOptions(resamples=resamples)
     frame = pd.DataFrame({"group": d.group})
@@ -669,8 +669,8 @@ def run_internal(d: Data, metrics: tuple[str, ...], resamples: int, repeats: int
 
 
 def one_pass_components(d: Data, repeats: int) -> dict[str, float]:
-    from pytest_modelgate.evidence import Evidence
-    from pytest_modelgate.slicing import group_codes
+    from pytest_modelgate.evidence.core import Evidence
+    from pytest_modelgate.evidence.slicing import group_codes
 
     y = pd.Series(d.y)
     frame_str = pd.DataFrame({"group": d.group})
@@ -702,10 +702,10 @@ def one_pass_components(d: Data, repeats: int) -> dict[str, float]:
 
 def bca_overhead(d: Data, resamples: int, repeats: int) -> list[dict[str, Any]]:
     """BCa vs percentile on the same statistics and sufficient statistics (draws included)."""
-    from pytest_modelgate.compare import _joint_counts
-    from pytest_modelgate.estimation import score_histogram
-    from pytest_modelgate.evidence import Evidence
-    from pytest_modelgate.metrics import average_precision_from_histogram, get_metric
+    from pytest_modelgate.estimates.compare import _joint_counts
+    from pytest_modelgate.estimates.metric import score_histogram
+    from pytest_modelgate.evidence.core import Evidence
+    from pytest_modelgate.estimates.metrics import average_precision_from_histogram, get_metric
     from pytest_modelgate.stats import count_bootstrap
 
     ev = Evidence("binary", (0, 1), d.y, d.pred, d.score, "probability")
@@ -763,8 +763,11 @@ def bca_overhead(d: Data, resamples: int, repeats: int) -> list[dict[str, Any]]:
 
 def binning_error(n: int, seed: int = 0) -> list[dict[str, Any]]:
     """|histogram value − exact value| of ROC AUC and average precision at 256 and 1024 bins."""
-    from pytest_modelgate.estimation import score_histogram
-    from pytest_modelgate.metrics import auc_from_histogram, average_precision_from_histogram
+    from pytest_modelgate.estimates.metric import score_histogram
+    from pytest_modelgate.estimates.metrics import (
+        auc_from_histogram,
+        average_precision_from_histogram,
+    )
     from pytest_modelgate.stats import delong_auc_variance
 
     rng = np.random.default_rng(seed)
@@ -794,10 +797,10 @@ def binning_error(n: int, seed: int = 0) -> list[dict[str, Any]]:
 
 def scaling(rows: list[int], resamples: int, repeats: int, budget: float) -> list[dict[str, Any]]:
     """Paths whose cost grows with n × B (a row bootstrap), next to a default path."""
-    from pytest_modelgate.compare import compare_metric
-    from pytest_modelgate.estimation import estimate_metric
-    from pytest_modelgate.evidence import Evidence
-    from pytest_modelgate.metrics import get_metric
+    from pytest_modelgate.estimates.compare import compare_metric
+    from pytest_modelgate.estimates.metric import estimate_metric
+    from pytest_modelgate.evidence.core import Evidence
+    from pytest_modelgate.estimates.metrics import get_metric
 
     out = []
     for n in rows:

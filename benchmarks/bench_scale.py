@@ -62,7 +62,7 @@ def _status(field: str) -> int:
 
 def measure(engine: str, folder: str, batch_rows: int) -> None:
     """In a fresh process: one group_counts call; prints JSON."""
-    from pytest_modelgate.engines import group_counts
+    from pytest_modelgate import group_counts
 
     before = _status("VmRSS")
     t0 = time.perf_counter()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataError, ModelError, ModelgateError, SpecError
+from pytest_modelgate.errors import DataError, ModelError, ModelgateError, SpecError
 
 __version__ = "0.1.0"
 
@@ -37,6 +37,7 @@ __all__ = [
     "assert_slices",
     "decide",
     "evaluate",
+    "group_counts",
     "load_spec",
     "run_gates",
     "write_reports",
@@ -70,15 +71,16 @@ _LAZY = {
     },
     "Decision": ("pytest_modelgate.decision", "Decision"),
     "decide": ("pytest_modelgate.decision", "decide"),
-    "GateRun": ("pytest_modelgate.session", "GateRun"),
+    "GateRun": ("pytest_modelgate.runner.session", "GateRun"),
     "Spec": ("pytest_modelgate.spec", "Spec"),
     "load_spec": ("pytest_modelgate.spec", "load_spec"),
-    "run_gates": ("pytest_modelgate.session", "run_gates"),
+    "run_gates": ("pytest_modelgate.runner.session", "run_gates"),
     "write_reports": ("pytest_modelgate.report", "write_reports"),
+    "group_counts": ("pytest_modelgate.inputs.engines", "group_counts"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import (
+    from pytest_modelgate.api import (
         Evaluation,
         assert_fair,
         assert_metric,
@@ -87,9 +89,10 @@ if TYPE_CHECKING:  # pragma: no cover
         assert_slices,
         evaluate,
     )
-    from .decision import Decision, decide
-    from .report import write_reports
-    from .results import (
+    from pytest_modelgate.decision import Decision, decide
+    from pytest_modelgate.inputs.engines import group_counts
+    from pytest_modelgate.report import write_reports
+    from pytest_modelgate.results import (
         CheckResult,
         ComparisonResult,
         FairnessResult,
@@ -99,8 +102,8 @@ if TYPE_CHECKING:  # pragma: no cover
         Threshold,
         Verdict,
     )
-    from .session import GateRun, run_gates
-    from .spec import Spec, load_spec
+    from pytest_modelgate.runner.session import GateRun, run_gates
+    from pytest_modelgate.spec import Spec, load_spec
 
 
 def __getattr__(name: str) -> Any:

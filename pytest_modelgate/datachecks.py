@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from pandas.api import types as pdt
 from scipy import stats as sstats
 
-from .stats import holm_adjust
+from pytest_modelgate.stats import holm_adjust
 
 __all__ = [
     "DEFAULT_DRIFT_MAX",

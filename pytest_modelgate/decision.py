@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .results import CheckResult, Verdict
+from pytest_modelgate.results import CheckResult, Verdict
 
 __all__ = ["Decision", "decide"]
 

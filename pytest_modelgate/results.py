@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
 
-from ._format import fmt_num, interval_text, slice_label
-from .stats.intervals import Interval
+from pytest_modelgate._format import fmt_num, interval_text, slice_label
+from pytest_modelgate.stats.intervals import Interval
 
 __all__ = [
     "CheckResult",

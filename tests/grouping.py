@@ -1,4 +1,4 @@
-"""A pandas stand-in for ``pytest_modelgate.engines.group_counts`` (the engines are another
+"""A pandas stand-in for ``pytest_modelgate.inputs.engines.group_counts`` (the engines are another
 branch): the same output shape, computed with one ``groupby``.
 
 One row per distinct cell: the key columns under their original names (raw values, nulls kept as
@@ -42,7 +42,7 @@ def group_counts(
     if isinstance(source, pd.DataFrame):
         frame = source
     else:
-        from pytest_modelgate.loading import read_table
+        from pytest_modelgate.inputs.loading import read_table
 
         frame = read_table(Path(source))
     work = pd.DataFrame(index=frame.index)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from .._format import fmt_num
-from ..metrics import Metric
-from ..results import CheckResult, ComparisonResult, MetricResult
-from .threshold import check_threshold
+from pytest_modelgate._format import fmt_num
+from pytest_modelgate.checks.threshold import check_threshold
+from pytest_modelgate.estimates.metrics import Metric
+from pytest_modelgate.results import CheckResult, ComparisonResult, MetricResult
 
 __all__ = ["check_comparison", "delta_bounds"]
 

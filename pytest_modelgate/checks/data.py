@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, ModelError, did_you_mean
-from ..results import CheckResult, GroupValue, Threshold, Verdict
+from pytest_modelgate.errors import DataError, ModelError, did_you_mean
+from pytest_modelgate.results import CheckResult, GroupValue, Threshold, Verdict
 
 __all__ = ["run_check"]
 
@@ -129,7 +129,7 @@ def _categorical(frame: pd.DataFrame, columns: list[str]) -> list[str]:
 
 
 def _run_check(gate: Any, session: Any) -> CheckResult:
-    from .. import datachecks as dc
+    from pytest_modelgate import datachecks as dc
 
     cfg = gate.config
     kind = cfg.check

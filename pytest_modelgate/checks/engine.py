@@ -1,6 +1,6 @@
 """The gate engine: ``run_gate(gate, inputs)`` evaluates one metric, compare or fairness gate.
 
-This is the one home of every gate rule. The YAML runner (:mod:`pytest_modelgate.session`)
+This is the one home of every gate rule. The YAML runner (:mod:`pytest_modelgate.runner.session`)
 and the Python API (:mod:`pytest_modelgate.api`) both build a :class:`GateInputs` — the
 candidate's evidence, the frame that slices and groups come from, the baseline, the defaults —
 and hand it :class:`~pytest_modelgate.spec.Gate` objects validated by the same spec models. So
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .._format import slice_label
-from ..errors import DataError
-from ..results import (
+from pytest_modelgate._format import slice_label
+from pytest_modelgate.errors import DataError
+from pytest_modelgate.results import (
     CheckResult,
     ComparisonResult,
     FairnessResult,
@@ -76,7 +76,7 @@ class GateDefaults:
 
     def options(self, gate: Any = None) -> Any:
         """The estimation options of a gate (its own ``confidence`` if it sets one)."""
-        from ..estimation import StatsOptions
+        from pytest_modelgate.estimates.metric import StatsOptions
 
         confidence = getattr(getattr(gate, "config", None), "confidence", None)
         return StatsOptions(
@@ -116,7 +116,7 @@ class GateInputs:
     Parameters
     ----------
     task : the task of the evidence (binary, multiclass, regression).
-    candidate : the candidate's :class:`~pytest_modelgate.evidence.Evidence`.
+    candidate : the candidate's :class:`~pytest_modelgate.evidence.core.Evidence`.
     frame : the columns slices and fairness groups are taken from, one row per evidence row
         (per cell on grouped evidence).
     defaults : the ``stats:`` settings.
@@ -147,7 +147,7 @@ class GateInputs:
 
     def slices(self, gate: Any) -> list[Any]:
         """The slices of a gate's ``slices:`` (gates that slice alike share them)."""
-        from ..slicing import slice_rows
+        from pytest_modelgate.evidence.slicing import slice_rows
 
         cfg = gate.config
         key = ("slices", repr(cfg.slices))
@@ -178,7 +178,7 @@ class GateInputs:
         return self._cache[key]
 
     def metric(self, name: str) -> Any:
-        from ..metrics import get_metric
+        from pytest_modelgate.estimates.metrics import get_metric
 
         return get_metric(name, self.task)
 
@@ -190,7 +190,7 @@ class GateInputs:
         opts: Any = None,
     ) -> MetricResult:
         """A metric with its interval on all rows or on ``rows`` (cached)."""
-        from ..estimation import estimate_metric
+        from pytest_modelgate.estimates.metric import estimate_metric
 
         metric = self.metric(name)
         opts = opts or self.defaults.options()
@@ -212,7 +212,7 @@ class GateInputs:
     ) -> ComparisonResult:
         """Δ between the candidate and ``baseline`` evidence (or the best constant predictor
         when ``against == "constant"``) on all rows or on ``rows``, paired (cached)."""
-        from ..compare import compare_metric, constant_evidence
+        from pytest_modelgate.estimates.compare import compare_metric, constant_evidence
 
         metric = self.metric(name)
         opts = opts or self.defaults.options()
@@ -242,8 +242,8 @@ class GateInputs:
         where: str = "fairness",
     ) -> FairnessResult:
         """A fairness gap across the groups of ``columns`` (cached)."""
-        from ..fairness import fairness_estimate
-        from ..slicing import group_codes
+        from pytest_modelgate.estimates.fairness import fairness_estimate
+        from pytest_modelgate.evidence.slicing import group_codes
 
         opts = opts or self.defaults.options()
         key = ("fairness", gap, tuple(columns), metric, min_support, opts)
@@ -270,7 +270,7 @@ class GateInputs:
 
 def run_gate(gate: Any, inputs: GateInputs) -> list[CheckResult]:
     """Evaluate one metric, compare or fairness gate: one result, or one per slice."""
-    from .slices import combine_slices, detectable_effect
+    from pytest_modelgate.checks.slices import combine_slices, detectable_effect
 
     cfg = gate.config
     if gate.kind == "fairness":
@@ -321,7 +321,7 @@ def metric_gate(
     label: dict[str, str] | None = None,
 ) -> tuple[CheckResult, MetricResult]:
     """A threshold gate (``min``/``max``) on all rows or one slice."""
-    from .threshold import check_threshold
+    from pytest_modelgate.checks.threshold import check_threshold
 
     cfg = gate.config
     est = inputs.estimate(cfg.metric, rows, label, inputs.defaults.options(gate))
@@ -336,8 +336,8 @@ def compare_gate(
     label: dict[str, str] | None = None,
 ) -> tuple[CheckResult, MetricResult | None]:
     """A compare gate (``compare: baseline|constant`` with margins) on all rows or one slice."""
-    from ..compare import compare_unpaired
-    from .compare import check_comparison
+    from pytest_modelgate.checks.compare import check_comparison
+    from pytest_modelgate.estimates.compare import compare_unpaired
 
     cfg = gate.config
     metric = inputs.metric(cfg.metric)
@@ -396,7 +396,7 @@ def _no_baseline(gate: Any, metric: str, label: dict[str, str] | None) -> CheckR
 
 def fairness_gate(gate: Any, inputs: GateInputs) -> CheckResult:
     """A fairness gap across the groups of ``sensitive``, judged on its interval."""
-    from .threshold import check_threshold
+    from pytest_modelgate.checks.threshold import check_threshold
 
     cfg = gate.config
     common = _common(gate, inputs, None)

@@ -1,4 +1,4 @@
-"""Several slices of one gate: one verdict, with the multiplicity done right (DESIGN.md §3).
+"""Several slices of one gate: one verdict, with the multiplicity done right (docs/architecture.md).
 
 - ``strict``: the gate passes only if **every** slice passes — an intersection–union test, valid
   at each slice's own level without any correction (to pass, every slice must show it).
@@ -18,8 +18,8 @@ from dataclasses import replace
 import numpy as np
 from scipy import special
 
-from ..results import CheckResult, MetricResult, Verdict
-from ..stats import holm_adjust
+from pytest_modelgate.results import CheckResult, MetricResult, Verdict
+from pytest_modelgate.stats import holm_adjust
 
 __all__ = ["combine_slices", "detectable_effect", "one_sided_p", "worst_verdict"]
 

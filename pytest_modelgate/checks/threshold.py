@@ -1,6 +1,6 @@
 """Threshold gates: ``metric`` with ``min`` and/or ``max`` under a strict/lenient/point rule.
 
-The rules (DESIGN.md §3), for ``min`` (``max`` mirrors them):
+The rules (docs/architecture.md, "The statistical contract"), for ``min`` (``max`` mirrors them):
 
 - ``strict``: PASS iff the interval's lower end is ≥ min: the model has *shown* it meets the bar
   (a one-sided test at level (1 − confidence)/2).
@@ -14,8 +14,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .._format import aligned_table, bar_text, fmt_num
-from ..results import CheckResult, ComparisonResult, MetricResult, Threshold, Verdict
+from pytest_modelgate._format import aligned_table, bar_text, fmt_num
+from pytest_modelgate.results import CheckResult, ComparisonResult, MetricResult, Threshold, Verdict
 
 __all__ = ["check_threshold", "rows_needed", "rule_text"]
 
@@ -60,7 +60,7 @@ def rows_needed_wilson(
 ) -> float:
     """Rows for a Wilson interval at proportion ``p`` to clear ``threshold`` (bisection on the
     interval itself: near 0 or 1 the 1/√n rule overestimates up to threefold)."""
-    from ..stats import wilson_interval
+    from pytest_modelgate.stats import wilson_interval
 
     def clears(m: int) -> bool:
         # successes rounded against passing, so the size suggested is never too small

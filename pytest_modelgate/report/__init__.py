@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .json_report import build_report, write_report
-from .terminal import format_decision_section, format_table
+from pytest_modelgate.report.json_report import build_report, write_report
+from pytest_modelgate.report.terminal import format_decision_section, format_table
 
 __all__ = [
     "build_report",
@@ -45,7 +45,7 @@ def write_reports(
     task : the task, recorded in the JSON report.
     json, html, markdown : where to write each report (None: not written).
     """
-    from .._paths import atomic_write, display_path
+    from pytest_modelgate._paths import atomic_write, display_path
 
     written: list[Path] = []
     spec_name = display_path(spec.path) if spec is not None else "python api"
@@ -55,11 +55,11 @@ def write_reports(
         json_path = write_report(report, json)
         written.append(json_path)
     if html is not None:
-        from .html import write_html
+        from pytest_modelgate.report.html import write_html
 
         written.append(write_html(Path(html), spec_name, results, decision, lineage or {}))
     if markdown is not None:
-        from .github import markdown_summary
+        from pytest_modelgate.report.github import markdown_summary
 
         path = Path(markdown)
         written.append(atomic_write(path, markdown_summary(results, decision, json_path)))

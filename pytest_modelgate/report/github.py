@@ -11,10 +11,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from .._paths import display_path
-from ..decision import Decision
-from ..results import CheckResult, Verdict
-from .terminal import label_of, worst_slice
+from pytest_modelgate._paths import display_path
+from pytest_modelgate.decision import Decision
+from pytest_modelgate.report.terminal import label_of, worst_slice
+from pytest_modelgate.results import CheckResult, Verdict
 
 __all__ = ["annotation", "escape_data", "escape_property", "markdown_summary", "write_github"]
 

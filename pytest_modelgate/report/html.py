@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..decision import Decision
-from ..results import CheckResult, Verdict
-from .terminal import label_of, slice_text, worst_slice
+from pytest_modelgate.decision import Decision
+from pytest_modelgate.report.terminal import label_of, slice_text, worst_slice
+from pytest_modelgate.results import CheckResult, Verdict
 
 __all__ = ["forest_plot", "render_html", "write_html"]
 
@@ -201,6 +201,6 @@ def write_html(
     lineage: dict[str, Any],
 ) -> Path:
     """Write the report atomically and return its path."""
-    from .._paths import atomic_write
+    from pytest_modelgate._paths import atomic_write
 
     return atomic_write(path, render_html(spec_name, results, decision, lineage))

@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..decision import Decision
-from ..results import CheckResult
+from pytest_modelgate.decision import Decision
+from pytest_modelgate.results import CheckResult
 
 __all__ = ["SCHEMA_VERSION", "build_report", "write_report"]
 
@@ -38,7 +38,7 @@ def build_report(
     spec_path: str | None = None,
     task: str | None = None,
 ) -> dict[str, Any]:
-    """The report as a plain mapping (the JSON contract, DESIGN.md §6)."""
+    """The report as a plain mapping (the JSON contract: docs/ci.md, "The JSON report")."""
     return _jsonable(
         {
             "schema_version": SCHEMA_VERSION,
@@ -56,6 +56,6 @@ def build_report(
 
 def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     """Write the report atomically (a reader never sees half a file)."""
-    from .._paths import atomic_write
+    from pytest_modelgate._paths import atomic_write
 
     return atomic_write(path, json.dumps(report, indent=2, sort_keys=False) + "\n")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .._format import slice_label
-from ..decision import Decision
-from ..results import CheckResult, Threshold
+from pytest_modelgate._format import slice_label
+from pytest_modelgate.decision import Decision
+from pytest_modelgate.results import CheckResult, Threshold
 
 __all__ = ["format_decision_section", "format_table"]
 
@@ -78,7 +78,7 @@ def format_table(results: Sequence[CheckResult]) -> list[str]:
     A sliced gate gets a header row (its verdict over all slices, the rule across slices) and
     its slices indented under it, the worst one marked.
     """
-    from ..checks.slices import worst_verdict
+    from pytest_modelgate.checks.slices import worst_verdict
 
     header: tuple[str, ...] = ("gate", "estimate", "interval", "required", "rule", "n", "verdict")
     rows: list[tuple[str, ...]] = [header]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .bootstrap import (
+from pytest_modelgate.stats.bootstrap import (
     BCA_MAX_ROWS,
     BootstrapResult,
     bca_interval,
@@ -12,16 +12,21 @@ from .bootstrap import (
     percentile_of_score,
     weighted_row_bootstrap,
 )
-from .delong import delong_auc_variance, delong_difference_test, delong_paired, midrank
-from .intervals import (
+from pytest_modelgate.stats.delong import (
+    delong_auc_variance,
+    delong_difference_test,
+    delong_paired,
+    midrank,
+)
+from pytest_modelgate.stats.intervals import (
     INTERVAL_METHODS,
     Interval,
     clopper_pearson_interval,
     normal_interval,
     wilson_interval,
 )
-from .multiplicity import holm_adjust, min_resamples_for_level
-from .paired import (
+from pytest_modelgate.stats.multiplicity import holm_adjust, min_resamples_for_level
+from pytest_modelgate.stats.paired import (
     McNemarResult,
     mcnemar,
     paired_mean_difference_interval,

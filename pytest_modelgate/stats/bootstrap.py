@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from .intervals import Interval
+from pytest_modelgate.stats.intervals import Interval
 
 __all__ = [
     "BCA_MAX_ROWS",

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-from .intervals import (
+from pytest_modelgate.stats.intervals import (
     Interval,
     _check_confidence,
     normal_interval,

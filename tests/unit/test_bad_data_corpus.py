@@ -24,7 +24,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from pytest_modelgate.results import CheckResult, Verdict
-from pytest_modelgate.session import run_gates
+from pytest_modelgate.runner.session import run_gates
 
 MODELS_MODULE = '''
 import numpy as np
@@ -484,7 +484,7 @@ def test_bad_data_gives_a_clear_verdict(
 def _stored_baseline(tmp_path: Path) -> Project:
     p = Project(tmp_path, gates="  - {metric: accuracy, compare: baseline, max_drop: 0.05}\n")
     p.write(frame())
-    from pytest_modelgate.session import GateSession
+    from pytest_modelgate.runner.session import GateSession
     from pytest_modelgate.spec import load_spec
 
     p.run()

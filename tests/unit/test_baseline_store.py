@@ -16,23 +16,12 @@ import pandas as pd
 import pytest
 
 from pytest_modelgate.errors import DataError, ModelError
-
-try:  # the module moves with the package layout (issue #14); test it wherever it lives
-    from pytest_modelgate.runner.baseline import (
-        StoredBaseline,
-        read_stored_baseline,
-        write_stored_baseline,
-    )
-except ImportError:  # pragma: no cover - the layout before the move
-    from pytest_modelgate.baseline import (  # type: ignore[no-redef]
-        StoredBaseline,
-        read_stored_baseline,
-        write_stored_baseline,
-    )
-try:
-    from pytest_modelgate.evidence.core import Evidence
-except ImportError:  # pragma: no cover - the layout before the move
-    from pytest_modelgate.evidence import Evidence  # type: ignore[no-redef]
+from pytest_modelgate.evidence.core import Evidence
+from pytest_modelgate.runner.baseline import (
+    StoredBaseline,
+    read_stored_baseline,
+    write_stored_baseline,
+)
 
 SHA = "5d41402abc4b2a76b9719d911017c592" * 2
 OTHER_SHA = "0123456789ab" + "f" * 52

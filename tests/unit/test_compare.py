@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from pytest_modelgate.compare import compare_metric, compare_unpaired, constant_evidence
-from pytest_modelgate.estimation import StatsOptions
-from pytest_modelgate.evidence import Evidence
-from pytest_modelgate.metrics import get_metric
+from pytest_modelgate.estimates.compare import compare_metric, compare_unpaired, constant_evidence
+from pytest_modelgate.estimates.metric import StatsOptions
+from pytest_modelgate.estimates.metrics import get_metric
+from pytest_modelgate.evidence.core import Evidence
 
 OPTS = StatsOptions(resamples=4000, bootstrap="percentile")
 

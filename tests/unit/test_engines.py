@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pytest_modelgate.engines import COUNT, group_counts
 from pytest_modelgate.errors import DataError
+from pytest_modelgate.inputs.engines import COUNT, group_counts
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -286,7 +286,7 @@ _MEASURE = textwrap.dedent(
     """
     import json, sys, tracemalloc
     import pyarrow as pa
-    from pytest_modelgate.engines import group_counts
+    from pytest_modelgate.inputs.engines import group_counts
 
     def status(field):  # this process's own numbers (ru_maxrss would include the parent's)
         with open("/proc/self/status") as f:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from pytest_modelgate.estimation import StatsOptions, estimate_metric
-from pytest_modelgate.evidence import Evidence
-from pytest_modelgate.metrics import get_metric
+from pytest_modelgate.estimates.metric import StatsOptions, estimate_metric
+from pytest_modelgate.estimates.metrics import get_metric
+from pytest_modelgate.evidence.core import Evidence
 
 AUTO = StatsOptions(resamples=1000)
 

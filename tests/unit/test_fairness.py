@@ -12,15 +12,15 @@ from fairlearn import metrics as flm
 from sklearn import metrics as skm
 
 from pytest_modelgate.errors import ModelError
-from pytest_modelgate.estimation import StatsOptions
-from pytest_modelgate.evidence import Evidence
-from pytest_modelgate.fairness import (
+from pytest_modelgate.estimates.fairness import (
     FAIRNESS_NAMES,
     GAP_BOOTSTRAP,
     _stratified_jackknife,
     fairness_estimate,
 )
-from pytest_modelgate.metrics import get_metric
+from pytest_modelgate.estimates.metric import StatsOptions
+from pytest_modelgate.estimates.metrics import get_metric
+from pytest_modelgate.evidence.core import Evidence
 from pytest_modelgate.results import FairnessResult
 
 OPTS = StatsOptions(resamples=500)
@@ -338,7 +338,7 @@ def test_no_variation_gives_no_interval():
 
 
 def test_stratified_cell_jackknife_equals_row_jackknife(rng):
-    from pytest_modelgate.fairness import _named_stats
+    from pytest_modelgate.estimates.fairness import _named_stats
 
     n = 80
     g, y, pred = rng.integers(0, 3, n), rng.integers(0, 2, n), rng.integers(0, 2, n)
@@ -498,7 +498,7 @@ def test_named_gaps_equal_fairlearn_on_the_adult_test_set():
     import pandas as pd
     from fairlearn import metrics as flm
 
-    from pytest_modelgate.slicing import group_codes
+    from pytest_modelgate.evidence.slicing import group_codes
 
     raw = Path(__file__).parents[2] / "example_project" / "data" / "raw" / "adult.test.gz"
     names = [

@@ -17,10 +17,11 @@ import pandas as pd
 import pytest
 
 from pytest_modelgate.errors import ModelError
-from pytest_modelgate.estimation import StatsOptions, estimate_metric, score_histogram
-from pytest_modelgate.evidence import Evidence, build_evidence, compress, weighted_quantile
-from pytest_modelgate.loading import Predictions
-from pytest_modelgate.metrics import METRICS, get_metric
+from pytest_modelgate.estimates.metric import StatsOptions, estimate_metric, score_histogram
+from pytest_modelgate.estimates.metrics import METRICS, get_metric
+from pytest_modelgate.evidence.core import Evidence, build_evidence, weighted_quantile
+from pytest_modelgate.evidence.grouped import compress
+from pytest_modelgate.inputs.loading import Predictions
 from pytest_modelgate.stats import (
     delong_auc_variance,
     delong_difference_test,
@@ -304,7 +305,7 @@ def _assert_same_comparison(a, b, tol: float = 1e-12) -> None:
 
 
 def _compare_all(task: str, cand, base, against_constant: bool = True) -> None:
-    from pytest_modelgate.compare import compare_metric, constant_evidence
+    from pytest_modelgate.estimates.compare import compare_metric, constant_evidence
 
     packed = compress(cand, base)
     pc, pb = packed.evidence
@@ -348,7 +349,7 @@ def test_regression_comparisons_equal_on_compressed_evidence():
 
 
 def test_paired_comparison_refuses_evidence_on_other_cells():
-    from pytest_modelgate.compare import compare_metric
+    from pytest_modelgate.estimates.compare import compare_metric
 
     frame = _binary_frame()
     cand, base = _binary_evidence(frame, "cand"), _binary_evidence(frame, "base")
@@ -375,7 +376,7 @@ def _slicing(name):
 
 @pytest.mark.parametrize("slicing", SLICINGS, ids=str)
 def test_slices_equal_on_compressed_evidence(slicing):
-    from pytest_modelgate.slicing import slice_rows
+    from pytest_modelgate.evidence.slicing import slice_rows
 
     frame = _binary_frame()
     frame["age_band"] = np.where(frame["age"] < 40, "young", "old")
@@ -405,7 +406,7 @@ def test_slices_equal_on_compressed_evidence(slicing):
 def test_lenient_slices_holm_equal_on_compressed_evidence():
     from pytest_modelgate.checks import check_threshold
     from pytest_modelgate.checks.slices import combine_slices
-    from pytest_modelgate.slicing import slice_rows
+    from pytest_modelgate.evidence.slicing import slice_rows
 
     frame = _binary_frame()
     rows = _binary_evidence(frame, "cand")
@@ -454,8 +455,8 @@ NAMED_GAPS = [
 
 
 def _fairness_pair(name, metric, rows, ev, frame, keys, bootstrap=None):
-    from pytest_modelgate.fairness import fairness_estimate
-    from pytest_modelgate.slicing import group_codes
+    from pytest_modelgate.estimates.fairness import fairness_estimate
+    from pytest_modelgate.evidence.slicing import group_codes
 
     out = []
     for source, table in ((rows, frame), (ev, keys)):
@@ -525,7 +526,7 @@ def test_fairness_point_estimates_equal_fairlearn_on_compressed_evidence():
 
 
 def _grouped(frame, **kw):
-    from pytest_modelgate.evidence import build_grouped_evidence
+    from pytest_modelgate.evidence.grouped import build_grouped_evidence
     from tests.grouping import group_counts
 
     table = group_counts(

@@ -1,5 +1,5 @@
 """``data.engine`` other than memory: the session groups the rows with
-``pytest_modelgate.engines.group_counts`` (monkeypatched here with the pandas stand-in of
+``pytest_modelgate.inputs.engines.group_counts`` (monkeypatched here with the pandas stand-in of
 ``tests/grouping.py``) and every metric, slice, fairness and compare gate gives the results of
 ``data.engine: memory`` on the same file; gates that need rows are clear ERRORs."""
 
@@ -14,9 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import pytest_modelgate
 from pytest_modelgate.results import Verdict
-from pytest_modelgate.session import run_gates
+from pytest_modelgate.runner.session import run_gates
 from pytest_modelgate.spec import parse_spec
 from tests.grouping import group_counts
 
@@ -121,10 +120,12 @@ class _FakeEngines:
 @pytest.fixture
 def fake_engines(monkeypatch):
     fake = _FakeEngines()
-    module = types.ModuleType("pytest_modelgate.engines")
+    module = types.ModuleType("pytest_modelgate.inputs.engines")
     module.group_counts = fake.group_counts  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pytest_modelgate.engines", module)
-    monkeypatch.setattr(pytest_modelgate, "engines", module, raising=False)
+    monkeypatch.setitem(sys.modules, "pytest_modelgate.inputs.engines", module)
+    import pytest_modelgate.inputs
+
+    monkeypatch.setattr(pytest_modelgate.inputs, "engines", module, raising=False)
     return fake
 
 
@@ -223,7 +224,7 @@ def test_stored_baseline_and_row_masks_are_refused_on_grouped_data(tmp_path, fak
     from pytest_modelgate.api import evaluation_from_evidence
     from pytest_modelgate.checks.engine import GateDefaults
     from pytest_modelgate.errors import ModelError, ModelgateError
-    from pytest_modelgate.session import GateSession
+    from pytest_modelgate.runner.session import GateSession
 
     _write_data(tmp_path)
     session = GateSession(
@@ -243,7 +244,7 @@ def test_stored_baseline_and_row_masks_are_refused_on_grouped_data(tmp_path, fak
 
 @pytest.mark.parametrize("engine", ["stream", "duckdb"])
 def test_real_engines_equal_the_memory_session(tmp_path, engine):
-    """End to end with the real ``pytest_modelgate.engines`` on a folder of Parquet files."""
+    """End to end with the real ``pytest_modelgate.inputs.engines`` on a folder of Parquet files."""
     pytest.importorskip("pyarrow")
     if engine == "duckdb":
         pytest.importorskip("duckdb")
@@ -264,7 +265,7 @@ def test_real_engines_equal_the_memory_session(tmp_path, engine):
 def test_spark_reads_a_table_name_as_is(tmp_path, fake_engines):
     """``data.test`` that is not a local path goes to Spark untouched (a catalog table or a
     URI); the lineage records the table, which has no file to hash."""
-    from pytest_modelgate.session import GateSession
+    from pytest_modelgate.runner.session import GateSession
 
     _write_data(tmp_path)
     text = SPEC.format(engine="spark", bins="1024", threshold="null").replace(
@@ -276,7 +277,7 @@ def test_spark_reads_a_table_name_as_is(tmp_path, fake_engines):
         calls.append(source)
         return group_counts(pd.read_csv(tmp_path / "test.csv"), *args, **kwargs)
 
-    sys.modules["pytest_modelgate.engines"].group_counts = recording  # type: ignore[attr-defined]
+    sys.modules["pytest_modelgate.inputs.engines"].group_counts = recording  # type: ignore[attr-defined]
     session = GateSession(parse_spec(text, root=tmp_path))
     results = [r for g in session.spec.gates for r in session.run(g)]
     assert calls == ["scored.predictions_2026_11"]

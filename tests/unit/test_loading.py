@@ -17,8 +17,8 @@ from sklearn.svm import LinearSVC
 
 from pytest_modelgate.errors import DataError, ModelError, SpecError
 from pytest_modelgate.results import Verdict
-from pytest_modelgate.session import GateSession, run_gates
-from pytest_modelgate.spec import load_spec
+from pytest_modelgate.runner.session import GateSession, run_gates
+from pytest_modelgate.spec.load import load_spec
 
 
 def write_spec(root: Path, body: str) -> Path:

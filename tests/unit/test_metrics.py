@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from pytest_modelgate.estimation import StatsOptions, estimate_metric, score_histogram
-from pytest_modelgate.evidence import Evidence
-from pytest_modelgate.metrics import (
+from pytest_modelgate.estimates.metric import StatsOptions, estimate_metric, score_histogram
+from pytest_modelgate.estimates.metrics import (
     auc_from_histogram,
     average_precision_from_histogram,
     get_metric,
     metric_names,
     suggest_metric,
 )
+from pytest_modelgate.evidence.core import Evidence
 
 
 def binary_case(rng: np.random.Generator, n: int, prevalence: float, ties: bool):
@@ -189,8 +189,8 @@ def test_parity_through_label_mapping(labels, positive, method, rng):
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
 
-    from pytest_modelgate.evidence import build_evidence
-    from pytest_modelgate.loading import Predictions
+    from pytest_modelgate.evidence.core import build_evidence
+    from pytest_modelgate.inputs.loading import Predictions
 
     n = 600
     x = rng.normal(size=(n, 2))

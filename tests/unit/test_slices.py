@@ -9,11 +9,11 @@ import pytest
 from pytest_modelgate.checks.slices import combine_slices, one_sided_p, worst_verdict
 from pytest_modelgate.checks.threshold import check_threshold
 from pytest_modelgate.errors import DataError
-from pytest_modelgate.estimation import StatsOptions, estimate_metric
-from pytest_modelgate.evidence import Evidence
-from pytest_modelgate.metrics import get_metric
+from pytest_modelgate.estimates.metric import StatsOptions, estimate_metric
+from pytest_modelgate.estimates.metrics import get_metric
+from pytest_modelgate.evidence.core import Evidence
+from pytest_modelgate.evidence.slicing import group_codes, slice_rows
 from pytest_modelgate.results import Verdict
-from pytest_modelgate.slicing import group_codes, slice_rows
 from pytest_modelgate.spec import SliceBins
 from pytest_modelgate.stats import holm_adjust
 

@@ -9,7 +9,7 @@ import pytest
 
 from pytest_modelgate.errors import SpecError
 from pytest_modelgate.spec import json_schema, load_spec, parse_spec
-from pytest_modelgate.yamlsource import load_yaml
+from pytest_modelgate.spec.yamlsource import load_yaml
 
 GOOD = """\
 version: 1

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import SpecProblem
+from pytest_modelgate.errors import SpecProblem
 
 Path = tuple[str | int, ...]
 

@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._paths import atomic_write, display_path
-from .errors import DataError
-from .evidence import Evidence
-from .loading import Predictions
+from pytest_modelgate._paths import atomic_write, display_path
+from pytest_modelgate.errors import DataError
+from pytest_modelgate.evidence.core import Evidence
+from pytest_modelgate.inputs.loading import Predictions
 
 __all__ = ["StoredBaseline", "read_stored_baseline", "write_stored_baseline"]
 
@@ -268,7 +268,7 @@ def store_candidate(
     """Store the candidate's predictions and numbers as the baseline: the estimate of every
     gated metric (the numbers an unpaired comparison needs, also for compare gates), taken from
     the results where a gate already estimated it."""
-    from .results import interval_to_dict
+    from pytest_modelgate.results import interval_to_dict
 
     candidate = inputs.candidate
     candidate.require_rows(

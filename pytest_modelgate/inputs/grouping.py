@@ -1,7 +1,7 @@
 """GROUP BY planning for grouped engines: which keys and score bins one pass over the rows needs.
 
 With ``data.engine`` other than memory, the test rows are never held: one GROUP BY (run by
-:mod:`pytest_modelgate.engines`) turns them into cells — target × predictions × slice and
+:mod:`pytest_modelgate.inputs.engines`) turns them into cells — target × predictions × slice and
 sensitive columns × score bins — with a row count each, and every gate runs on the cells.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._paths import display_path
-from .errors import DataError, ModelgateError
+from pytest_modelgate._paths import display_path
+from pytest_modelgate.errors import DataError, ModelgateError
 
 __all__ = ["GroupPlan"]
 
@@ -24,7 +24,7 @@ class GroupPlan:
 
     def prediction_columns(self, role: str) -> Any:
         """``models.<role>`` as prediction columns (grouped engines need columns, not models)."""
-        from .spec import PredictionColumns
+        from pytest_modelgate.spec import PredictionColumns
 
         ref = getattr(self.spec.models, role)
         if ref is None:
@@ -61,7 +61,7 @@ class GroupPlan:
     def keys(self) -> tuple[list[str], dict[str, int | None], dict[str, tuple[str, float]]]:
         """Key columns, score columns and threshold keys of the GROUP BY: the target, the
         prediction columns, and every column a slice or a fairness grouping names."""
-        from .spec import SliceBins
+        from pytest_modelgate.spec import SliceBins
 
         spec = self.spec
         keys: list[str] = [spec.data.target]
@@ -96,7 +96,7 @@ class GroupPlan:
 
     def run(self, progress: bool | None) -> Any:
         """One GROUP BY over the test data, by the engine: the grouped table as LoadedData."""
-        from .loading import LoadedData
+        from pytest_modelgate.inputs.loading import LoadedData
 
         spec = self.spec
         path = spec.resolve(spec.data.test)
@@ -107,7 +107,7 @@ class GroupPlan:
             raise DataError(
                 f"{spec.where('data', 'test')}: data file {display_path(path)} does not exist"
             )
-        from . import engines
+        from pytest_modelgate.inputs import engines
 
         keys, scores, thresholds = self.keys()
         try:
@@ -133,7 +133,7 @@ class GroupPlan:
 
     def evidence(self, frame: Any, path: Any, role: str, task: str) -> Any:
         """The evidence of ``models.<role>`` on the grouped table."""
-        from .evidence import build_grouped_evidence
+        from pytest_modelgate.evidence.grouped import build_grouped_evidence
 
         spec = self.spec
         ref = self.prediction_columns(role)

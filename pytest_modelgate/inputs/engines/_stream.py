@@ -14,9 +14,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._paths import display_path
-from ..errors import DataError
-from ._core import COUNT, CountPlan, Progress, ScoreSummary, bin_index, is_path, need, parquet_files
+from pytest_modelgate._paths import display_path
+from pytest_modelgate.errors import DataError
+from pytest_modelgate.inputs.engines._core import (
+    COUNT,
+    CountPlan,
+    Progress,
+    ScoreSummary,
+    bin_index,
+    is_path,
+    need,
+    parquet_files,
+)
 
 __all__ = ["StreamAdapter"]
 

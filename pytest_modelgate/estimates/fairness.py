@@ -49,12 +49,22 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import ModelError
-from .estimation import MAX_SCORE_BINS, StatsOptions, per_row_loss
-from .evidence import Evidence, weighted_bincount, weighted_quantile
-from .metrics import Metric, auc_from_histogram, average_precision_from_histogram
-from .results import FairnessResult, GroupValue
-from .stats import Interval, bca_interval, draw_counts, jackknife_on_cells, percentile_of_score
+from pytest_modelgate.errors import ModelError
+from pytest_modelgate.estimates.metric import MAX_SCORE_BINS, StatsOptions, per_row_loss
+from pytest_modelgate.estimates.metrics import (
+    Metric,
+    auc_from_histogram,
+    average_precision_from_histogram,
+)
+from pytest_modelgate.evidence.core import Evidence, weighted_bincount, weighted_quantile
+from pytest_modelgate.results import FairnessResult, GroupValue
+from pytest_modelgate.stats import (
+    Interval,
+    bca_interval,
+    draw_counts,
+    jackknife_on_cells,
+    percentile_of_score,
+)
 
 __all__ = ["FAIRNESS_NAMES", "GAP_BOOTSTRAP", "fairness_estimate"]
 

@@ -13,14 +13,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ._paths import display_path
-from .checks.engine import BaselineSource, GateDefaults, GateInputs
-from .errors import DataError, ModelgateError, SpecError
-from .evidence import Evidence, build_evidence, infer_task
-from .grouping import GroupPlan
-from .loading import LoadedData, get_predictions, load_data, predict
-from .results import CheckResult, Verdict
-from .spec import Gate, Spec, _check_metric_applies, load_spec
+from pytest_modelgate._paths import display_path
+from pytest_modelgate.checks.engine import BaselineSource, GateDefaults, GateInputs
+from pytest_modelgate.errors import DataError, ModelgateError, SpecError
+from pytest_modelgate.evidence.core import Evidence, build_evidence, infer_task
+from pytest_modelgate.inputs.grouping import GroupPlan
+from pytest_modelgate.inputs.loading import LoadedData, get_predictions, load_data, predict
+from pytest_modelgate.results import CheckResult, Verdict
+from pytest_modelgate.spec.load import Gate, Spec, _check_metric_applies, load_spec
 
 __all__ = ["GateRun", "GateSession", "run_gates"]
 
@@ -129,7 +129,7 @@ class GateSession:
     def run(self, gate: Gate) -> list[CheckResult]:
         """Evaluate one gate: one result, or one per slice. Bad input becomes an ERROR result
         with a clear message."""
-        from .checks.engine import run_gate
+        from pytest_modelgate.checks.engine import run_gate
 
         try:
             self._check_metric_applies(gate)
@@ -154,7 +154,7 @@ class GateSession:
             return [_error_result(gate, message, traceback.format_exc())]
 
     def _run_check(self, gate: Gate) -> CheckResult:
-        from .checks.data import run_check
+        from pytest_modelgate.checks.data import run_check
 
         self._refuse_on_grouped(
             gate,
@@ -165,7 +165,7 @@ class GateSession:
 
     @cached_property
     def data_sha256(self) -> str:
-        from .lineage import sha256_of
+        from pytest_modelgate.runner.lineage import sha256_of
 
         path = self.loaded.data.path
         # a Spark table is not a local file: its name stands in (pin the table's version)
@@ -179,7 +179,7 @@ class GateSession:
     def baseline(self) -> BaselineSource:
         """Where the baseline comes from, in order: ``models.baseline`` (a model or prediction
         columns), the stored baseline's per-row predictions, its stored numbers (unpaired)."""
-        from .baseline import read_stored_baseline
+        from pytest_modelgate.runner.baseline import read_stored_baseline
 
         spec, loaded = self.spec, self.loaded
         ref = spec.models.baseline
@@ -223,14 +223,14 @@ class GateSession:
     @cached_property
     def reference_frame(self) -> Any:
         """The reference (training) data, read once."""
-        from .loading import read_table
+        from pytest_modelgate.inputs.loading import read_table
 
         assert self.spec.data.reference is not None
         return read_table(self.spec.resolve(self.spec.data.reference))
 
     def _model(self, role: str) -> tuple[Any, Path | None]:
         """The model object of ``models.<role>`` and its file, loaded once per session."""
-        from .loading import load_model
+        from pytest_modelgate.inputs.loading import load_model
 
         if role not in self._models:
             ref = getattr(self.spec.models, role)
@@ -244,7 +244,7 @@ class GateSession:
 
     def model_and_features(self, role: str) -> tuple[Any, Any]:
         """The loaded model object and the test rows it takes (for operational checks)."""
-        from .loading import model_features
+        from pytest_modelgate.inputs.loading import model_features
 
         model, _path = self._model(role)
         features = model_features(model, self.spec, self.loaded.data)
@@ -291,7 +291,7 @@ class GateSession:
 
     def store_baseline(self, results: list[CheckResult]) -> list[Path]:
         """Store the candidate's predictions and numbers as the baseline (see baseline.py)."""
-        from .baseline import store_candidate
+        from pytest_modelgate.runner.baseline import store_candidate
 
         return store_candidate(
             self.store_folder,
@@ -304,7 +304,7 @@ class GateSession:
 
     def lineage(self) -> dict[str, Any]:
         """Hashes of spec, data and models, the seed, versions and git state."""
-        from .lineage import lineage
+        from pytest_modelgate.runner.lineage import lineage
 
         return lineage(self.spec, self.seed)
 
@@ -348,7 +348,7 @@ class GateRun:
     def write_reports(self, **paths: Any) -> list[Path]:
         """Write the reports the plugin writes (``json=``, ``html=``, ``markdown=`` paths); see
         :func:`pytest_modelgate.write_reports`."""
-        from .report import write_reports
+        from pytest_modelgate.report import write_reports
 
         return write_reports(
             self.results,
@@ -374,7 +374,7 @@ def run_gates(spec: str | os.PathLike[str] | Spec, *, seed: int | None = None) -
         ``.results`` (also by iterating), ``.decision`` (a :class:`~pytest_modelgate.Decision`),
         ``.lineage``, and ``.write_reports(json=..., html=..., markdown=...)``.
     """
-    from .decision import decide
+    from pytest_modelgate.decision import decide
 
     loaded_spec = spec if isinstance(spec, Spec) else load_spec(spec)
     session = GateSession(loaded_spec, seed)

@@ -10,9 +10,17 @@ from typing import Any
 
 import pandas as pd
 
-from .._paths import display_path
-from ..errors import DataError
-from ._core import COUNT, CountPlan, ScoreSummary, float_literal, is_path, need, parquet_files
+from pytest_modelgate._paths import display_path
+from pytest_modelgate.errors import DataError
+from pytest_modelgate.inputs.engines._core import (
+    COUNT,
+    CountPlan,
+    ScoreSummary,
+    float_literal,
+    is_path,
+    need,
+    parquet_files,
+)
 
 __all__ = ["DuckDBAdapter", "quote"]
 

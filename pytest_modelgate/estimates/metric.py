@@ -26,11 +26,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import special
 
-from .errors import ModelError
-from .evidence import Evidence, weighted_bincount, weighted_quantile
-from .metrics import Metric, auc_from_histogram, average_precision_from_histogram
-from .results import MetricResult
-from .stats import (
+from pytest_modelgate.errors import ModelError
+from pytest_modelgate.estimates.metrics import (
+    Metric,
+    auc_from_histogram,
+    average_precision_from_histogram,
+)
+from pytest_modelgate.evidence.core import Evidence, weighted_bincount, weighted_quantile
+from pytest_modelgate.results import MetricResult
+from pytest_modelgate.stats import (
     Interval,
     clopper_pearson_interval,
     count_bootstrap,

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, did_you_mean
+from pytest_modelgate.errors import DataError, did_you_mean
 
 __all__ = [
     "COUNT",
@@ -307,10 +307,10 @@ def is_path(source: Any) -> bool:
 
 def parquet_files(source: Any, engine: str) -> list[str]:
     """The Parquet file(s) behind a path: the file itself, or a folder's ``.parquet``/``.pq``
-    files in name order (the same files :func:`pytest_modelgate.loading.read_table` reads)."""
+    files in name order (the same files :func:`pytest_modelgate.inputs.loading.read_table` reads)."""
     from pathlib import Path
 
-    from .._paths import display_path
+    from pytest_modelgate._paths import display_path
 
     path = Path(source)
     shown = display_path(path)

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._paths import display_path
+from pytest_modelgate._paths import display_path
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .decision import Decision
-    from .results import CheckResult
-    from .session import GateSession
-    from .spec import Gate, Spec
+    from pytest_modelgate.decision import Decision
+    from pytest_modelgate.results import CheckResult
+    from pytest_modelgate.runner.session import GateSession
+    from pytest_modelgate.spec import Gate, Spec
 
 # the assertion helpers raise their own messages; registering keeps any plain `assert` in them
 # rewritten too (must happen before the module is imported)
@@ -52,7 +52,7 @@ class _State:
     @property
     def session(self) -> GateSession:
         if self._session is None:
-            from .session import GateSession
+            from pytest_modelgate.runner.session import GateSession
 
             self._session = GateSession(self.spec, self.seed)
         return self._session
@@ -170,15 +170,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "modelgate: a model release gate from the gate spec")
     if not config.getoption("modelgate"):
         return
-    from .errors import SpecError
-    from .spec import load_spec
+    from pytest_modelgate.errors import SpecError
+    from pytest_modelgate.spec import load_spec
 
     report = config.getoption("modelgate_report")
     report_path = (
         Path(config.invocation_params.dir, report) if report else config.rootpath / DEFAULT_REPORT
     ).resolve()
     if not hasattr(config, "workerinput"):
-        from ._paths import check_writable
+        from pytest_modelgate._paths import check_writable
 
         html = config.getoption("modelgate_html")
         for what, target in (
@@ -199,7 +199,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except SpecError as exc:
         raise pytest.UsageError(f"invalid gate spec\n{exc}") from None
     if spec.data.engine != "memory":
-        from .engines import missing_dependency
+        from pytest_modelgate.inputs.engines import missing_dependency
 
         missing = missing_dependency(spec.data.engine)
         if missing:
@@ -247,7 +247,7 @@ class GateFailed(Exception):
 
 
 def _slice_label(r: CheckResult) -> str:
-    from ._format import slice_label
+    from pytest_modelgate._format import slice_label
 
     return f"[{slice_label(r.slice)}] " if r.slice else ""
 
@@ -270,8 +270,8 @@ class GateItem(pytest.Item):
         self.add_marker("modelgate")
 
     def runtest(self) -> None:
-        from .checks.slices import worst_verdict
-        from .results import Verdict
+        from pytest_modelgate.checks.slices import worst_verdict
+        from pytest_modelgate.results import Verdict
 
         state = self.config.stash[_STATE]
         session = state.session
@@ -395,7 +395,7 @@ class _RunHooks:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # on the xdist controller this also receives the workers' reports
-        from .results import CheckResult, Verdict
+        from pytest_modelgate.results import CheckResult, Verdict
 
         state = self.state
         props = [v for k, v in report.user_properties if k == PROPERTY]
@@ -451,7 +451,7 @@ class _RunHooks:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from .decision import decide
+        from pytest_modelgate.decision import decide
 
         state = self.state
         if session.config.option.collectonly:
@@ -480,7 +480,7 @@ class _RunHooks:
         _junit_global_properties(session.config, state)
         html_path = session.config.getoption("modelgate_html")
         if html_path:
-            from .report import write_reports
+            from pytest_modelgate.report import write_reports
 
             target = Path(session.config.invocation_params.dir, html_path)
             try:
@@ -490,7 +490,7 @@ class _RunHooks:
             except OSError as exc:
                 _report_write_failed(session, f"the HTML report to {target}", exc)
         if os.environ.get("GITHUB_ACTIONS") == "true":
-            from .report.github import write_github
+            from pytest_modelgate.report.github import write_github
 
             state.annotations = write_github(
                 state.spec, results, state.decision, state.report_written
@@ -502,7 +502,7 @@ class _RunHooks:
         state = self.state
         if state.decision is None or hasattr(config, "workerinput"):
             return
-        from .report import format_decision_section
+        from pytest_modelgate.report import format_decision_section
 
         results = _ordered(state)
         tr = terminalreporter
@@ -545,8 +545,8 @@ def _update_baseline(
 ) -> tuple[bool, str]:
     """Store the candidate as the baseline, unless a blocking gate failed (or the run was
     partial) and --modelgate-force was not given."""
-    from .errors import ModelgateError
-    from .results import Verdict
+    from pytest_modelgate.errors import ModelgateError
+    from pytest_modelgate.results import Verdict
 
     force = config.getoption("modelgate_force")
     blocking = [
@@ -597,7 +597,7 @@ def _ordered(state: _State) -> list[CheckResult]:
 
 
 def _write_report(session: pytest.Session, state: _State, results: list[CheckResult]) -> None:
-    from .report import build_report, write_report
+    from pytest_modelgate.report import build_report, write_report
 
     assert state.decision is not None
     lineage: dict[str, Any] = {}
@@ -639,7 +639,7 @@ class ModelgateFixture:
         return f"<modelgate fixture: spec {display_path(self.spec.path)}>"
 
     def _loaded(self) -> Any:
-        from .errors import ModelgateError
+        from pytest_modelgate.errors import ModelgateError
 
         try:
             return self.session.loaded
@@ -661,7 +661,7 @@ class ModelgateFixture:
     @property
     def baseline(self) -> Any:
         """The baseline's evidence, or None without a baseline."""
-        from .errors import ModelgateError
+        from pytest_modelgate.errors import ModelgateError
 
         self._loaded()
         try:
@@ -674,7 +674,7 @@ class ModelgateFixture:
     def evaluation(self) -> Any:
         """An Evaluation over the candidate (and baseline), every data column sliceable."""
         if not hasattr(self, "_evaluation"):
-            from .api import evaluation_from_evidence
+            from pytest_modelgate.api import evaluation_from_evidence
 
             self._loaded()
             # the session's own inputs: fixture queries share the gates' numbers and caches
@@ -689,7 +689,7 @@ class ModelgateFixture:
 
     def model(self, role: str = "candidate") -> Any:
         """The loaded model object (for golden cases), or an error for prediction columns."""
-        from .loading import load_model
+        from pytest_modelgate.inputs.loading import load_model
 
         ref = getattr(self.spec.models, role)
         if not isinstance(ref, str):
@@ -714,9 +714,9 @@ def modelgate(request: pytest.FixtureRequest) -> ModelgateFixture:
     if state is not None:
         fixture = ModelgateFixture(state.spec, state.session)
     else:
-        from .errors import SpecError
-        from .session import GateSession
-        from .spec import load_spec
+        from pytest_modelgate.errors import SpecError
+        from pytest_modelgate.runner.session import GateSession
+        from pytest_modelgate.spec import load_spec
 
         path = _spec_path(config)
         if not path.is_file():

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._paths import display_path
-from .errors import DataError, ModelError, did_you_mean
-from .spec import PredictionColumns, Spec
+from pytest_modelgate._paths import display_path
+from pytest_modelgate.errors import DataError, ModelError, did_you_mean
+from pytest_modelgate.spec import PredictionColumns, Spec
 
 __all__ = ["LoadedData", "Predictions", "load_data", "load_model", "predict", "read_table"]
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from .estimation import (
+from pytest_modelgate.estimates.metric import (
     ScoreCodes,
     StatsOptions,
     estimate_metric,
@@ -40,10 +40,10 @@ from .estimation import (
     weighted_mean,
     weighted_sd,
 )
-from .evidence import Evidence, weighted_bincount
-from .metrics import Metric
-from .results import ComparisonResult
-from .stats import (
+from pytest_modelgate.estimates.metrics import Metric
+from pytest_modelgate.evidence.core import Evidence, weighted_bincount
+from pytest_modelgate.results import ComparisonResult
+from pytest_modelgate.stats import (
     Interval,
     count_bootstrap,
     mcnemar,
@@ -164,7 +164,7 @@ def _counts_comparison(
 def _ap_comparison(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
 ) -> ComparisonResult:
-    from .metrics import average_precision_from_histogram
+    from pytest_modelgate.estimates.metrics import average_precision_from_histogram
 
     y = cand.positives
     codes = [score_codes(ev.require_scores(metric.name), weight=ev.weight) for ev in (cand, base)]
@@ -209,7 +209,7 @@ def ap_difference_jackknife_se(
     for which the grouped jackknife variance is consistent; its coverage is simulated in
     ``tests/unit/test_compare.py``.
     """
-    from .metrics import average_precision_from_histogram
+    from pytest_modelgate.estimates.metrics import average_precision_from_histogram
 
     y = y_pos.astype(np.int64)
     n_rows = y.size if weight is None else int(weight.sum())
@@ -305,7 +305,7 @@ def compare_metric(
     if metric.kind == "counts":
         return _counts_comparison(metric, cand, base, opts, rng)
     if metric.name in ("roc_auc", "average_precision"):
-        from .estimation import require_fine_enough_bins
+        from pytest_modelgate.estimates.metric import require_fine_enough_bins
 
         for ev in (cand, base):
             require_fine_enough_bins(ev, metric.name)
@@ -327,7 +327,7 @@ def compare_metric(
                 "only one class: roc_auc undefined",
             )
         sc, sb = cand.require_scores(metric.name), base.require_scores(metric.name)
-        from .stats.delong import delong_paired, difference_from_covariance
+        from pytest_modelgate.stats.delong import delong_paired, difference_from_covariance
 
         aucs, cov = delong_paired(y, sc, sb, cand.weight)  # one sort per model
         delta, se, p = difference_from_covariance(aucs, cov)
@@ -445,6 +445,6 @@ def _weighted_median(y: np.ndarray, w: np.ndarray | None) -> float:
     """``np.median`` of the rows ``y`` stands for (frequencies ``w``)."""
     if w is None:
         return float(np.median(y))
-    from .evidence import weighted_quantile
+    from pytest_modelgate.evidence.core import weighted_quantile
 
     return float(weighted_quantile(y, w, [0.5])[0])

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._core import (
+from pytest_modelgate.inputs.engines._core import (
     COUNT,
     Adapter,
     BinnedScore,
@@ -116,18 +116,18 @@ def _iv(
 
 def _adapter(source: Any, engine: str, batch_rows: int, progress: bool | None) -> Adapter:
     if engine == "memory":
-        from ._memory import MemoryAdapter
+        from pytest_modelgate.inputs.engines._memory import MemoryAdapter
 
         return MemoryAdapter(source)
     if engine == "stream":
-        from ._stream import StreamAdapter
+        from pytest_modelgate.inputs.engines._stream import StreamAdapter
 
         return StreamAdapter(source, batch_rows, progress)
     if engine == "duckdb":
-        from ._duckdb import DuckDBAdapter
+        from pytest_modelgate.inputs.engines._duckdb import DuckDBAdapter
 
         return DuckDBAdapter(source, progress)
-    from ._spark import SparkAdapter
+    from pytest_modelgate.inputs.engines._spark import SparkAdapter
 
     return SparkAdapter(source)
 

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._paths import display_path
-from ..errors import DataError
-from ._core import COUNT, CountPlan, ScoreSummary, bin_index, is_path
+from pytest_modelgate._paths import display_path
+from pytest_modelgate.errors import DataError
+from pytest_modelgate.inputs.engines._core import COUNT, CountPlan, ScoreSummary, bin_index, is_path
 
 __all__ = ["MemoryAdapter", "score_array"]
 
@@ -24,7 +24,7 @@ def score_array(values: Any, column: str, label: str) -> np.ndarray:
 
 
 class MemoryAdapter:
-    """A pandas DataFrame; a path is read with :func:`pytest_modelgate.loading.read_table`."""
+    """A pandas DataFrame; a path is read with :func:`pytest_modelgate.inputs.loading.read_table`."""
 
     engine = "memory"
 
@@ -35,7 +35,7 @@ class MemoryAdapter:
         elif is_path(source):
             from pathlib import Path
 
-            from ..loading import read_table
+            from pytest_modelgate.inputs.loading import read_table
 
             self.frame = read_table(Path(source))
             self.label = display_path(source)

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from ._paths import display_path
+from pytest_modelgate._paths import display_path
 
 __all__ = ["git_state", "lineage", "sha256_of", "versions"]
 

@@ -10,7 +10,7 @@ A gate's ``slices:`` is a list; each element is one *slicing*:
 
 Missing values form their own ``<missing>`` slice: rows are never silently dropped.
 
-On a grouped table (one row per distinct cell, see :func:`~pytest_modelgate.evidence.
+On a grouped table (one row per distinct cell, see :func:`~pytest_modelgate.evidence.core.
 build_grouped_evidence`) the frame holds the cells and ``weights`` their row counts: a slice is
 then the set of its cells, and quantile edges are the quantiles of the rows the cells stand for
 (computed exactly from the cells, so the slices are those of the row-level path). A slicing
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, did_you_mean
+from pytest_modelgate.errors import DataError, did_you_mean
 
 __all__ = ["MISSING", "Slice", "group_codes", "slice_rows"]
 
@@ -105,7 +105,7 @@ def _weighted_qcut(col: pd.Series, q: int, weights: np.ndarray) -> pd.Series:
     """``pd.qcut(col, q, duplicates="drop")`` of the rows that ``col``'s cells stand for: the
     edges are pandas' own quantiles of the expanded rows (the same probabilities, the same
     interpolation), cut with qcut's own options."""
-    from .evidence import weighted_quantile
+    from pytest_modelgate.evidence.core import weighted_quantile
 
     quantiles = np.linspace(0, 1, q + 1)
     # as pandas' qcut: round up probabilities that are not representable in base 2

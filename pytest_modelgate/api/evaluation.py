@@ -1,50 +1,26 @@
-"""The Python API: evaluate predictions in code and assert on them like unit tests.
-
-``evaluate(...)`` builds the evidence once and answers many questions cheaply. The assertion
-helpers build the same gate objects a ``gates.yaml`` entry builds (validated by the same spec
-models, with the same messages) and run them through the same gate engine
-(:mod:`pytest_modelgate.checks.engine`), so a YAML gate and its assertion give one answer::
-
-    ev = evaluate(y_test, model.predict(X_test), model.predict_proba(X_test)[:, 1],
-                  sensitive=X_test[["sex", "race"]], positive_label=">50K")
-    assert_metric(ev, "recall", min=0.6)
-    assert_slices(ev, "recall", "sex", min=0.55)
-    assert_fair(ev, "equalized_odds_difference", sensitive="sex", max=0.1)
-    ev.decision()                       # the release decision over what was checked
-    ev.write_reports(json="report.json", html="report.html")
-"""
+"""Evaluation: predictions turned into evidence once and queried many times, without pytest."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._format import slice_label
-from .checks.engine import BaselineSource, GateDefaults, GateInputs, run_gate
-from .errors import ModelgateError
-from .evidence import Evidence, build_evidence, infer_task
-from .loading import Predictions
-from .results import (
+from pytest_modelgate.checks.engine import BaselineSource, GateDefaults, GateInputs, run_gate
+from pytest_modelgate.errors import ModelgateError
+from pytest_modelgate.evidence.core import Evidence, build_evidence, infer_task
+from pytest_modelgate.inputs.loading import Predictions
+from pytest_modelgate.results import (
     CheckResult,
     ComparisonResult,
     FairnessResult,
     MetricResult,
-    Verdict,
 )
 
-__all__ = [
-    "Evaluation",
-    "assert_fair",
-    "assert_metric",
-    "assert_no_regression",
-    "assert_predictions",
-    "assert_slices",
-    "evaluate",
-]
+__all__ = ["Evaluation", "evaluate", "evaluation_from_evidence"]
 
 _INCONCLUSIVE = ("fail", "pass")
 _AGAINST = ("baseline", "constant")
@@ -131,7 +107,7 @@ class Evaluation:
         columns = [str(c) for c in columns]
         missing = [c for c in columns if c not in self.sensitive.columns]
         if missing:
-            from .errors import did_you_mean
+            from pytest_modelgate.errors import did_you_mean
 
             given = ", ".join(map(str, self.sensitive.columns)) or "none"
             raise ModelgateError(
@@ -149,7 +125,7 @@ class Evaluation:
         if slice is None:
             return None, None
         if isinstance(slice, Mapping):
-            from .slicing import slice_rows
+            from pytest_modelgate.evidence.slicing import slice_rows
 
             columns = self._columns(list(slice), "slice")
             key = ("api-slicing", tuple(columns))
@@ -184,7 +160,7 @@ class Evaluation:
         return np.flatnonzero(mask), {"mask": f"{int(mask.sum())} rows"}
 
     def _metric_name(self, name: str, caller: str) -> str:
-        from .metrics import metric_names, suggest_metric
+        from pytest_modelgate.estimates.metrics import metric_names, suggest_metric
 
         known = metric_names(self.task)
         try:
@@ -208,7 +184,7 @@ class Evaluation:
     def by_slice(self, name: str, column: str | Sequence[str]) -> pd.DataFrame:
         """The metric on every slice of ``column`` (or of an intersection of columns): a table
         with slice, n, estimate, low, high, method."""
-        from .slicing import slice_rows
+        from pytest_modelgate.evidence.slicing import slice_rows
 
         self._metric_name(name, "by_slice()")
         columns = self._columns([column] if isinstance(column, str) else list(column), "by_slice")
@@ -252,7 +228,7 @@ class Evaluation:
         self, name: str, sensitive: str | Sequence[str], metric: str | None = None
     ) -> FairnessResult:
         """A fairness gap (fairlearn's definitions) across the groups of ``sensitive``."""
-        from .spec import FairnessGate, validate_arguments
+        from pytest_modelgate.spec import FairnessGate, validate_arguments
 
         # validated as a gate would be; a query has no bar, so a bound that always holds
         # stands in for the one a gate requires
@@ -277,7 +253,7 @@ class Evaluation:
         return self._run(dict(gate), "check()")
 
     def _run(self, raw: dict[str, Any], caller: str) -> list[CheckResult]:
-        from .spec import gate_from_arguments
+        from pytest_modelgate.spec import gate_from_arguments
 
         if "check" in raw:
             raise ModelgateError(
@@ -292,7 +268,7 @@ class Evaluation:
     def decision(self, *, inconclusive: str = "warn", primary: str | None = None) -> Any:
         """The release decision over every gate checked through this evaluation
         (see :func:`pytest_modelgate.decide`)."""
-        from .decision import decide
+        from pytest_modelgate.decision import decide
 
         return decide(self.results, inconclusive=inconclusive, primary=primary)
 
@@ -305,7 +281,7 @@ class Evaluation:
         decision: Any = None,
     ) -> list[Path]:
         """Write the plugin's JSON/HTML/Markdown reports for :attr:`results`."""
-        from .report import write_reports
+        from pytest_modelgate.report import write_reports
 
         return write_reports(
             self.results,
@@ -372,7 +348,7 @@ def evaluate(
     ModelgateError
         For bad arguments, naming the argument, the bad value and what is allowed.
     """
-    from .spec import StatsSpec, validate_arguments
+    from pytest_modelgate.spec import StatsSpec, validate_arguments
 
     stats = validate_arguments(
         StatsSpec,
@@ -484,195 +460,3 @@ def evaluation_from_evidence(
             baseline=baseline_source,
         )
     return Evaluation(inputs, baseline=baseline)
-
-
-# --- assertion helpers ------------------------------------------------------------------------
-
-
-def _fail(results: Sequence[CheckResult], headline: str | None = None) -> None:
-    __tracebackhide__ = True
-    parts = [headline] if headline else []
-    for r in results:
-        where = f"[{slice_label(r.slice)}] " if r.slice else ""
-        parts.append(f"{where}{r.message}")
-        if r.details:
-            parts.append(r.details)
-    raise AssertionError("\n".join(parts))
-
-
-def _bad(results: Sequence[CheckResult], inconclusive: str) -> list[CheckResult]:
-    return [
-        r
-        for r in results
-        if r.verdict in (Verdict.FAIL, Verdict.ERROR)
-        or (r.verdict is Verdict.INCONCLUSIVE and inconclusive == "fail")
-    ]
-
-
-def assert_metric(
-    ev: Evaluation,
-    name: str,
-    min: float | None = None,
-    max: float | None = None,
-    *,
-    slice: Mapping[str, Any] | np.ndarray | None = None,
-    evidence: str | None = None,
-    inconclusive: str = "fail",
-) -> MetricResult:
-    """Assert a metric meets ``min``/``max`` under the gate rules (strict by default).
-
-    Raises ``AssertionError`` with the same table as a failing gate. An INCONCLUSIVE result (too
-    few rows, undefined metric) fails too unless ``inconclusive="pass"``. Returns the result.
-    """
-    __tracebackhide__ = True
-    from .checks.engine import metric_gate
-    from .spec import gate_from_arguments
-
-    caller = "assert_metric()"
-    inconclusive = _choice(caller, "inconclusive", inconclusive, _INCONCLUSIVE)
-    raw = {"metric": name, "min": min, "max": max, "evidence": evidence}
-    gate = gate_from_arguments(raw, task=ev.task, caller=caller)
-    rows, label = ev._rows(slice)
-    result, est = metric_gate(gate, ev.inputs, rows, label)
-    ev.results.append(result)
-    if _bad([result], inconclusive):
-        _fail([result])
-    return est
-
-
-def assert_slices(
-    ev: Evaluation,
-    name: str,
-    column: str | Sequence[str],
-    min: float | None = None,
-    max: float | None = None,
-    *,
-    evidence: str | None = None,
-    inconclusive: str = "fail",
-) -> pd.DataFrame:
-    """Assert the metric on every slice of ``column``, with the gates' multiplicity rules
-    (strict: every slice must pass; lenient: Holm across slices). Returns the per-slice table."""
-    __tracebackhide__ = True
-    from .checks.slices import worst_verdict
-
-    caller = "assert_slices()"
-    inconclusive = _choice(caller, "inconclusive", inconclusive, _INCONCLUSIVE)
-    slicing: Any = column if isinstance(column, str) else list(column)
-    raw = {"metric": name, "min": min, "max": max, "slices": [slicing], "evidence": evidence}
-    results = ev._run(raw, caller)
-    bad = _bad(results, inconclusive)
-    if bad:
-        _fail(
-            bad,
-            f"{worst_verdict(bad).value}: {name} on {len(bad)} of {len(results)} slices "
-            f"of {column} ({results[0].rule})",
-        )
-    return ev.by_slice(name, column)
-
-
-def assert_no_regression(
-    ev: Evaluation,
-    name: str,
-    *,
-    max_drop: float | None = None,
-    max_relative_drop: float | None = None,
-    min_gain: float | None = None,
-    max_gain: float | None = None,
-    against: str = "baseline",
-    evidence: str | None = None,
-) -> ComparisonResult:
-    """Assert the candidate is not worse than the baseline (or a constant) beyond the margin,
-    with the paired statistics of compare gates. Returns the comparison."""
-    __tracebackhide__ = True
-    caller = "assert_no_regression()"
-    against = _choice(caller, "against", against, _AGAINST)
-    raw = {
-        "metric": name,
-        "compare": against,
-        "max_drop": max_drop,
-        "max_relative_drop": max_relative_drop,
-        "min_gain": min_gain,
-        "max_gain": max_gain,
-        "evidence": evidence,
-    }
-    results = ev._run(raw, caller)
-    bad = _bad(results, "fail")
-    if bad:
-        _fail(bad)
-    return ev.compare(name, against)
-
-
-def assert_fair(
-    ev: Evaluation,
-    name: str,
-    *,
-    sensitive: str | Sequence[str],
-    max: float | None = None,
-    min: float | None = None,
-    metric: str | None = None,
-    evidence: str | None = None,
-) -> FairnessResult:
-    """Assert a fairness gap (fairlearn's definitions) stays within ``max`` (differences) or
-    above ``min`` (ratios), judged on its interval. Returns the fairness result."""
-    __tracebackhide__ = True
-    caller = "assert_fair()"
-    sens: Any = sensitive if isinstance(sensitive, str) else list(sensitive)
-    ev._columns([sens] if isinstance(sens, str) else sens, caller)
-    raw = {
-        "fairness": name,
-        "sensitive": sens,
-        "max": max,
-        "min": min,
-        "metric": metric,
-        "evidence": evidence,
-    }
-    results = ev._run(raw, caller)
-    bad = _bad(results, "fail")
-    if bad:
-        _fail(bad)
-    return ev.fairness(name, sensitive, metric)
-
-
-def assert_predictions(
-    predict: Any,
-    X: Any,
-    expected: Any,
-    *,
-    name: str = "golden cases",
-    tolerance: float = 0.0,
-    max_failures: int = 0,
-) -> None:
-    """Golden cases: these rows must be predicted as ``expected`` (CheckList's minimum
-    functionality tests). Fails listing every row that is not, with what was expected.
-
-    ``predict`` is a model (its ``predict`` is used) or a callable ``X -> predictions``;
-    numeric predictions may differ by ``tolerance``; ``max_failures`` rows may fail.
-    """
-    __tracebackhide__ = True
-    fn: Callable[[Any], Any] = predict.predict if hasattr(predict, "predict") else predict
-    got = np.asarray(fn(X))
-    want = np.asarray(expected)
-    if got.shape[0] != want.shape[0]:
-        raise AssertionError(
-            f"{name}: {got.shape[0]} predictions for {want.shape[0]} expected values"
-        )
-    if tolerance > 0 and np.issubdtype(got.dtype, np.number):
-        ok = np.abs(got.astype(float) - want.astype(float)) <= tolerance
-    else:
-        ok = np.array([str(g) == str(w) for g, w in zip(got, want, strict=True)])
-    bad = np.flatnonzero(~ok)
-    if bad.size > max_failures:
-        index = list(X.index) if isinstance(X, (pd.DataFrame, pd.Series)) else list(range(len(got)))
-        lines = [
-            f"{name}: {bad.size} of {len(got)} rows predicted wrongly (allowed: {max_failures})",
-            "  row         expected    got",
-        ]
-        for i in bad[:20]:
-            lines.append(f"  {index[i]!s:<10}  {want[i]!s:<10}  {got[i]}")
-        if bad.size > 20:
-            lines.append(f"  ... and {bad.size - 20} more")
-        lines.append(
-            "  next: look at these rows; if the expectation changed, update the golden "
-            "set in the same change"
-        )
-        raise AssertionError("\n".join(lines))
