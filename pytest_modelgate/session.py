@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._paths import display_path
+from .checks.inputs import CheckInputs
 from .errors import DataError, ModelgateError, SpecError
 from .estimation import StatsOptions, estimate_metric
 from .evidence import Evidence, build_evidence, build_grouped_evidence, infer_task
@@ -488,14 +489,14 @@ class GateSession:
         if gate.kind == "fairness":
             return [self._fairness_one(gate)]
         if gate.kind == "check":
-            from .checks.data import run_check
+            from .checks.dispatch import run_check
 
             self._refuse_on_grouped(
                 gate,
                 f"check: {cfg.check}",
                 "it needs the individual rows (or the model object)",
             )
-            return [run_check(gate, self)]
+            return [run_check(gate, self.check_inputs())]
         loaded = self.loaded
         evaluate = self._compare_one if gate.kind == "compare" else self._metric_one
         if not getattr(cfg, "slices", None):
@@ -819,6 +820,23 @@ class GateSession:
                 models[role] = {"columns": ref.model_dump(exclude_none=True), "sha256": None}
         out["models"] = models
         return out
+
+    def check_inputs(self) -> CheckInputs:
+        """What ``check:`` gates read, backed by this session's caches (loaded on first use)."""
+        data = self.spec.data
+        return CheckInputs(
+            where=self.spec.where,
+            test=lambda: self.data[0].frame,
+            target=data.target,
+            exclude=tuple(data.exclude),
+            reference=(lambda: self.reference_frame) if data.reference is not None else None,
+            features=tuple(data.features) if data.features else None,
+            candidate=lambda: self.loaded.candidate,
+            reference_predictions=lambda: self.reference_predictions,
+            evidence_on=lambda frame, what: self.evidence_on(frame, self.loaded.data.path, what),
+            model_and_features=lambda: self.model_and_features("candidate"),
+            model_path=lambda: self.model_path("candidate"),
+        )
 
 
 def _error_result(gate: Gate, message: str, details: str) -> CheckResult:
