@@ -26,11 +26,13 @@ __all__ = [
     "SpecError",
     "Verdict",
     "__version__",
+    "assert_data",
     "assert_fair",
     "assert_metric",
     "assert_no_regression",
     "assert_predictions",
     "assert_slices",
+    "check_data",
     "evaluate",
     "load_spec",
     "run_gates",
@@ -52,6 +54,8 @@ _LAZY = {
             "evaluate",
         )
     },
+    "assert_data": ("pytest_modelgate.api_checks", "assert_data"),
+    "check_data": ("pytest_modelgate.api_checks", "check_data"),
     "CheckResult": ("pytest_modelgate.results", "CheckResult"),
     "Verdict": ("pytest_modelgate.results", "Verdict"),
     "Interval": ("pytest_modelgate.stats.intervals", "Interval"),
@@ -73,6 +77,7 @@ if TYPE_CHECKING:  # pragma: no cover
         assert_slices,
         evaluate,
     )
+    from .api_checks import assert_data, check_data
     from .results import CheckResult, Verdict
     from .session import run_gates
     from .spec import Spec, load_spec

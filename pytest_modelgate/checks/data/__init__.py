@@ -126,8 +126,9 @@ def _drift(gate: Any, inputs: CheckInputs) -> CheckResult:
         target = inputs.target
         if target is None:  # the spec always names one; the Python API may not
             raise DataError(
-                f"{where('gates', gate.index, 'check')}: `check: label_drift` compares the "
-                "target's distribution, but no target column is named (allowed: the label column)"
+                f"{where('gates', gate.index, 'check')}: label_drift compares the target's "
+                "distribution, but no target column is named (data.target in a spec, target= in "
+                "check_data)"
             )
         if target not in reference.columns:
             raise DataError(
