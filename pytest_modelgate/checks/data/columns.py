@@ -105,14 +105,20 @@ def default_columns(
 ) -> list[str]:
     """The columns ``check`` examines when none are named, in the order of ``candidates``.
 
-    ``unseen_categories`` keeps the categorical ones (:func:`column_kind`, or ``kinds``),
-    ``range`` those with a range (:func:`has_range`); every other check keeps all. A column's
-    kind is read from the reference, or from the test data when the reference lacks it (the
-    check then reports the column as absent from the reference).
+    ``unseen_categories`` keeps the categorical ones (:func:`column_kind`, or ``kinds``), read
+    from the reference (from the test data when the reference lacks the column: the check then
+    reports it as absent from the reference). ``range`` keeps those with a range
+    (:func:`has_range`) in each frame that has them: a column that turned into text is the
+    schema check's finding. Every other check keeps all.
     """
     wanted = list(candidates)
     if check == "range":
-        return [c for c in wanted if has_range(_values_of(c, reference, test))]
+        # a column that lost its numbers in one frame is the schema check's finding, not ours
+        return [
+            c
+            for c in wanted
+            if all(has_range(frame[c]) for frame in (reference, test) if c in frame.columns)
+        ]
     if check == "unseen_categories":
         kind_of = resolve_kinds(reference, [c for c in wanted if c in reference.columns], kinds)
         return [

@@ -198,7 +198,8 @@ def range_check(
     reference, test : pandas.DataFrame
     columns : sequence of str, optional
         Columns to check. Defaults to the reference's numeric-dtype columns (excluding bool;
-        low-cardinality integers are included, since a range is meaningful for them).
+        low-cardinality integers are included, since a range is meaningful for them) that are
+        numeric in the test data too (a column turned into text is a schema finding).
     max_fraction : float, default 0.0
         A column is flagged when its out-of-range fraction is ``> max_fraction``.
 
