@@ -160,7 +160,8 @@ def numeric_values(series: pd.Series) -> NDArray[np.float64]:
     except (TypeError, ValueError) as exc:
         raise ColumnNotNumeric(
             f"column {series.name!r} has dtype {series.dtype} and cannot be compared as "
-            "numeric (pass kinds={...: 'categorical'} or check the schema)"
+            "numeric (pass kinds={...: 'categorical'} or check the schema)",
+            "columns",
         ) from exc
     return values[~np.isnan(values)]
 
