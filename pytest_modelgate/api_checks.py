@@ -15,11 +15,18 @@ from typing import Any
 from .errors import DataError, ModelgateError, did_you_mean
 from .results import CheckResult, Verdict
 
-__all__ = ["DATA_CHECKS", "assert_data", "check_data"]
+__all__ = ["DATA_ONLY_CHECKS", "assert_data", "check_data"]
 
 #: The checks that need no model. The others (latency, model_size, invariance, directional,
 #: prediction_drift, serving_skew) call the model and run from ``gates.yaml`` only.
-DATA_CHECKS = ("schema", "missing_values", "unseen_categories", "range", "drift", "label_drift")
+DATA_ONLY_CHECKS = (
+    "schema",
+    "missing_values",
+    "unseen_categories",
+    "range",
+    "drift",
+    "label_drift",
+)
 
 
 def check_data(
@@ -115,14 +122,14 @@ def _config(check: Any, options: dict[str, Any]) -> Any:
     from .spec import CHECK_MODELS, _fmt_value, _pydantic_problems
     from .yamlsource import YamlDocument
 
-    if not isinstance(check, str) or check not in DATA_CHECKS:
+    if not isinstance(check, str) or check not in DATA_ONLY_CHECKS:
         if isinstance(check, str) and check in CHECK_MODELS:
             why = "needs the model, so it runs from gates.yaml only"
         else:
-            close = difflib.get_close_matches(str(check), list(DATA_CHECKS), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(str(check), list(DATA_ONLY_CHECKS), n=1, cutoff=0.6)
             why = f"is not a data check{'; did you mean ' + repr(close[0]) + '?' if close else ''}"
         raise ModelgateError(
-            f"check_data: check {_fmt_value(check)} {why} (allowed: {', '.join(DATA_CHECKS)})"
+            f"check_data: check {_fmt_value(check)} {why} (allowed: {', '.join(DATA_ONLY_CHECKS)})"
         )
     data = {"check": check, **{k: _plain(v) for k, v in options.items()}}
     model = CHECK_MODELS[check]

@@ -122,3 +122,16 @@ def test_bad_input_is_a_data_error_and_the_builtin_it_documents() -> None:
     with pytest.raises(ValueError, match="unknown dtype 'nonsense'"):
         dtype_kind("nonsense")
     assert resolve_kinds(frame, ["a"], {"a": "numeric"}) == {"a": "numeric"}
+
+
+def test_a_column_without_values_does_not_decide_its_kind(mixed: pd.DataFrame) -> None:
+    columns = list(mixed.columns)
+    # a reference column of nothing but missing values: the test's values decide
+    blank = mixed.assign(amount=np.nan, code=np.nan)
+    assert default_columns("unseen_categories", blank, mixed, columns) == ["code", "text", "flag"]
+    assert default_columns("range", blank, mixed, columns) == ["code", "amount", "count"]
+    # a reference without rows (a header-only CSV reads as text columns): ranges are still
+    # examined, and the range check then fails them for want of reference values
+    empty = mixed.iloc[:0].astype(object)
+    assert default_columns("range", empty, mixed, columns) == ["code", "amount", "count"]
+    assert default_columns("unseen_categories", empty, mixed, columns) == ["code", "text", "flag"]

@@ -106,30 +106,34 @@ def default_columns(
     """The columns ``check`` examines when none are named, in the order of ``candidates``.
 
     ``unseen_categories`` keeps the categorical ones (:func:`column_kind`, or ``kinds``), read
-    from the reference (from the test data when the reference lacks the column: the check then
-    reports it as absent from the reference). ``range`` keeps those with a range
-    (:func:`has_range`) in each frame that has them: a column that turned into text is the
+    from the reference (from the test data when the reference lacks the column, or has no value
+    in it: the check then reports what it finds). ``range`` keeps those with a range
+    (:func:`has_range`) in each frame with values in them: a column that turned into text is the
     schema check's finding. Every other check keeps all.
     """
     wanted = list(candidates)
     if check == "range":
-        # a column that lost its numbers in one frame is the schema check's finding, not ours
-        return [
-            c
-            for c in wanted
-            if all(has_range(frame[c]) for frame in (reference, test) if c in frame.columns)
-        ]
+        return [c for c in wanted if all(has_range(s) for s in _observed(c, reference, test))]
     if check == "unseen_categories":
-        kind_of = resolve_kinds(reference, [c for c in wanted if c in reference.columns], kinds)
-        return [
-            c
-            for c in wanted
-            if (kind_of.get(c) or column_kind(_values_of(c, reference, test))) == "categorical"
-        ]
+        resolve_kinds(reference, [], kinds)  # a typo in an override is an error, as everywhere
+        overrides = dict(kinds or {})
+        out = []
+        for c in wanted:
+            observed = _observed(c, reference, test)
+            values = observed[0] if observed else _any_of(c, reference, test)
+            if (overrides.get(c) or column_kind(values)) == "categorical":
+                out.append(c)
+        return out
     return wanted
 
 
-def _values_of(column: str, reference: pd.DataFrame, test: pd.DataFrame) -> pd.Series:
+def _observed(column: str, reference: pd.DataFrame, test: pd.DataFrame) -> list[pd.Series]:
+    """The column in each frame (reference first) with at least one value in it: a column of
+    nothing but missing values (or without rows) says nothing about its kind."""
+    return [f[column] for f in (reference, test) if column in f.columns and f[column].notna().any()]
+
+
+def _any_of(column: str, reference: pd.DataFrame, test: pd.DataFrame) -> pd.Series:
     return reference[column] if column in reference.columns else test[column]
 
 

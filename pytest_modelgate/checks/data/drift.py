@@ -158,7 +158,7 @@ def drift_check(
     bins : int, default 10
         Reference-quantile bins for numeric columns (psi, jensen_shannon).
     floor : float, default 1e-4
-        Proportion floor of :func:`psi`.
+        Proportion floor of :func:`~pytest_modelgate.checks.data.statistics.psi`.
 
     Returns
     -------
