@@ -16,14 +16,18 @@ __all__ = [
     "CheckResult",
     "ComparisonResult",
     "DataError",
+    "Decision",
     "Evaluation",
     "FairnessResult",
+    "GateRun",
+    "GroupValue",
     "Interval",
     "MetricResult",
     "ModelError",
     "ModelgateError",
     "Spec",
     "SpecError",
+    "Threshold",
     "Verdict",
     "__version__",
     "assert_data",
@@ -33,19 +37,18 @@ __all__ = [
     "assert_predictions",
     "assert_slices",
     "check_data",
+    "decide",
     "evaluate",
     "load_spec",
     "run_gates",
+    "write_reports",
 ]
 
 _LAZY = {
     **{
         name: ("pytest_modelgate.api", name)
         for name in (
-            "ComparisonResult",
             "Evaluation",
-            "FairnessResult",
-            "MetricResult",
             "assert_fair",
             "assert_metric",
             "assert_no_regression",
@@ -54,22 +57,33 @@ _LAZY = {
             "evaluate",
         )
     },
+    **{
+        name: ("pytest_modelgate.results", name)
+        for name in (
+            "CheckResult",
+            "ComparisonResult",
+            "FairnessResult",
+            "GroupValue",
+            "Interval",
+            "MetricResult",
+            "Threshold",
+            "Verdict",
+        )
+    },
     "assert_data": ("pytest_modelgate.api_checks", "assert_data"),
     "check_data": ("pytest_modelgate.api_checks", "check_data"),
-    "CheckResult": ("pytest_modelgate.results", "CheckResult"),
-    "Verdict": ("pytest_modelgate.results", "Verdict"),
-    "Interval": ("pytest_modelgate.stats.intervals", "Interval"),
+    "Decision": ("pytest_modelgate.decision", "Decision"),
+    "decide": ("pytest_modelgate.decision", "decide"),
+    "GateRun": ("pytest_modelgate.session", "GateRun"),
     "Spec": ("pytest_modelgate.spec", "Spec"),
     "load_spec": ("pytest_modelgate.spec", "load_spec"),
     "run_gates": ("pytest_modelgate.session", "run_gates"),
+    "write_reports": ("pytest_modelgate.report", "write_reports"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import (
-        ComparisonResult,
         Evaluation,
-        FairnessResult,
-        MetricResult,
         assert_fair,
         assert_metric,
         assert_no_regression,
@@ -78,10 +92,20 @@ if TYPE_CHECKING:  # pragma: no cover
         evaluate,
     )
     from .api_checks import assert_data, check_data
-    from .results import CheckResult, Verdict
-    from .session import run_gates
+    from .decision import Decision, decide
+    from .report import write_reports
+    from .results import (
+        CheckResult,
+        ComparisonResult,
+        FairnessResult,
+        GroupValue,
+        Interval,
+        MetricResult,
+        Threshold,
+        Verdict,
+    )
+    from .session import GateRun, run_gates
     from .spec import Spec, load_spec
-    from .stats.intervals import Interval
 
 
 def __getattr__(name: str) -> Any:

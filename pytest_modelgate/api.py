@@ -1,41 +1,43 @@
 """The Python API: evaluate predictions in code and assert on them like unit tests.
 
-``evaluate(...)`` builds the evidence once and answers many questions cheaply; the assertion
-helpers apply the same rules and produce the same messages as the YAML gates::
+``evaluate(...)`` builds the evidence once and answers many questions cheaply. The assertion
+helpers build the same gate objects a ``gates.yaml`` entry builds (validated by the same spec
+models, with the same messages) and run them through the same gate engine
+(:mod:`pytest_modelgate.checks.engine`), so a YAML gate and its assertion give one answer::
 
     ev = evaluate(y_test, model.predict(X_test), model.predict_proba(X_test)[:, 1],
                   sensitive=X_test[["sex", "race"]], positive_label=">50K")
     assert_metric(ev, "recall", min=0.6)
     assert_slices(ev, "recall", "sex", min=0.55)
     assert_fair(ev, "equalized_odds_difference", sensitive="sex", max=0.1)
+    ev.decision()                       # the release decision over what was checked
+    ev.write_reports(json="report.json", html="report.html")
 """
 
 from __future__ import annotations
 
-import html
-import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .checks.slices import combine_slices, detectable_effect, worst_verdict
-from .checks.threshold import check_threshold
+from ._format import slice_label
+from .checks.engine import BaselineSource, GateDefaults, GateInputs, run_gate
 from .errors import ModelgateError
-from .estimation import Estimate, StatsOptions, estimate_metric
 from .evidence import Evidence, build_evidence, infer_task
 from .loading import Predictions
-from .metrics import get_metric
-from .results import CheckResult, Verdict
-from .stats import Interval
+from .results import (
+    CheckResult,
+    ComparisonResult,
+    FairnessResult,
+    MetricResult,
+    Verdict,
+)
 
 __all__ = [
-    "ComparisonResult",
     "Evaluation",
-    "FairnessResult",
-    "MetricResult",
     "assert_fair",
     "assert_metric",
     "assert_no_regression",
@@ -44,159 +46,8 @@ __all__ = [
     "evaluate",
 ]
 
-
-def _fmt(x: float | None) -> str:
-    return "n/a" if x is None or x != x else f"{x:.4f}"
-
-
-def _interval_text(iv: Interval) -> str:
-    return f"[{_fmt(iv.low)}, {_fmt(iv.high)}] {iv.level * 100:g}% {iv.method}"
-
-
-def _html_table(title: str, rows: Sequence[tuple[str, str]]) -> str:
-    body = "".join(
-        f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-        for k, v in rows
-    )
-    return f"<table><caption>{html.escape(title)}</caption>{body}</table>"
-
-
-@dataclass(frozen=True)
-class MetricResult:
-    """A metric with its confidence interval on (a slice of) the evaluation rows."""
-
-    metric: str
-    estimate: float
-    interval: Interval
-    n: int
-    slice: dict[str, str] | None = None
-    note: str = ""
-
-    def _rows(self) -> list[tuple[str, str]]:
-        rows = [
-            ("estimate", _fmt(self.estimate)),
-            ("interval", _interval_text(self.interval)),
-            ("n", str(self.n)),
-        ]
-        if self.slice:
-            rows.insert(0, ("slice", ", ".join(f"{k}={v}" for k, v in self.slice.items())))
-        if self.note:
-            rows.append(("note", self.note))
-        return rows
-
-    def __repr__(self) -> str:
-        where = f" [{', '.join(f'{k}={v}' for k, v in self.slice.items())}]" if self.slice else ""
-        return (
-            f"MetricResult({self.metric}{where} = {_fmt(self.estimate)}, "
-            f"{_interval_text(self.interval)}, n={self.n})"
-        )
-
-    def _repr_html_(self) -> str:
-        return _html_table(self.metric, self._rows())
-
-
-@dataclass(frozen=True)
-class ComparisonResult:
-    """Candidate vs baseline: Δ oriented so that higher is better, its interval and test."""
-
-    metric: str
-    delta: float
-    interval: Interval
-    candidate: float
-    baseline: float
-    n: int
-    paired: bool
-    test: str
-    p_value: float | None
-    against: str = "baseline"
-
-    @property
-    def estimate(self) -> float:
-        """Δ (same as ``delta``), so every result exposes ``estimate``."""
-        return self.delta
-
-    def __repr__(self) -> str:
-        p = f", p={self.p_value:.3g}" if self.p_value is not None else ""
-        return (
-            f"ComparisonResult(Δ{self.metric} = {self.delta:+.4f}, "
-            f"{_interval_text(self.interval)}, candidate {_fmt(self.candidate)} vs "
-            f"{self.against} {_fmt(self.baseline)}, {'paired' if self.paired else 'unpaired'}"
-            f", {self.test}{p}, n={self.n})"
-        )
-
-    def _repr_html_(self) -> str:
-        return _html_table(
-            f"Δ{self.metric} (higher is better)",
-            [
-                ("Δ", f"{self.delta:+.4f}"),
-                ("interval", _interval_text(self.interval)),
-                ("candidate", _fmt(self.candidate)),
-                (self.against, _fmt(self.baseline)),
-                (
-                    "test",
-                    self.test + (f", p = {self.p_value:.3g}" if self.p_value is not None else ""),
-                ),
-                ("n", str(self.n)),
-            ],
-        )
-
-
-@dataclass(frozen=True)
-class FairnessResult:
-    """A fairness gap with its interval and the per-group values."""
-
-    name: str
-    estimate: float
-    interval: Interval
-    n: int
-    groups: pd.DataFrame = field(compare=False)
-    note: str = ""
-
-    def __repr__(self) -> str:
-        return (
-            f"FairnessResult({self.name} = {_fmt(self.estimate)}, "
-            f"{_interval_text(self.interval)}, {len(self.groups)} groups, n={self.n})"
-        )
-
-    def _repr_html_(self) -> str:
-        head = _html_table(
-            self.name,
-            [
-                ("estimate", _fmt(self.estimate)),
-                ("interval", _interval_text(self.interval)),
-                ("n", str(self.n)),
-            ],
-        )
-        return head + self.groups.to_html(index=False)
-
-
-def _metric(name: str, task: str) -> Any:
-    """The registry metric, or a clear error with a "did you mean" (never a KeyError)."""
-    from .metrics import metric_names, suggest_metric
-
-    try:
-        return get_metric(name, task)
-    except KeyError:
-        guess = suggest_metric(name, task)
-        hint = f"did you mean {guess!r}? " if guess else ""
-        raise ModelgateError(
-            f"unknown metric {name!r} for a {task} task ({hint}allowed: "
-            f"{', '.join(metric_names(task))})"
-        ) from None
-
-
-def _check_bounds(metric: Any, lo: float | None, hi: float | None) -> None:
-    low, high = metric.bounds
-    for key, value in (("min", lo), ("max", hi)):
-        if value is None:
-            continue
-        if (low is not None and value < low) or (high is not None and value > high):
-            hint = f"; did you mean {value / 100:g}?" if high == 1.0 and 1 < value <= 100 else ""
-            raise ModelgateError(
-                f"{key}={value:g} can never be met: {metric.name} lies in "
-                f"[{low if low is not None else '-inf'}, "
-                f"{high if high is not None else 'inf'}]{hint}"
-            )
+_INCONCLUSIVE = ("fail", "pass")
+_AGAINST = ("baseline", "constant")
 
 
 def _as_array(x: Any) -> np.ndarray | None:
@@ -207,79 +58,117 @@ def _as_array(x: Any) -> np.ndarray | None:
     return np.asarray(x)
 
 
+def _choice(caller: str, name: str, value: Any, allowed: Sequence[str]) -> str:
+    """``value`` if it is one of ``allowed``; else the spec loader's kind of message."""
+    if isinstance(value, str) and value in allowed:
+        return value
+    import difflib
+
+    close = difflib.get_close_matches(str(value), list(allowed), n=1, cutoff=0.6)
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    raise ModelgateError(
+        f"{caller}: {name}: is not an allowed value (got {value!r}; {hint}allowed: "
+        f"{', '.join(repr(a) for a in allowed)})"
+    )
+
+
 class Evaluation:
     """Evidence for one set of predictions, computed once, queried many times.
 
-    Build it with :func:`evaluate`. Every query is cached; ``evidence_builds`` counts how many
-    times rows were turned into evidence (once for all rows, once per distinct slice).
+    Build it with :func:`evaluate` (or get it from the ``modelgate`` fixture). Every query is
+    cached and shares its numbers with the gates: ``metric("recall")`` is the interval a
+    ``recall`` gate judges. ``results`` collects every gate checked through this evaluation
+    (by the ``assert_*`` helpers or :meth:`check`); :meth:`decision` and
+    :meth:`write_reports` turn them into the release decision and the plugin's reports.
     """
 
-    def __init__(
-        self,
-        candidate: Evidence,
-        baseline: Evidence | None,
-        sensitive: pd.DataFrame,
-        *,
-        options: StatsOptions,
-        seed: int,
-        min_support: int,
-        evidence: str,
-        evidence_builds: int = 0,
-    ) -> None:
-        self.task = candidate.task
-        self.options = options
-        self.seed = seed
-        self.min_support = min_support
-        self.evidence_rule = evidence
-        self.sensitive = sensitive.reset_index(drop=True)
-        self.evidence_builds = evidence_builds
-        self._cache: dict[Any, Any] = {}
-        self._y = pd.Series(candidate.y_true)
-        self.candidate = candidate
+    def __init__(self, inputs: GateInputs, *, baseline: Evidence | None = None) -> None:
+        self.inputs = inputs
         self.baseline = baseline
+        self.results: list[CheckResult] = []
 
-    @classmethod
-    def from_evidence(
-        cls,
-        candidate: Evidence,
-        baseline: Evidence | None,
-        frame: pd.DataFrame,
-        *,
-        options: StatsOptions,
-        seed: int,
-        min_support: int,
-        evidence: str,
-    ) -> Evaluation:
-        """An evaluation over evidence that was already built (the ``modelgate`` fixture)."""
-        return cls(
-            candidate,
-            baseline,
-            frame,
-            options=options,
-            seed=seed,
-            min_support=min_support,
-            evidence=evidence,
-        )
+    # --- what it was built from --------------------------------------------------------------
 
-    def _rng(self, key: str) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence([self.seed, zlib.crc32(key.encode())]))
+    @property
+    def task(self) -> str:
+        return self.inputs.task
+
+    @property
+    def candidate(self) -> Evidence:
+        return self.inputs.candidate
+
+    @property
+    def sensitive(self) -> pd.DataFrame:
+        """The columns slices and fairness groups come from."""
+        return self.inputs.frame
+
+    @property
+    def seed(self) -> int:
+        return self.inputs.defaults.seed
+
+    @property
+    def options(self) -> Any:
+        """The estimation options (confidence, interval, bootstrap, resamples)."""
+        return self.inputs.defaults.options()
+
+    @property
+    def min_support(self) -> int:
+        return self.inputs.defaults.min_support
+
+    @property
+    def evidence_rule(self) -> str:
+        """The default rule of the assertion helpers (``strict``, ``lenient``, ``point``)."""
+        return self.inputs.defaults.evidence
+
+    @property
+    def evidence_builds(self) -> int:
+        """How many times rows were turned into evidence (all rows, then once per slice)."""
+        return 1 + (self.baseline is not None) + self.inputs.evidence_builds
+
+    # --- queries ------------------------------------------------------------------------------
+
+    def _columns(self, columns: Sequence[str], caller: str) -> list[str]:
+        columns = [str(c) for c in columns]
+        missing = [c for c in columns if c not in self.sensitive.columns]
+        if missing:
+            from .errors import did_you_mean
+
+            given = ", ".join(map(str, self.sensitive.columns)) or "none"
+            raise ModelgateError(
+                f"{caller}: column(s) {missing} were not given to evaluate() (given: {given})"
+                f"{did_you_mean(missing, list(self.sensitive.columns))}; pass them with "
+                "evaluate(..., sensitive=frame[[...]])"
+            )
+        return columns
 
     def _rows(
         self, slice: Mapping[str, Any] | np.ndarray | None
     ) -> tuple[np.ndarray | None, dict[str, str] | None]:
+        """The rows of a slice given as ``{column: value}`` (labelled as the gates label it)
+        or as a boolean mask."""
         if slice is None:
             return None, None
         if isinstance(slice, Mapping):
-            mask = np.ones(len(self._y), dtype=bool)
-            for column, value in slice.items():
-                if column not in self.sensitive.columns:
-                    raise ModelgateError(
-                        f"slice column {column!r} is not among the sensitive columns given to "
-                        f"evaluate() ({', '.join(map(str, self.sensitive.columns)) or 'none'})"
+            from .slicing import slice_rows
+
+            columns = self._columns(list(slice), "slice")
+            key = ("api-slicing", tuple(columns))
+            cache = self.inputs._cache
+            if key not in cache:
+                cache[key] = {
+                    tuple(sl.label.values()): sl.rows
+                    for sl in slice_rows(
+                        self.sensitive,
+                        [columns if len(columns) > 1 else columns[0]],
+                        max_slices=max(self.inputs.defaults.max_slices, len(self.sensitive)),
+                        where="slice",
+                        weights=self.candidate.weight,
                     )
-                col = self.sensitive[column]
-                mask &= (col.astype(str) == str(value)).to_numpy()
-            return np.flatnonzero(mask), {str(k): str(v) for k, v in slice.items()}
+                }
+            label = {str(k): str(v) for k, v in slice.items()}
+            wanted = tuple(label[c] for c in columns)
+            rows = cache[key].get(wanted, np.empty(0, dtype=np.intp))
+            return rows, label
         if self.candidate.is_weighted:
             raise ModelgateError(
                 "a boolean row mask needs the individual rows, but this evaluation is on grouped "
@@ -287,59 +176,52 @@ class Evaluation:
                 "instead ({column: value}), or use data.engine: memory"
             )
         mask = np.asarray(slice)
-        if mask.dtype != bool or mask.shape != (len(self._y),):
+        if mask.dtype != bool or mask.shape != (self.candidate.n_stored,):
             raise ModelgateError(
                 "slice must be a mapping {column: value} or a boolean mask "
-                f"with one entry per row ({len(self._y)})"
+                f"with one entry per row ({self.candidate.n_stored})"
             )
         return np.flatnonzero(mask), {"mask": f"{int(mask.sum())} rows"}
 
-    def _subset(self, which: str, rows: np.ndarray | None, key: str) -> Evidence:
-        ev = self.candidate if which == "candidate" else self.baseline
-        assert ev is not None
-        if rows is None:
-            return ev
-        cache_key = ("subset", which, key)
-        if cache_key not in self._cache:
-            self.evidence_builds += 1
-            self._cache[cache_key] = ev.subset(rows)
-        return self._cache[cache_key]
+    def _metric_name(self, name: str, caller: str) -> str:
+        from .metrics import metric_names, suggest_metric
 
-    def _estimate(self, name: str, slice: Any = None) -> tuple[Estimate, dict[str, str] | None]:
-        rows, label = self._rows(slice)
-        key = repr(label) + ("" if rows is None else f"#{zlib.crc32(rows.tobytes())}")
-        cache_key = ("metric", name, key)
-        if cache_key not in self._cache:
-            metric = _metric(name, self.task)
-            ev = self._subset("candidate", rows, key)
-            self._cache[cache_key] = estimate_metric(
-                metric, ev, self.options, self._rng(f"{name}{key}")
-            )
-        return self._cache[cache_key], label
+        known = metric_names(self.task)
+        try:
+            return self.inputs.metric(name).name
+        except KeyError:
+            guess = suggest_metric(name, self.task)
+            hint = f"did you mean `{guess}`? " if guess else ""
+            raise ModelgateError(
+                f"{caller}: metric: unknown metric for task {self.task} (got {name!r}; {hint}"
+                f"allowed: {', '.join(known)})"
+            ) from None
 
     def metric(
         self, name: str, slice: Mapping[str, Any] | np.ndarray | None = None
     ) -> MetricResult:
         """A metric with its interval, overall or on a slice (``{"sex": "Female"}`` or a mask)."""
-        est, label = self._estimate(name, slice)
-        return MetricResult(est.metric, est.value, est.interval, est.n, label, est.note)
+        self._metric_name(name, "metric()")
+        rows, label = self._rows(slice)
+        return self.inputs.estimate(name, rows, label)
 
     def by_slice(self, name: str, column: str | Sequence[str]) -> pd.DataFrame:
         """The metric on every slice of ``column`` (or of an intersection of columns): a table
         with slice, n, estimate, low, high, method."""
         from .slicing import slice_rows
 
-        spec: Any = column if isinstance(column, str) else list(column)
-        wanted = [spec] if isinstance(spec, str) else spec
-        missing = [c for c in wanted if c not in self.sensitive.columns]
-        if missing:
-            raise ModelgateError(
-                f"by_slice: column(s) {missing} were not given to evaluate(); "
-                "pass them with evaluate(..., sensitive=frame[[...]])"
-            )
+        self._metric_name(name, "by_slice()")
+        columns = self._columns([column] if isinstance(column, str) else list(column), "by_slice")
+        spec: Any = columns[0] if isinstance(column, str) else columns
         rows = []
-        for sl in slice_rows(self.sensitive, [spec], max_slices=1000, where="by_slice"):
-            r = self.metric(name, slice=sl.label)
+        for sl in slice_rows(
+            self.sensitive,
+            [spec],
+            max_slices=self.inputs.defaults.max_slices,
+            where="by_slice(): column",
+            weights=self.candidate.weight,
+        ):
+            r = self.inputs.estimate(name, sl.rows, sl.label)
             rows.append(
                 {
                     "slice": sl.key,
@@ -354,70 +236,92 @@ class Evaluation:
 
     def compare(self, name: str, against: str = "baseline") -> ComparisonResult:
         """Δ between candidate and baseline (or the best constant predictor), paired."""
-        from .compare import compare_metric, constant_evidence
-
-        cache_key = ("compare", name, against)
-        if cache_key not in self._cache:
-            metric = _metric(name, self.task)
-            if against == "constant":
-                base, _ = constant_evidence(metric, self.candidate)
-            elif against == "baseline":
-                if self.baseline is None:
-                    raise ModelgateError(
-                        "compare() needs baseline predictions: pass "
-                        "baseline_pred= and/or baseline_score= to evaluate()"
-                    )
-                base = self.baseline
-            else:
-                raise ModelgateError(f"against must be 'baseline' or 'constant' (got {against!r})")
-            self._cache[cache_key] = compare_metric(
-                metric, self.candidate, base, self.options, self._rng(f"compare:{name}:{against}")
+        self._metric_name(name, "compare()")
+        against = _choice("compare()", "against", against, _AGAINST)
+        if against == "constant":
+            return self.inputs.compare(name, "constant")
+        src = self.inputs.baseline_source()
+        if src.evidence is None:
+            raise ModelgateError(
+                f"compare(): the baseline ({src.source}) has no per-row predictions to pair "
+                "with; give models.baseline, or store them with --modelgate-update-baseline"
             )
-        c = self._cache[cache_key]
-        return ComparisonResult(
-            c.metric,
-            c.delta,
-            c.interval,
-            c.candidate,
-            c.baseline,
-            c.n,
-            c.paired,
-            c.test,
-            c.p_value,
-            against,
-        )
+        return _with_source(self.inputs.compare(name, "baseline", src.evidence), src.source)
 
     def fairness(
         self, name: str, sensitive: str | Sequence[str], metric: str | None = None
     ) -> FairnessResult:
         """A fairness gap (fairlearn's definitions) across the groups of ``sensitive``."""
-        from .fairness import fairness_estimate
-        from .slicing import group_codes
+        from .spec import FairnessGate, validate_arguments
 
-        columns = [sensitive] if isinstance(sensitive, str) else list(sensitive)
-        cache_key = ("fairness", name, tuple(columns), metric)
-        if cache_key not in self._cache:
-            missing = [c for c in columns if c not in self.sensitive.columns]
-            if missing:
-                raise ModelgateError(f"sensitive column(s) {missing} were not given to evaluate()")
-            codes, labels = group_codes(self.sensitive, columns, max_groups=1000, where="fairness")
-            gap = "demographic_parity_ratio" if name == "four_fifths_rule" else name
-            m = _metric(metric, self.task) if metric else None
-            self._cache[cache_key] = fairness_estimate(
-                gap,
-                self.candidate,
-                codes,
-                labels,
-                metric=m,
-                opts=self.options,
-                rng=self._rng(f"fairness:{name}:{columns}:{metric}"),
-                min_support=self.min_support,
-            )
-        fe = self._cache[cache_key]
-        groups = pd.DataFrame(
-            [{"group": g.group, "n": g.n, **g.values, "excluded": g.excluded} for g in fe.groups]
+        # validated as a gate would be; a query has no bar, so a bound that always holds
+        # stands in for the one a gate requires
+        bound = {"min": 0.0} if name.endswith("_ratio") or name == "four_fifths_rule" else {}
+        raw = {"fairness": name, "sensitive": sensitive, "metric": metric, "max": 1.0}
+        cfg = validate_arguments(FairnessGate, {**raw, **bound}, "fairness()")
+        columns = self._columns(cfg.columns, "fairness()")
+        return self.inputs.fairness(
+            cfg.gap,
+            columns,
+            cfg.metric,
+            min_support=self.inputs.defaults.min_support,
+            where="fairness(): sensitive",
         )
-        return FairnessResult(fe.name, fe.value, fe.interval, fe.n, groups, fe.note)
+
+    # --- gates, decision, reports -------------------------------------------------------------
+
+    def check(self, **gate: Any) -> list[CheckResult]:
+        """Run one gate given as a ``gates.yaml`` entry's keys (``metric="recall", min=0.6,
+        slices=["sex"]``, or ``fairness=...``), without raising; the results are also kept
+        in :attr:`results` for :meth:`decision` and :meth:`write_reports`."""
+        return self._run(dict(gate), "check()")
+
+    def _run(self, raw: dict[str, Any], caller: str) -> list[CheckResult]:
+        from .spec import gate_from_arguments
+
+        if "check" in raw:
+            raise ModelgateError(
+                f"{caller}: data checks run with check_data() / assert_data(), which take the "
+                "test and reference frames"
+            )
+        gate = gate_from_arguments(raw, task=self.task, caller=caller)
+        results = run_gate(gate, self.inputs)
+        self.results.extend(results)
+        return results
+
+    def decision(self, *, inconclusive: str = "warn", primary: str | None = None) -> Any:
+        """The release decision over every gate checked through this evaluation
+        (see :func:`pytest_modelgate.decide`)."""
+        from .decision import decide
+
+        return decide(self.results, inconclusive=inconclusive, primary=primary)
+
+    def write_reports(
+        self,
+        *,
+        json: str | Path | None = None,
+        html: str | Path | None = None,
+        markdown: str | Path | None = None,
+        decision: Any = None,
+    ) -> list[Path]:
+        """Write the plugin's JSON/HTML/Markdown reports for :attr:`results`."""
+        from .report import write_reports
+
+        return write_reports(
+            self.results,
+            decision if decision is not None else self.decision(),
+            lineage={"seed": self.seed},
+            task=self.task,
+            json=json,
+            html=html,
+            markdown=markdown,
+        )
+
+
+def _with_source(cmp: ComparisonResult, source: str) -> ComparisonResult:
+    from dataclasses import replace
+
+    return replace(cmp, source=source)
 
 
 def evaluate(
@@ -438,6 +342,7 @@ def evaluate(
     resamples: int = 2000,
     seed: int = 0,
     min_support: int = 30,
+    max_slices: int = 50,
     evidence: str = "strict",
 ) -> Evaluation:
     """Evaluate predictions with confidence intervals, without pytest.
@@ -448,18 +353,43 @@ def evaluate(
     y_pred : predicted labels (or values). Optional when ``y_score`` is given (binary: predicted
         positive when the score is ≥ ``threshold``, default 0.5 for probabilities).
     y_score : binary: positive-class scores/probabilities ``(n,)``; multiclass: ``(n, K)``
-        probabilities whose columns follow ``classes``.
+        probabilities whose columns follow ``classes``. With scikit-learn, take the positive
+        class's column by name: ``proba[:, list(model.classes_).index(positive)]``.
     sensitive : columns to slice and group by (DataFrame or mapping of name → values).
     baseline_pred, baseline_score : the baseline's predictions on the same rows (paired).
     task, positive_label, classes, threshold : as in ``gates.yaml`` (inferred when omitted).
-    confidence, interval, bootstrap, resamples, seed, min_support, evidence : the ``stats:``
-        options of the spec; ``evidence`` is the default rule of the assertion helpers.
+    confidence, interval, bootstrap, resamples, seed, min_support, max_slices, evidence : the
+        ``stats:`` options of the spec, validated by the same rules and messages;
+        ``evidence`` is the default rule of the assertion helpers.
 
     Returns
     -------
     Evaluation
-        With ``.metric()``, ``.by_slice()``, ``.compare()``, ``.fairness()``.
+        With ``.metric()``, ``.by_slice()``, ``.compare()``, ``.fairness()``, ``.check()``.
+
+    Raises
+    ------
+    ModelgateError
+        For bad arguments, naming the argument, the bad value and what is allowed.
     """
+    from .spec import StatsSpec, validate_arguments
+
+    stats = validate_arguments(
+        StatsSpec,
+        {
+            "confidence": confidence,
+            "interval": interval,
+            "bootstrap": bootstrap,
+            "resamples": resamples,
+            "seed": seed,
+            "min_support": min_support,
+            "max_slices": max_slices,
+            "evidence": evidence,
+        },
+        "evaluate()",
+    )
+    if task is not None:
+        task = _choice("evaluate()", "task", task, ("binary", "multiclass", "regression"))
     y = pd.Series(_as_array(y_true)).reset_index(drop=True)
     if y.isna().any():
         raise ModelgateError(
@@ -515,25 +445,45 @@ def evaluate(
         raise ModelgateError(f"sensitive has {len(frame)} rows, y_true has {n}")
     if threshold is None and pred is None and task == "binary":
         threshold = 0.5
-    options = StatsOptions(
-        confidence=confidence, interval=interval, bootstrap=bootstrap, resamples=resamples
-    )
     cand_ev = build_evidence(y, candidate, task, positive_label, threshold, "evaluate()")
     base_ev = (
         build_evidence(y, base, task, positive_label, threshold, "evaluate()")
         if base is not None
         else None
     )
-    return Evaluation(
-        cand_ev,
-        base_ev,
-        frame,
-        options=options,
-        seed=seed,
-        min_support=min_support,
-        evidence=evidence,
-        evidence_builds=1 + (base_ev is not None),
+    return evaluation_from_evidence(
+        cand_ev, base_ev, frame, defaults=GateDefaults.from_stats(stats)
     )
+
+
+def evaluation_from_evidence(
+    candidate: Evidence,
+    baseline: Evidence | None,
+    frame: pd.DataFrame,
+    *,
+    defaults: GateDefaults,
+    inputs: GateInputs | None = None,
+) -> Evaluation:
+    """An :class:`Evaluation` over evidence that was already built (the ``modelgate`` fixture
+    passes the session's own ``inputs``, so fixture queries share the gates' numbers)."""
+
+    def baseline_source() -> BaselineSource:
+        if baseline is None:
+            raise ModelgateError(
+                "a baseline comparison needs baseline predictions: pass baseline_pred= "
+                "and/or baseline_score= to evaluate() (or set models.baseline in gates.yaml)"
+            )
+        return BaselineSource(baseline, None, "baseline given to evaluate()")
+
+    if inputs is None:
+        inputs = GateInputs(
+            task=candidate.task,
+            candidate=candidate,
+            frame=frame,
+            defaults=defaults,
+            baseline=baseline_source,
+        )
+    return Evaluation(inputs, baseline=baseline)
 
 
 # --- assertion helpers ------------------------------------------------------------------------
@@ -543,19 +493,20 @@ def _fail(results: Sequence[CheckResult], headline: str | None = None) -> None:
     __tracebackhide__ = True
     parts = [headline] if headline else []
     for r in results:
-        where = f"[{', '.join(f'{k}={v}' for k, v in r.slice.items())}] " if r.slice else ""
+        where = f"[{slice_label(r.slice)}] " if r.slice else ""
         parts.append(f"{where}{r.message}")
         if r.details:
             parts.append(r.details)
     raise AssertionError("\n".join(parts))
 
 
-def _check(result: CheckResult, inconclusive: str) -> None:
-    __tracebackhide__ = True
-    if result.verdict in (Verdict.FAIL, Verdict.ERROR) or (
-        result.verdict is Verdict.INCONCLUSIVE and inconclusive == "fail"
-    ):
-        _fail([result])
+def _bad(results: Sequence[CheckResult], inconclusive: str) -> list[CheckResult]:
+    return [
+        r
+        for r in results
+        if r.verdict in (Verdict.FAIL, Verdict.ERROR)
+        or (r.verdict is Verdict.INCONCLUSIVE and inconclusive == "fail")
+    ]
 
 
 def assert_metric(
@@ -574,23 +525,19 @@ def assert_metric(
     few rows, undefined metric) fails too unless ``inconclusive="pass"``. Returns the result.
     """
     __tracebackhide__ = True
-    if min is None and max is None:
-        raise ModelgateError("assert_metric needs min=, max= or both")
-    _check_bounds(_metric(name, ev.task), min, max)
-    est, label = ev._estimate(name, slice)
-    result = check_threshold(
-        gate_id=f"assert_metric({name})",
-        name=name,
-        estimate=est,
-        lo=min,
-        hi=max,
-        evidence=evidence or ev.evidence_rule,
-        min_support=ev.min_support,
-        severity="block",
-        slice_=label,
-    )
-    _check(result, inconclusive)
-    return MetricResult(est.metric, est.value, est.interval, est.n, label, est.note)
+    from .checks.engine import metric_gate
+    from .spec import gate_from_arguments
+
+    caller = "assert_metric()"
+    inconclusive = _choice(caller, "inconclusive", inconclusive, _INCONCLUSIVE)
+    raw = {"metric": name, "min": min, "max": max, "evidence": evidence}
+    gate = gate_from_arguments(raw, task=ev.task, caller=caller)
+    rows, label = ev._rows(slice)
+    result, est = metric_gate(gate, ev.inputs, rows, label)
+    ev.results.append(result)
+    if _bad([result], inconclusive):
+        _fail([result])
+    return est
 
 
 def assert_slices(
@@ -606,36 +553,14 @@ def assert_slices(
     """Assert the metric on every slice of ``column``, with the gates' multiplicity rules
     (strict: every slice must pass; lenient: Holm across slices). Returns the per-slice table."""
     __tracebackhide__ = True
-    from .slicing import slice_rows
+    from .checks.slices import worst_verdict
 
-    rule = evidence or ev.evidence_rule
-    _check_bounds(_metric(name, ev.task), min, max)
-    spec: Any = column if isinstance(column, str) else list(column)
-    results, estimates = [], []
-    for sl in slice_rows(ev.sensitive, [spec], max_slices=1000, where="assert_slices"):
-        est, label = ev._estimate(name, sl.label)
-        r = check_threshold(
-            gate_id=f"assert_slices({name})",
-            name=name,
-            estimate=est,
-            lo=min,
-            hi=max,
-            evidence=rule,
-            min_support=ev.min_support,
-            severity="block",
-            slice_=label,
-        )
-        results.append(replace(r, detectable=detectable_effect(est)))
-        estimates.append(est)
-    results = combine_slices(
-        results, estimates, evidence=rule, lo=min, hi=max, level=ev.options.confidence
-    )
-    bad = [
-        r
-        for r in results
-        if r.verdict in (Verdict.FAIL, Verdict.ERROR)
-        or (r.verdict is Verdict.INCONCLUSIVE and inconclusive == "fail")
-    ]
+    caller = "assert_slices()"
+    inconclusive = _choice(caller, "inconclusive", inconclusive, _INCONCLUSIVE)
+    slicing: Any = column if isinstance(column, str) else list(column)
+    raw = {"metric": name, "min": min, "max": max, "slices": [slicing], "evidence": evidence}
+    results = ev._run(raw, caller)
+    bad = _bad(results, inconclusive)
     if bad:
         _fail(
             bad,
@@ -659,32 +584,22 @@ def assert_no_regression(
     """Assert the candidate is not worse than the baseline (or a constant) beyond the margin,
     with the paired statistics of compare gates. Returns the comparison."""
     __tracebackhide__ = True
-    from types import SimpleNamespace
-
-    from .checks.compare import check_comparison
-
-    margins = SimpleNamespace(
-        max_drop=max_drop, max_relative_drop=max_relative_drop, min_gain=min_gain, max_gain=max_gain
-    )
-    if all(m is None for m in vars(margins).values()):
-        raise ModelgateError(
-            "assert_no_regression needs max_drop=, max_relative_drop=, min_gain= or max_gain="
-        )
-    cmp = ev.compare(name, against)
-    result, _ = check_comparison(
-        _metric(name, ev.task),
-        cmp,
-        margins,
-        against=against,
-        source=f"{against} given to evaluate()",
-        evidence=evidence or ev.evidence_rule,
-        min_support=ev.min_support,
-        gate_id=f"assert_no_regression({name})",
-        name=name,
-        severity="block",
-    )
-    _check(result, "fail")
-    return cmp
+    caller = "assert_no_regression()"
+    against = _choice(caller, "against", against, _AGAINST)
+    raw = {
+        "metric": name,
+        "compare": against,
+        "max_drop": max_drop,
+        "max_relative_drop": max_relative_drop,
+        "min_gain": min_gain,
+        "max_gain": max_gain,
+        "evidence": evidence,
+    }
+    results = ev._run(raw, caller)
+    bad = _bad(results, "fail")
+    if bad:
+        _fail(bad)
+    return ev.compare(name, against)
 
 
 def assert_fair(
@@ -698,40 +613,24 @@ def assert_fair(
     evidence: str | None = None,
 ) -> FairnessResult:
     """Assert a fairness gap (fairlearn's definitions) stays within ``max`` (differences) or
-    above ``min`` (ratios), judged on its bootstrap interval. Returns the fairness result."""
+    above ``min`` (ratios), judged on its interval. Returns the fairness result."""
     __tracebackhide__ = True
-    if name == "four_fifths_rule" and min is None and max is None:
-        min = 0.8
-    if min is None and max is None:
-        raise ModelgateError("assert_fair needs max= (differences) or min= (ratios)")
-    fr = ev.fairness(name, sensitive, metric)
-    est = Estimate(
-        name + (f"({metric})" if metric else ""), fr.estimate, fr.interval, fr.n, fr.note
-    )
-    extra = [
-        (
-            str(row["group"]),
-            f"n = {row['n']}; "
-            + ", ".join(
-                f"{k} {_fmt(v)}" for k, v in row.items() if k not in ("group", "n", "excluded")
-            ),
-        )
-        for row in fr.groups.to_dict("records")
-    ]
-    result = check_threshold(
-        gate_id=f"assert_fair({name})",
-        name=name,
-        estimate=est,
-        lo=min,
-        hi=max,
-        evidence=evidence or ev.evidence_rule,
-        min_support=ev.min_support,
-        severity="block",
-        kind="fairness",
-        extra_rows=extra,
-    )
-    _check(result, "fail")
-    return fr
+    caller = "assert_fair()"
+    sens: Any = sensitive if isinstance(sensitive, str) else list(sensitive)
+    ev._columns([sens] if isinstance(sens, str) else sens, caller)
+    raw = {
+        "fairness": name,
+        "sensitive": sens,
+        "max": max,
+        "min": min,
+        "metric": metric,
+        "evidence": evidence,
+    }
+    results = ev._run(raw, caller)
+    bad = _bad(results, "fail")
+    if bad:
+        _fail(bad)
+    return ev.fairness(name, sensitive, metric)
 
 
 def assert_predictions(

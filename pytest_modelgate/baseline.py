@@ -254,3 +254,58 @@ def read_stored_baseline(folder: Path, *, data_sha256: str, n_rows: int) -> Stor
         f"stored baseline {display_path(folder)}",
     )
     return StoredBaseline(folder, meta, preds)
+
+
+def store_candidate(
+    folder: Path,
+    inputs: Any,
+    gates: Any,
+    results: Any,
+    *,
+    lineage: dict[str, Any],
+    data_sha256: str,
+) -> list[Path]:
+    """Store the candidate's predictions and numbers as the baseline: the estimate of every
+    gated metric (the numbers an unpaired comparison needs, also for compare gates), taken from
+    the results where a gate already estimated it."""
+    from .results import interval_to_dict
+
+    candidate = inputs.candidate
+    candidate.require_rows(
+        "storing the baseline (--modelgate-update-baseline)",
+        "the stored baseline keeps per-row predictions to pair later runs with",
+    )
+    metrics: dict[str, Any] = {}
+    for r in results:
+        if r.kind == "metric" and r.slice is None and r.metric and r.interval is not None:
+            metrics.setdefault(
+                r.metric,
+                {"estimate": r.estimate, "interval": interval_to_dict(r.interval), "n": r.n},
+            )
+    for gate in gates:
+        name = gate.metric
+        if name is None:
+            continue
+        metric = inputs.metric(name)
+        if metric.name in metrics:
+            continue
+        est = inputs.estimate(name, opts=inputs.defaults.options(gate))
+        metrics[metric.name] = {
+            "estimate": est.estimate,
+            "interval": interval_to_dict(est.interval),
+            "n": est.n,
+        }
+    fingerprints = {
+        "data": {
+            "path": lineage["data"]["test"]["path"],
+            "sha256": data_sha256,
+            "rows": candidate.n,
+        },
+        "model": lineage["models"].get("candidate"),
+        "spec": lineage["spec"],
+        "seed": lineage["seed"],
+        "versions": lineage["versions"],
+    }
+    return write_stored_baseline(
+        folder, evidence=candidate, metrics=metrics, fingerprints=fingerprints
+    )

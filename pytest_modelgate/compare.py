@@ -25,14 +25,13 @@ Against stored numbers only (no per-row baseline predictions), the comparison is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from scipy import special, stats
 
 from .estimation import (
-    Estimate,
     ScoreCodes,
     StatsOptions,
     estimate_metric,
@@ -43,6 +42,7 @@ from .estimation import (
 )
 from .evidence import Evidence, weighted_bincount
 from .metrics import Metric
+from .results import ComparisonResult
 from .stats import (
     Interval,
     count_bootstrap,
@@ -51,25 +51,9 @@ from .stats import (
     paired_proportion_difference_interval,
 )
 
-__all__ = ["Comparison", "compare_metric", "compare_unpaired", "constant_evidence"]
+__all__ = ["compare_metric", "compare_unpaired", "constant_evidence"]
 
 _EPS = np.finfo(np.float64).eps
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Δ (higher is better), its interval, the two values and how they were compared."""
-
-    metric: str
-    delta: float
-    interval: Interval
-    candidate: float
-    baseline: float
-    n: int
-    paired: bool
-    test: str
-    p_value: float | None = None
-    note: str = ""
 
 
 def _z(level: float) -> float:
@@ -97,7 +81,7 @@ def _joint_counts(cand: Evidence, base: Evidence) -> np.ndarray:
 
 def _counts_comparison(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
-) -> Comparison:
+) -> ComparisonResult:
     assert metric.from_counts is not None
     f = metric.from_counts
     sign = _orient(metric)
@@ -126,7 +110,7 @@ def _counts_comparison(
         interval = paired_proportion_difference_interval(both, only_c, only_b, neither, level)
         test = mcnemar(only_c, only_b)
         note = f"discordant rows: candidate right only {only_c}, baseline right only {only_b}"
-        return Comparison(
+        return ComparisonResult(
             metric.name,
             delta,
             interval,
@@ -139,7 +123,7 @@ def _counts_comparison(
             note,
         )
     if np.isnan(delta):
-        return Comparison(
+        return ComparisonResult(
             metric.name,
             delta,
             Interval(float("nan"), float("nan"), level, "none"),
@@ -163,7 +147,7 @@ def _counts_comparison(
     note = "the models agree on every row" if boot.standard_error == 0 else ""
     if boot.n_undefined:
         note = f"{boot.n_undefined} of {opts.resamples} bootstrap replicates undefined"
-    return Comparison(
+    return ComparisonResult(
         metric.name,
         delta,
         boot.interval,
@@ -179,7 +163,7 @@ def _counts_comparison(
 
 def _ap_comparison(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
-) -> Comparison:
+) -> ComparisonResult:
     from .metrics import average_precision_from_histogram
 
     y = cand.positives
@@ -192,7 +176,7 @@ def _ap_comparison(
     delta = c_value - b_value
     se = ap_difference_jackknife_se(y, cand.weight, codes, rng)
     interval, p = _from_se(delta, se, opts.confidence, "paired-group-jackknife")
-    return Comparison(
+    return ComparisonResult(
         metric.name,
         delta,
         interval,
@@ -264,7 +248,7 @@ def ap_difference_jackknife_se(
 
 def _loss_comparison(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions
-) -> Comparison:
+) -> ComparisonResult:
     level = opts.confidence
     lc, lb = per_row_loss(metric, cand), per_row_loss(metric, base)
     n = cand.n
@@ -287,7 +271,7 @@ def _loss_comparison(
             influence = ((lb - lc) - (mb - mc)) / v - (mb - mc) * (dev * dev - v) / (v * v)
             se = weighted_sd(influence, w) / np.sqrt(n)
         interval, p = _from_se(delta, se, level, "paired-delta")
-        return Comparison(
+        return ComparisonResult(
             metric.name,
             float(delta),
             interval,
@@ -299,7 +283,7 @@ def _loss_comparison(
             p,
         )
     interval, _se, p = paired_mean_difference_interval(lb - lc, level, w)
-    return Comparison(
+    return ComparisonResult(
         metric.name,
         weighted_mean(lb, w) - weighted_mean(lc, w),
         interval,
@@ -314,7 +298,7 @@ def _loss_comparison(
 
 def compare_metric(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
-) -> Comparison:
+) -> ComparisonResult:
     """Paired comparison of ``metric`` between two models scored on the same rows."""
     if cand.n_stored != base.n_stored or not np.array_equal(cand.frequencies, base.frequencies):
         raise ValueError("paired comparison needs the same rows")  # guarded by the callers
@@ -330,7 +314,7 @@ def compare_metric(
         n_pos = cand.total(y)
         if n_pos in (0, cand.n):
             nan = Interval(float("nan"), float("nan"), opts.confidence, "none")
-            return Comparison(
+            return ComparisonResult(
                 metric.name,
                 float("nan"),
                 nan,
@@ -349,7 +333,7 @@ def compare_metric(
         delta, se, p = difference_from_covariance(aucs, cov)
         c_value, b_value = aucs
         interval, _ = _from_se(float(delta), float(se), opts.confidence, "delong-paired")
-        return Comparison(
+        return ComparisonResult(
             metric.name,
             float(delta),
             interval,
@@ -371,9 +355,9 @@ def compare_unpaired(
     stored: dict[str, Any],
     opts: StatsOptions,
     rng: np.random.Generator,
-) -> Comparison:
+) -> ComparisonResult:
     """Candidate vs a stored number with its interval (no per-row baseline predictions)."""
-    est: Estimate = estimate_metric(metric, cand, opts, rng)
+    est = estimate_metric(metric, cand, opts, rng)
     sign = _orient(metric)
     b_value = float(stored["estimate"])
     iv = stored.get("interval") or {}
@@ -388,7 +372,7 @@ def compare_unpaired(
     )
     delta = sign * (est.value - b_value)
     interval, p = _from_se(delta, float(np.hypot(se_c, se_b)), opts.confidence, "unpaired-normal")
-    return Comparison(
+    return ComparisonResult(
         metric.name,
         delta,
         interval,

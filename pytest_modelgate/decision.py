@@ -14,6 +14,7 @@ A decision over a subset of the gates (``-k``/``-m``) is *partial* and never rea
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -68,7 +69,7 @@ class Decision:
 
 
 def _label(r: CheckResult) -> str:
-    return r.id if not r.slice else f"{r.id}[{', '.join(f'{k}={v}' for k, v in r.slice.items())}]"
+    return r.label
 
 
 def _count(results: Sequence[CheckResult], noun: str) -> str:
@@ -184,22 +185,24 @@ def decide(
             r
             for r in results
             if r.kind == "compare"
-            and (r.comparison or {}).get("against") == "baseline"
+            and r.comparison is not None
+            and r.comparison.against == "baseline"
             and r.metric == primary
             and not r.slice
-            and r.interval
-            and r.interval.get("low") is not None
+            and r.interval is not None
+            and r.interval.is_defined
         ]
         if not on_primary:
             reasons[-1] += " (no baseline comparison configured)"
         else:
-            best = max(on_primary, key=lambda r: r.interval["low"])  # type: ignore[index]
-            iv = best.interval or {}
+            best = max(on_primary, key=lambda r: r.interval.low if r.interval else -math.inf)
+            iv = best.interval
+            assert iv is not None
             shown = (
-                f"Δ{primary} = {best.estimate:+.4f}, {iv['level'] * 100:g}% CI "
-                f"[{iv['low']:+.4f}, {iv['high']:+.4f}]"
+                f"Δ{primary} = {best.estimate:+.4f}, {iv.level * 100:g}% CI "
+                f"[{iv.low:+.4f}, {iv.high:+.4f}]"
             )
-            if iv["low"] > 0:
+            if iv.low > 0:
                 reasons[-1] += f"; the candidate is shown better than the baseline ({shown})"
             else:
                 outcome = "canary"

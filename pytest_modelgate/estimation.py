@@ -29,6 +29,7 @@ from scipy import special
 from .errors import ModelError
 from .evidence import Evidence, weighted_bincount, weighted_quantile
 from .metrics import Metric, auc_from_histogram, average_precision_from_histogram
+from .results import MetricResult
 from .stats import (
     Interval,
     clopper_pearson_interval,
@@ -40,7 +41,6 @@ from .stats import (
 )
 
 __all__ = [
-    "Estimate",
     "StatsOptions",
     "estimate_metric",
     "per_row_loss",
@@ -60,19 +60,6 @@ class StatsOptions:
     interval: str = "auto"
     bootstrap: str = "bca"
     resamples: int = 2000
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A metric's value with its interval and the rows behind it."""
-
-    metric: str
-    value: float
-    interval: Interval
-    n: int
-    note: str = ""
-    support: int | None = None  # rows in the metric's denominator (e.g. positives for recall)
-    support_label: str = "in the denominator"
 
 
 def _nan_interval(level: float, method: str) -> Interval:
@@ -171,7 +158,7 @@ def delong_logit_interval(auc: float, variance: float, level: float) -> Interval
 
 def _counts_estimate(
     metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
-) -> Estimate:
+) -> MetricResult:
     counts = ev.counts
     assert metric.from_counts is not None
     value = float(metric.from_counts(counts[None])[0])
@@ -181,11 +168,11 @@ def _counts_estimate(
         successes, trials = (float(x) for x in metric.proportion(counts))
         support = int(trials)
         if opts.interval in ("auto", "wilson"):
-            return Estimate(
+            return MetricResult(
                 metric.name, value, wilson_interval(successes, trials, level), ev.n, support=support
             )
         if opts.interval == "clopper-pearson":
-            return Estimate(
+            return MetricResult(
                 metric.name,
                 value,
                 clopper_pearson_interval(successes, trials, level),
@@ -194,7 +181,7 @@ def _counts_estimate(
             )
         if opts.interval == "normal":
             se = np.sqrt(value * (1 - value) / trials) if trials > 0 else float("nan")
-            return Estimate(
+            return MetricResult(
                 metric.name,
                 value,
                 normal_interval(value, se, level, bounds=(0.0, 1.0)),
@@ -202,7 +189,7 @@ def _counts_estimate(
                 support=support,
             )
     if np.isnan(value):
-        return Estimate(metric.name, value, _nan_interval(level, "none"), ev.n, support=support)
+        return MetricResult(metric.name, value, _nan_interval(level, "none"), ev.n, support=support)
     boot = count_bootstrap(
         counts,
         metric.from_counts,
@@ -216,24 +203,24 @@ def _counts_estimate(
         if boot.n_undefined
         else ""
     )
-    return Estimate(metric.name, value, boot.interval, ev.n, note, support)
+    return MetricResult(metric.name, value, boot.interval, ev.n, note=note, support=support)
 
 
 def _ranking_estimate(
     metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
-) -> Estimate:
+) -> MetricResult:
     scores = ev.require_scores(metric.name)
     y_pos = ev.positives
     level = opts.confidence
     n_pos = ev.total(y_pos)
     if n_pos == 0 or n_pos == ev.n:
         only = "positive" if n_pos else "negative"
-        return Estimate(
+        return MetricResult(
             metric.name,
             float("nan"),
             _nan_interval(level, "none"),
             ev.n,
-            f"only {only} labels: {metric.name} is undefined",
+            note=f"only {only} labels: {metric.name} is undefined",
             support=0,
         )
     support = min(n_pos, ev.n - n_pos)
@@ -242,12 +229,12 @@ def _ranking_estimate(
         value, variance = delong_auc_variance(y_pos, scores, ev.weight)
         if opts.interval in ("auto", "delong", "normal"):
             interval = delong_logit_interval(value, variance, level)
-            return Estimate(
+            return MetricResult(
                 metric.name,
                 float(value),
                 interval,
                 ev.n,
-                binned,
+                note=binned,
                 support=support,
                 support_label=f"positives: {n_pos}, negatives: {ev.n - n_pos}",
             )
@@ -278,13 +265,13 @@ def _ranking_estimate(
     interval = Interval(
         boot.interval.low + shift, boot.interval.high + shift, level, boot.interval.method
     )
-    return Estimate(
+    return MetricResult(
         metric.name,
         value,
         interval,
         ev.n,
-        "; ".join(x for x in (binned, note) if x),
-        support,
+        note="; ".join(x for x in (binned, note) if x),
+        support=support,
         support_label=f"positives: {n_pos}, negatives: {ev.n - n_pos}",
     )
 
@@ -388,10 +375,10 @@ def _mean_estimate(
     n: int,
     bounds: tuple[float | None, float | None],
     weight: np.ndarray | None = None,
-) -> Estimate:
+) -> MetricResult:
     value = weighted_mean(values, weight)
     se = weighted_sd(values, weight) / np.sqrt(n) if n > 1 else float("nan")
-    return Estimate(name, value, normal_interval(value, se, level, bounds=bounds), n)
+    return MetricResult(name, value, normal_interval(value, se, level, bounds=bounds), n)
 
 
 def _weighted_mean_statistic(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -407,7 +394,7 @@ def _row_bootstrap(
     rng: np.random.Generator,
     n: int,
     weight: np.ndarray | None = None,
-) -> Estimate:
+) -> MetricResult:
     boot = weighted_row_bootstrap(
         columns,
         statistic,
@@ -417,7 +404,7 @@ def _row_bootstrap(
         rng=rng,
         frequencies=weight,
     )
-    return Estimate(name, value, boot.interval, n)
+    return MetricResult(name, value, boot.interval, n)
 
 
 def _r2_weighted(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -432,7 +419,7 @@ def _r2_weighted(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
 
 def _regression_estimate(
     metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
-) -> Estimate:
+) -> MetricResult:
     y, yhat = ev.y_true, ev.y_pred
     assert yhat is not None
     n = ev.n
@@ -459,7 +446,7 @@ def _regression_estimate(
         if name != "rmse":
             return est
         iv = est.interval
-        return Estimate(
+        return MetricResult(
             name,
             float(np.sqrt(est.value)),
             Interval(
@@ -472,12 +459,12 @@ def _regression_estimate(
     dev = y - weighted_mean(y, w)
     a, b = weighted_mean(sse_i, w), weighted_mean(dev * dev, w)
     if b <= 0:
-        return Estimate(
+        return MetricResult(
             name,
             float("nan"),
             _nan_interval(level, "none"),
             n,
-            "the target is constant: r2 is undefined",
+            note="the target is constant: r2 is undefined",
         )
     value = float(1.0 - a / b)
     if boot:
@@ -486,14 +473,14 @@ def _regression_estimate(
     # influence function of -a/b (the centring of y contributes nothing to first order)
     influence = -(sse_i - a) / b + a * (dev * dev - b) / (b * b)
     se = weighted_sd(influence, w) / np.sqrt(n)
-    return Estimate(
+    return MetricResult(
         name, value, normal_interval(value, se, level, method="delta", bounds=(None, 1.0)), n
     )
 
 
 def estimate_metric(
     metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
-) -> Estimate:
+) -> MetricResult:
     """Point estimate and ``opts.confidence`` interval of ``metric`` on ``ev``.
 
     An interval of zero width (a bootstrap whose every replicate is equal, DeLong on perfectly
@@ -515,10 +502,10 @@ def estimate_metric(
 
 def _estimate(
     metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
-) -> Estimate:
+) -> MetricResult:
     if ev.n == 0:
-        return Estimate(
-            metric.name, float("nan"), _nan_interval(opts.confidence, "none"), 0, "no rows"
+        return MetricResult(
+            metric.name, float("nan"), _nan_interval(opts.confidence, "none"), 0, note="no rows"
         )
     if metric.kind == "counts":
         return _counts_estimate(metric, ev, opts, rng)

@@ -53,9 +53,10 @@ from .errors import ModelError
 from .estimation import MAX_SCORE_BINS, StatsOptions, per_row_loss
 from .evidence import Evidence, weighted_bincount, weighted_quantile
 from .metrics import Metric, auc_from_histogram, average_precision_from_histogram
+from .results import FairnessResult, GroupValue
 from .stats import Interval, bca_interval, draw_counts, jackknife_on_cells, percentile_of_score
 
-__all__ = ["FAIRNESS_NAMES", "GAP_BOOTSTRAP", "FairnessEstimate", "GroupValue", "fairness_estimate"]
+__all__ = ["FAIRNESS_NAMES", "GAP_BOOTSTRAP", "fairness_estimate"]
 
 FAIRNESS_NAMES: tuple[str, ...] = (
     "demographic_parity_difference",
@@ -106,68 +107,6 @@ _NAMED_RATES: dict[str, tuple[str, ...]] = {
 _MAX_DRAW_ELEMENTS = 4_000_000
 
 TableValues = Callable[[NDArray[np.int64]], NDArray[np.float64]]
-
-
-@dataclass(frozen=True)
-class GroupValue:
-    """One group's row in a fairness report.
-
-    Attributes
-    ----------
-    group : str
-        Group label.
-    n : int
-        Rows in the group.
-    values : dict of str to float
-        The per-group quantities the gap compares, e.g. ``{"selection_rate": 0.3}`` or
-        ``{"tpr": 0.8, "fpr": 0.1}``; ``nan`` where undefined.
-    excluded : bool
-        True when the group is reported but left out of the gap (fewer than ``min_support``
-        rows, or an undefined metric).
-    """
-
-    group: str
-    n: int
-    values: dict[str, float]
-    excluded: bool
-
-
-@dataclass(frozen=True)
-class FairnessEstimate:
-    """A fairness gap with its bootstrap interval and the per-group values behind it.
-
-    Attributes
-    ----------
-    name : str
-        The fairness metric, one of :data:`FAIRNESS_NAMES`.
-    value : float
-        The gap on the included groups (equals fairlearn when no group is excluded);
-        ``nan`` when fewer than two groups remain or the ratio is ``0/0``.
-    interval : Interval
-        Stratified bootstrap interval of the gap; ``method`` is ``bootstrap-bca-stratified``,
-        ``bootstrap-percentile-stratified``, ``bootstrap-basic-stratified`` or
-        ``parametric-bootstrap``. Zero width when every replicate is equal.
-    n : int
-        Rows evaluated (all groups, excluded ones included).
-    groups : tuple of GroupValue
-        Every group with at least one row, in code order.
-    worst : tuple of (str, str) or None
-        The groups holding the largest and the smallest value of the component that defines
-        the gap; ``None`` when the gap is undefined.
-    note : str
-        Exclusions, conventions applied and undefined replicates, for messages.
-    higher_is_better : bool
-        False for ``*_difference`` (gate with ``max:``), True for ``*_ratio`` (gate with ``min:``).
-    """
-
-    name: str
-    value: float
-    interval: Interval
-    n: int
-    groups: tuple[GroupValue, ...]
-    worst: tuple[str, str] | None
-    note: str
-    higher_is_better: bool
 
 
 @dataclass(frozen=True)
@@ -575,7 +514,7 @@ def fairness_estimate(
     rng: np.random.Generator,
     min_support: int,
     bootstrap: str | None = None,
-) -> FairnessEstimate:
+) -> FairnessResult:
     """Fairness gap across groups, with a stratified bootstrap interval.
 
     Parameters
@@ -604,7 +543,7 @@ def fairness_estimate(
 
     Returns
     -------
-    FairnessEstimate
+    FairnessResult
         ``value`` equals fairlearn's on the included groups (see the module notes for the
         conventions in edge cases); ``nan`` with an explanatory note when fewer than two groups
         are included. Bootstrap replicates whose gap is undefined are left out of the interval
@@ -665,9 +604,26 @@ def fairness_estimate(
     level = opts.confidence
     higher_is_better = ratio
 
-    def result(value: float, interval: Interval, worst: tuple[str, str] | None) -> FairnessEstimate:
-        return FairnessEstimate(
-            name, value, interval, ev.n, groups, worst, "; ".join(notes), higher_is_better
+    def result(value: float, interval: Interval, worst: tuple[str, str] | None) -> FairnessResult:
+        if interval.is_defined and interval.width == 0 and not math.isnan(value):
+            # every replicate equal (e.g. a group without a single false positive): no
+            # uncertainty could be measured, so a gate must not pass or fail on it
+            interval = Interval(math.nan, math.nan, interval.level, interval.method)
+            notes.append(
+                f"the bootstrap interval collapsed to {value:.4g}: a group shows no variation "
+                "to measure uncertainty from (e.g. no false positives at all); add rows or "
+                "merge small groups"
+            )
+        return FairnessResult(
+            name,
+            value,
+            interval,
+            ev.n,
+            groups,
+            worst,
+            "; ".join(notes),
+            higher_is_better,
+            metric.name if metric is not None else None,
         )
 
     if included.size < 2:

@@ -247,7 +247,9 @@ class GateFailed(Exception):
 
 
 def _slice_label(r: CheckResult) -> str:
-    return f"[{', '.join(f'{k}={v}' for k, v in r.slice.items())}] " if r.slice else ""
+    from ._format import slice_label
+
+    return f"[{slice_label(r.slice)}] " if r.slice else ""
 
 
 class GatesFile(pytest.File):
@@ -296,16 +298,14 @@ class GateItem(pytest.Item):
         )
         verdict = worst_verdict(results)
         first = results[0].to_dict()
-        iv = first.get("interval") or {}
+        iv = first.get("interval")
         self.user_properties.append(("modelgate_verdict", verdict.value))
         if len(results) == 1:
             self.user_properties += [
                 ("modelgate_estimate", first.get("estimate")),
                 (
                     "modelgate_interval",
-                    f"[{iv.get('low')}, {iv.get('high')}] {iv.get('level')} {iv.get('method')}"
-                    if iv
-                    else None,
+                    f"[{iv['low']}, {iv['high']}] {iv['level']} {iv['method']}" if iv else None,
                 ),
             ]
         else:
@@ -480,12 +480,12 @@ class _RunHooks:
         _junit_global_properties(session.config, state)
         html_path = session.config.getoption("modelgate_html")
         if html_path:
-            from .report.html import write_html
+            from .report import write_reports
 
             target = Path(session.config.invocation_params.dir, html_path)
             try:
-                state.html_written = write_html(
-                    target, state.spec, results, state.decision, state.lineage or {}
+                (state.html_written,) = write_reports(
+                    results, state.decision, lineage=state.lineage, spec=state.spec, html=target
                 )
             except OSError as exc:
                 _report_write_failed(session, f"the HTML report to {target}", exc)
@@ -674,24 +674,16 @@ class ModelgateFixture:
     def evaluation(self) -> Any:
         """An Evaluation over the candidate (and baseline), every data column sliceable."""
         if not hasattr(self, "_evaluation"):
-            from .api import Evaluation
-            from .estimation import StatsOptions
+            from .api import evaluation_from_evidence
 
-            stats = self.spec.stats
-            options = StatsOptions(
-                confidence=stats.confidence,
-                interval=stats.interval,
-                bootstrap=stats.bootstrap,
-                resamples=stats.resamples,
-            )
-            self._evaluation = Evaluation.from_evidence(
+            self._loaded()
+            # the session's own inputs: fixture queries share the gates' numbers and caches
+            self._evaluation = evaluation_from_evidence(
                 self.candidate,
                 self.baseline,
                 self.data,
-                options=options,
-                seed=self.session.seed,
-                min_support=stats.min_support,
-                evidence=stats.evidence,
+                defaults=self.session.inputs.defaults,
+                inputs=self.session.inputs,
             )
         return self._evaluation
 

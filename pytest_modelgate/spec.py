@@ -17,7 +17,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -26,7 +26,15 @@ from .errors import SpecError, SpecProblem
 from .metrics import canonical_name, get_metric, metric_names, suggest_metric
 from .yamlsource import YamlDocument, format_path, load_yaml
 
-__all__ = ["Gate", "Spec", "json_schema", "load_spec", "parse_spec"]
+__all__ = [
+    "Gate",
+    "Spec",
+    "gate_from_arguments",
+    "json_schema",
+    "load_spec",
+    "parse_spec",
+    "validate_arguments",
+]
 
 SPEC_VERSION = 1
 
@@ -37,6 +45,9 @@ Scalar = Union[str, int, float, bool]  # noqa: UP007 - pydantic renders Union in
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -893,6 +904,51 @@ def _validate_gate(
     if problems:
         return None, problems
     return Gate(i, _gate_id(kind, cfg), kind, cfg, line, doc.file), []
+
+
+def _argument_problem(problem: SpecProblem, caller: str) -> SpecProblem:
+    """A spec problem about a keyword argument: ``assert_metric(): min: ...`` (no YAML line)."""
+    path = problem.path
+    if path.startswith("gates[0]"):
+        path = path[len("gates[0]") :].lstrip(".")
+    return SpecProblem(caller, None, path, problem.message)
+
+
+def _plain_arguments(raw: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments as YAML would give them: None left out, numpy scalars unwrapped."""
+    from ._format import plain
+
+    return {k: plain(v) for k, v in raw.items() if v is not None}
+
+
+def gate_from_arguments(raw: dict[str, Any], *, task: str | None, caller: str) -> Gate:
+    """A gate built from keyword arguments (the Python API), validated exactly as a
+    ``gates.yaml`` entry is, with the same messages and "did you mean" hints.
+
+    Raises
+    ------
+    SpecError
+        Naming ``caller``, the argument, the bad value and what is allowed.
+    """
+    raw = _plain_arguments(raw)
+    doc = YamlDocument(caller, {"gates": [raw]})
+    gate, problems = _validate_gate(0, raw, doc, task)
+    if problems or gate is None:
+        raise SpecError([_argument_problem(p, caller) for p in problems])
+    return gate
+
+
+def validate_arguments(model: type[_M], raw: dict[str, Any], caller: str) -> _M:
+    """Keyword arguments validated by a spec section's model (e.g. :class:`StatsSpec` for
+    ``evaluate()``'s options), with the spec loader's messages."""
+    raw = _plain_arguments(raw)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        doc = YamlDocument(caller, raw)
+        raise SpecError(
+            [_argument_problem(p, caller) for p in _pydantic_problems(exc, model, doc, raw)]
+        ) from None
 
 
 def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) -> Spec:

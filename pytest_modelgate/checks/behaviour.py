@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ModelError
-from ..results import CheckResult, Verdict
+from ..results import CheckResult, Threshold, Verdict
 from .common import details_table, gate_fields
 from .inputs import CheckInputs
 
@@ -126,7 +126,7 @@ def behaviour(gate: Any, inputs: CheckInputs) -> CheckResult:
         message=f"{verdict.value}: {summary}",
         details=details,
         estimate=share,
-        threshold={"max": limit},
+        threshold=Threshold(max=limit),
         rule=rule,
         n=n,
         **gate_fields(gate),

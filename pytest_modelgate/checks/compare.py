@@ -6,18 +6,15 @@ bound; the rule (strict/lenient/point) and the messages are those of threshold g
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from ..estimation import Estimate
+from .._format import fmt_num
 from ..metrics import Metric
-from ..results import CheckResult
+from ..results import CheckResult, ComparisonResult, MetricResult
 from .threshold import check_threshold
 
 __all__ = ["check_comparison", "delta_bounds"]
-
-
-def _fmt(x: float | None) -> str:
-    return "n/a" if x is None or x != x else f"{x:.4f}"
 
 
 def delta_bounds(margins: Any, baseline_value: float) -> tuple[float | None, float | None]:
@@ -35,28 +32,27 @@ def delta_bounds(margins: Any, baseline_value: float) -> tuple[float | None, flo
 
 def check_comparison(
     metric: Metric,
-    cmp: Any,
+    cmp: ComparisonResult,
     margins: Any,
     *,
-    against: str,
-    source: str,
     evidence: str,
     min_support: int,
     **common: Any,
-) -> tuple[CheckResult, Estimate]:
-    """Verdict of a comparison (a :class:`~pytest_modelgate.compare.Comparison` or the API's
-    ComparisonResult) under the gate's margins; also returns Δ as an Estimate."""
+) -> tuple[CheckResult, MetricResult]:
+    """Verdict of a comparison under the gate's margins; also returns Δ as a MetricResult
+    (what the slice rules and the detectable effect work on)."""
+    against, source = cmp.against, cmp.source
     lo, hi = delta_bounds(margins, cmp.baseline)
     direction = (
         "higher is better"
         if metric.higher_is_better
         else f"{metric.name} is a loss: baseline − candidate, so higher is better"
     )
-    est = Estimate(f"Δ{metric.name}", cmp.delta, cmp.interval, cmp.n, getattr(cmp, "note", ""))
+    est = MetricResult(f"Δ{metric.name}", cmp.delta, cmp.interval, cmp.n, note=cmp.note)
     pairing = "paired (same rows)" if cmp.paired else "UNPAIRED (stored numbers only)"
     extra = [
-        ("candidate", _fmt(cmp.candidate)),
-        (against, f"{_fmt(cmp.baseline)}  [{source}]"),
+        ("candidate", fmt_num(cmp.candidate)),
+        (against, f"{fmt_num(cmp.baseline)}  [{source}]"),
         ("Δ", f"candidate vs {against}, {direction}"),
         (
             "pairing",
@@ -76,15 +72,7 @@ def check_comparison(
             "test set?): check before releasing"
         )
     )
-    comparison = {
-        "against": against,
-        "source": source,
-        "candidate": cmp.candidate,
-        "baseline": cmp.baseline,
-        "paired": cmp.paired,
-        "test": cmp.test,
-        "orientation": direction,
-    }
+    comparison = replace(cmp, orientation=direction)
     result = check_threshold(
         estimate=est,
         lo=lo,

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
-from ..results import CheckResult, Verdict
+from ..results import CheckResult, Threshold, Verdict
 from .common import details_table, gate_fields
 from .inputs import CheckInputs
 
@@ -66,7 +66,7 @@ def latency(gate: Any, inputs: CheckInputs) -> CheckResult:
         message=f"{verdict.value}: {summary}; {rule}",
         details=details_table(rows),
         estimate=p95 if cfg.p95_ms else p50,
-        threshold={"max": cfg.p95_ms or cfg.p50_ms},
+        threshold=Threshold(max=cfg.p95_ms or cfg.p50_ms),
         rule=rule,
         n=len(times),
         **gate_fields(gate),
@@ -87,7 +87,7 @@ def model_size(gate: Any, inputs: CheckInputs) -> CheckResult:
         message=f"{verdict.value}: {summary}; {rule}",
         details=details_table([("check", "model_size"), ("rule", rule), ("measured", summary)]),
         estimate=size_mb,
-        threshold={"max": cfg.max_mb},
+        threshold=Threshold(max=cfg.max_mb),
         rule=rule,
         **gate_fields(gate),
     )

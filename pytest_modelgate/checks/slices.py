@@ -18,8 +18,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import special
 
-from ..estimation import Estimate
-from ..results import CheckResult, Verdict
+from ..results import CheckResult, MetricResult, Verdict
 from ..stats import holm_adjust
 
 __all__ = ["combine_slices", "detectable_effect", "one_sided_p", "worst_verdict"]
@@ -40,7 +39,7 @@ def _logit(x: float) -> float:
     return math.log(x / (1 - x))
 
 
-def _z_stat(est: Estimate, bound: float) -> float | None:
+def _z_stat(est: MetricResult, bound: float) -> float | None:
     """Standardised distance of the estimate from ``bound`` on the interval's own scale."""
     iv = est.interval
     if math.isnan(est.value) or not iv.is_defined:
@@ -55,7 +54,7 @@ def _z_stat(est: Estimate, bound: float) -> float | None:
     return (est.value - bound) / se if se > 0 else None
 
 
-def one_sided_p(est: Estimate, lo: float | None, hi: float | None) -> float | None:
+def one_sided_p(est: MetricResult, lo: float | None, hi: float | None) -> float | None:
     """p-value of the evidence that the metric violates the bar (small = clear violation).
 
     For ``min``: H0 "metric ≥ min" against "metric < min"; for ``max`` the mirror; with both
@@ -75,7 +74,7 @@ def one_sided_p(est: Estimate, lo: float | None, hi: float | None) -> float | No
     return min(1.0, len(ps) * min(ps))
 
 
-def detectable_effect(est: Estimate, power: float = 0.8) -> float | None:
+def detectable_effect(est: MetricResult, power: float = 0.8) -> float | None:
     """Smallest distance from the bar that a slice of this size shows with ``power`` (80%):
     (z_{1−α/2} + z_power) × standard error."""
     iv = est.interval
@@ -87,7 +86,7 @@ def detectable_effect(est: Estimate, power: float = 0.8) -> float | None:
 
 def combine_slices(
     results: list[CheckResult],
-    estimates: list[Estimate],
+    estimates: list[MetricResult],
     *,
     evidence: str,
     lo: float | None,

@@ -14,16 +14,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..estimation import Estimate
-from ..results import CheckResult, Verdict
+from .._format import aligned_table, bar_text, fmt_num
+from ..results import CheckResult, ComparisonResult, MetricResult, Threshold, Verdict
 
 __all__ = ["check_threshold", "rows_needed", "rule_text"]
-
-
-def _fmt(x: float | None, digits: int = 4) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:.{digits}f}"
 
 
 def rule_text(evidence: str, lo: float | None, hi: float | None, level: float) -> str:
@@ -91,7 +85,7 @@ def rows_needed_wilson(
     return n * hi / trials
 
 
-def _rows_needed(estimate: Estimate, bound: float, threshold: float) -> float:
+def _rows_needed(estimate: MetricResult, bound: float, threshold: float) -> float:
     iv = estimate.interval
     if iv.method == "wilson" and estimate.support:
         return rows_needed_wilson(
@@ -132,7 +126,7 @@ def check_threshold(
     *,
     gate_id: str,
     name: str,
-    estimate: Estimate,
+    estimate: MetricResult,
     lo: float | None,
     hi: float | None,
     evidence: str,
@@ -145,7 +139,7 @@ def check_threshold(
     metric_name: str | None = None,
     extra_rows: Sequence[tuple[str, str]] = (),
     p_value: float | None = None,
-    comparison: dict[str, Any] | None = None,
+    comparison: ComparisonResult | None = None,
     fail_advice: str | None = None,
 ) -> CheckResult:
     """Verdict of a threshold rule on one estimate (pure; no I/O).
@@ -157,7 +151,7 @@ def check_threshold(
     iv = estimate.interval
     level = iv.level
     rule = rule_text(evidence, lo, hi, level)
-    threshold = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
+    threshold = Threshold(lo, hi)
     base: dict[str, Any] = {
         "id": gate_id,
         "name": name,
@@ -170,22 +164,22 @@ def check_threshold(
         "comparison": comparison,
         "slice": slice_,
         "estimate": estimate.value,
-        "interval": {"low": iv.low, "high": iv.high, "level": level, "method": iv.method},
+        "interval": iv,
         "threshold": threshold,
         "rule": rule,
         "evidence": evidence,
         "n": estimate.n,
         "notes": (estimate.note,) if estimate.note else (),
     }
-    bar = " and ".join(f"{'>=' if k == 'min' else '<='} {v:g}" for k, v in threshold.items())
+    bar = bar_text(lo, hi)
     measured = (
-        f"{estimate.metric} = {_fmt(estimate.value)}, {level * 100:g}% CI "
-        f"[{_fmt(iv.low)}, {_fmt(iv.high)}] ({iv.method}), n = {estimate.n}"
+        f"{estimate.metric} = {fmt_num(estimate.value)}, {level * 100:g}% CI "
+        f"[{fmt_num(iv.low)}, {fmt_num(iv.high)}] ({iv.method}), n = {estimate.n}"
     )
     table_rows = [
         ("metric", estimate.metric),
-        ("estimate", _fmt(estimate.value)),
-        ("interval", f"[{_fmt(iv.low)}, {_fmt(iv.high)}]  {level * 100:g}% {iv.method}"),
+        ("estimate", fmt_num(estimate.value)),
+        ("interval", f"[{fmt_num(iv.low)}, {fmt_num(iv.high)}]  {level * 100:g}% {iv.method}"),
         (
             "n",
             f"{estimate.n}"
@@ -203,9 +197,7 @@ def check_threshold(
     ]
 
     def table(extra: list[tuple[str, str]]) -> str:
-        rows = table_rows + extra
-        width = max(len(k) for k, _ in rows)
-        return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in rows)
+        return aligned_table(table_rows + extra)
 
     if estimate.n < min_support:
         msg = f"INCONCLUSIVE: only {estimate.n} rows (min_support = {min_support}); {measured}"
@@ -296,8 +288,8 @@ def check_threshold(
                 )
             )
         summary = (
-            f"{estimate.metric} = {_fmt(estimate.value)} meets {bar}, but its "
-            f"{level * 100:g}% CI [{_fmt(iv.low)}, {_fmt(iv.high)}] does not clear it "
+            f"{estimate.metric} = {fmt_num(estimate.value)} meets {bar}, but its "
+            f"{level * 100:g}% CI [{fmt_num(iv.low)}, {fmt_num(iv.high)}] does not clear it "
             f"(n = {estimate.n}); {rule}"
         )
     else:

@@ -1,6 +1,66 @@
-"""Reports: the terminal table and the JSON report."""
+"""Reports: the terminal section, the JSON report, the HTML report and the Markdown summary.
+
+:func:`write_reports` writes any of the files the plugin writes; the Python API
+(``Evaluation.write_reports``, ``run_gates(...).write_reports``) calls it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from .json_report import build_report, write_report
 from .terminal import format_decision_section, format_table
 
-__all__ = ["build_report", "format_decision_section", "format_table", "write_report"]
+__all__ = [
+    "build_report",
+    "format_decision_section",
+    "format_table",
+    "write_report",
+    "write_reports",
+]
+
+
+def write_reports(
+    results: Sequence[Any],
+    decision: Any,
+    *,
+    lineage: dict[str, Any] | None = None,
+    spec: Any = None,
+    task: str | None = None,
+    json: str | Path | None = None,
+    html: str | Path | None = None,
+    markdown: str | Path | None = None,
+) -> list[Path]:
+    """Write the JSON report, the HTML report and/or the Markdown summary (each atomically);
+    returns the paths written, in that order.
+
+    Parameters
+    ----------
+    results : the gate results (:class:`~pytest_modelgate.CheckResult`).
+    decision : their :class:`~pytest_modelgate.Decision` (see :func:`~pytest_modelgate.decide`).
+    lineage : hashes, seed and versions recorded in the reports.
+    spec : the :class:`~pytest_modelgate.Spec` the results came from, if any.
+    task : the task, recorded in the JSON report.
+    json, html, markdown : where to write each report (None: not written).
+    """
+    from .._paths import atomic_write, display_path
+
+    written: list[Path] = []
+    spec_name = display_path(spec.path) if spec is not None else "python api"
+    json_path = None
+    if json is not None:
+        report = build_report(results, decision, lineage, spec_path=spec_name, task=task)
+        json_path = write_report(report, json)
+        written.append(json_path)
+    if html is not None:
+        from .html import write_html
+
+        written.append(write_html(Path(html), spec_name, results, decision, lineage or {}))
+    if markdown is not None:
+        from .github import markdown_summary
+
+        path = Path(markdown)
+        written.append(atomic_write(path, markdown_summary(results, decision, json_path)))
+    return written

@@ -68,17 +68,13 @@ def markdown_summary(
         "|---|---:|---|---|---|---:|---|",
     ]
     for r in results:
-        iv = r.interval or {}
+        iv = r.interval
         interval = (
-            f"[{_num(iv.get('low'))}, {_num(iv.get('high'))}] {iv.get('level', 0) * 100:g}%"
-            f" {iv.get('method')}"
-            if iv.get("low") is not None
+            f"[{_num(iv.low)}, {_num(iv.high)}] {iv.level * 100:g}% {iv.method}"
+            if iv is not None and iv.is_defined
             else "–"
         )
-        required = (
-            " ".join(f"{'≥' if k == 'min' else '≤'} {v:g}" for k, v in (r.threshold or {}).items())
-            or "–"
-        )
+        required = (r.threshold.text(ge="≥", le="≤") if r.threshold else "") or "–"
         verdict = r.verdict.value + ("" if r.severity == "block" else f" ({r.severity})")
         if r.verdict is not Verdict.PASS:
             verdict = f"**{verdict}**"

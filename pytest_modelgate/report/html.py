@@ -52,12 +52,13 @@ def _verdict(r: CheckResult) -> str:
 
 def forest_plot(results: Sequence[CheckResult], width: int = 640) -> str:
     """Inline SVG: one row per slice, the estimate with its interval, the threshold dashed."""
-    rows = [r for r in results if r.interval and r.interval.get("low") is not None]
-    thresholds = [v for v in (results[0].threshold or {}).values()] if results else []
+    rows = [(r, r.interval) for r in results if r.interval is not None and r.interval.is_defined]
+    first = results[0].threshold if results else None
+    thresholds = first.values() if first is not None else []
     if not rows:
         return "<p class='muted'>no interval to plot</p>"
-    lows = [r.interval["low"] for r in rows] + thresholds  # type: ignore[index]
-    highs = [r.interval["high"] for r in rows] + thresholds  # type: ignore[index]
+    lows = [iv.low for _, iv in rows] + thresholds
+    highs = [iv.high for _, iv in rows] + thresholds
     lo, hi = min(lows), max(highs)
     pad = (hi - lo) * 0.08 or 0.05
     lo, hi = lo - pad, hi + pad
@@ -81,17 +82,16 @@ def forest_plot(results: Sequence[CheckResult], width: int = 640) -> str:
             f"<text x='{x(t):.1f}' y='{top + row_h * len(rows) + 14}' font-size='11' "
             f"text-anchor='middle' fill='#57606a'>{t:g}</text>"
         )
-    for i, r in enumerate(rows):
+    for i, (r, iv) in enumerate(rows):
         y = top + row_h * i + row_h / 2
         colour = _COLOURS.get(r.verdict.value, "#000")
-        iv = r.interval or {}
         label = slice_text(r) or r.id
         parts.append(
             f"<text x='{label_w - 8}' y='{y + 4:.1f}' font-size='12' "
             f"text-anchor='end'>{_e(label[:30])}</text>"
         )
         parts.append(
-            f"<line x1='{x(iv['low']):.1f}' x2='{x(iv['high']):.1f}' y1='{y:.1f}' "
+            f"<line x1='{x(iv.low):.1f}' x2='{x(iv.high):.1f}' y1='{y:.1f}' "
             f"y2='{y:.1f}' stroke='{colour}' stroke-width='2'/>"
         )
         if r.estimate is not None and not math.isnan(r.estimate):
@@ -132,19 +132,13 @@ def render_html(
         if sliced:
             out.append(f"<tr><td colspan='7'><b>{_e(gate_id)}</b> ({len(group)} slices)</td></tr>")
         for r in group:
-            iv = r.interval or {}
+            iv = r.interval
             interval = (
-                f"[{_num(iv.get('low'))}, {_num(iv.get('high'))}] "
-                f"{iv.get('level', 0) * 100:g}% {_e(iv.get('method'))}"
-                if iv.get("low") is not None
+                f"[{_num(iv.low)}, {_num(iv.high)}] {iv.level * 100:g}% {_e(iv.method)}"
+                if iv is not None and iv.is_defined
                 else "–"
             )
-            required = (
-                " ".join(
-                    f"{'≥' if k == 'min' else '≤'} {v:g}" for k, v in (r.threshold or {}).items()
-                )
-                or "–"
-            )
+            required = (r.threshold.text(ge="≥", le="≤") if r.threshold else "") or "–"
             name = slice_text(r) if sliced else gate_id
             cls = " class='slice'" if sliced else ""
             out.append(
@@ -170,7 +164,7 @@ def render_html(
             worst = worst_slice(group)
             note = f" — worst: {_e(label_of(worst))}" if worst is not None else ""
             out.append(f"<h3>{_e(gid)}{note}</h3>{forest_plot(group)}")
-    compared = [r for r in results if r.comparison and r.comparison.get("source") != "none"]
+    compared = [r for r in results if r.comparison is not None]
     if compared:
         out.append(
             "<h2>Comparisons (Δ oriented so that higher is better)</h2><table><tr>"
@@ -178,16 +172,16 @@ def render_html(
             "<th>pairing / test</th></tr>"
         )
         for r in compared:
-            c = r.comparison or {}
-            iv = r.interval or {}
+            c = r.comparison
+            assert c is not None
             p = f", p = {r.p_value:.3g}" if r.p_value is not None else ""
             out.append(
                 f"<tr><td>{_e(label_of(r))}</td><td class='num'>"
-                f"{_num(c.get('candidate'))}</td><td>{_e(c.get('against'))} "
-                f"{_num(c.get('baseline'))}<br><span class='muted'>{_e(c.get('source'))}"
+                f"{_num(c.candidate)}</td><td>{_e(c.against)} "
+                f"{_num(c.baseline)}<br><span class='muted'>{_e(c.source)}"
                 f"</span></td><td class='num'>{_num(r.estimate)}</td><td>"
-                f"[{_num(iv.get('low'))}, {_num(iv.get('high'))}]</td><td>"
-                f"{'paired' if c.get('paired') else 'UNPAIRED'}, {_e(c.get('test'))}{p}"
+                f"[{_num(c.interval.low)}, {_num(c.interval.high)}]</td><td>"
+                f"{'paired' if c.paired else 'UNPAIRED'}, {_e(c.test)}{p}"
                 "</td></tr>"
             )
         out.append("</table>")
@@ -201,12 +195,12 @@ def render_html(
 
 def write_html(
     path: Path,
-    spec: Any,
+    spec_name: str,
     results: Sequence[CheckResult],
     decision: Decision,
     lineage: dict[str, Any],
 ) -> Path:
     """Write the report atomically and return its path."""
-    from .._paths import atomic_write, display_path
+    from .._paths import atomic_write
 
-    return atomic_write(path, render_html(display_path(spec.path), results, decision, lineage))
+    return atomic_write(path, render_html(spec_name, results, decision, lineage))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from .._format import slice_label
 from ..decision import Decision
-from ..results import CheckResult
+from ..results import CheckResult, Threshold
 
 __all__ = ["format_decision_section", "format_table"]
 
@@ -19,41 +20,41 @@ def _num(x: float | None) -> str:
 
 
 def _required(r: CheckResult) -> str:
-    if not r.threshold:
+    if r.threshold is None or not r.threshold.values():
         return "-"
-    return " ".join(f"{'>=' if k == 'min' else '<='}{v:g}" for k, v in r.threshold.items())
+    return r.threshold.text(sep="")
 
 
 def slice_text(r: CheckResult) -> str:
-    return ", ".join(f"{k}={v}" for k, v in (r.slice or {}).items())
+    return slice_label(r.slice)
 
 
 def label_of(r: CheckResult) -> str:
     """``gate`` or ``gate[slice]``: how a result is named in lists and annotations."""
-    return r.id if not r.slice else f"{r.id}[{slice_text(r)}]"
+    return r.label
 
 
 def worst_slice(results: Sequence[CheckResult]) -> CheckResult | None:
     """The slice farthest on the wrong side of (or closest to) the bar."""
     scored = []
     for r in results:
-        t = r.threshold or {}
+        t = r.threshold or Threshold()
         if r.estimate is None or (isinstance(r.estimate, float) and math.isnan(r.estimate)):
             continue
         margins = []
-        if "min" in t:
-            margins.append(r.estimate - t["min"])
-        if "max" in t:
-            margins.append(t["max"] - r.estimate)
+        if t.min is not None:
+            margins.append(r.estimate - t.min)
+        if t.max is not None:
+            margins.append(t.max - r.estimate)
         if margins:
             scored.append((min(margins), r))
     return min(scored, key=lambda x: x[0])[1] if scored else None
 
 
 def _row(r: CheckResult, label: str) -> tuple[str, ...]:
-    iv = r.interval or {}
-    if iv and iv.get("low") is not None:
-        interval = f"[{_num(iv['low'])}, {_num(iv['high'])}] {iv['level'] * 100:g}% {iv['method']}"
+    iv = r.interval
+    if iv is not None and iv.is_defined:
+        interval = f"[{_num(iv.low)}, {_num(iv.high)}] {iv.level * 100:g}% {iv.method}"
     else:
         interval = "-"
     extras = [] if r.severity == "block" else [r.severity]
@@ -125,28 +126,30 @@ def format_decision_section(
     lines = [header] if header else []
     if results:
         lines += format_table(results)
-    compared = [r for r in results if r.comparison and r.comparison.get("source") != "none"]
+    compared = [r for r in results if r.comparison is not None]
     if compared:
         lines.append("")
         lines.append("comparisons (Δ oriented so that higher is better):")
         width = max(len(label_of(r)) for r in compared)
         by_source: dict[tuple[str, str], list[CheckResult]] = {}
         for r in compared:
-            c = r.comparison or {}
-            by_source.setdefault((str(c.get("against")), str(c.get("source"))), []).append(r)
+            c = r.comparison
+            assert c is not None
+            by_source.setdefault((c.against, c.source), []).append(r)
         for (against, source), group in by_source.items():
             lines.append(f"  vs {against}: {source}")
             for r in group:
-                c = r.comparison or {}
-                pairing = "paired" if c.get("paired") else "UNPAIRED"
+                c = r.comparison
+                assert c is not None
+                pairing = "paired" if c.paired else "UNPAIRED"
                 p = (
                     ""
                     if r.p_value is None
                     else (f", p = {r.p_value:.3g}" if r.p_value > 0 else ", p < 1e-300")
                 )
                 lines.append(
-                    f"    {label_of(r).ljust(width)}  candidate {_num(c.get('candidate'))} vs "
-                    f"{_num(c.get('baseline'))}; {pairing}, {c.get('test')}{p}"
+                    f"    {label_of(r).ljust(width)}  candidate {_num(c.candidate)} vs "
+                    f"{_num(c.baseline)}; {pairing}, {c.test}{p}"
                 )
     problems = [r for r in results if r.verdict.value != "PASS"]
     if problems:

@@ -34,7 +34,7 @@ def test_exported_from_the_package() -> None:
 def test_a_passing_check_returns_its_result(reference: pd.DataFrame) -> None:
     result = assert_data("unseen_categories", reference, reference, target="label")
     assert result.verdict is Verdict.PASS
-    assert [g["group"] for g in result.groups] == ["city"]  # age has 73 levels: numeric
+    assert [g.group for g in result.groups] == ["city"]  # age has 73 levels: numeric
     assert (result.id, result.line, result.spec_file) == ("unseen_categories", None, None)
     named = check_data("missing_values", reference, name="no_gaps", severity="warn")
     assert (named.id, named.severity) == ("no_gaps", "warn")

@@ -569,15 +569,15 @@ def test_an_internal_bug_is_an_error_verdict_not_a_crash(
 ) -> None:
     """Outside our test suite an unexpected exception blocks the release with an ERROR that says
     it is a bug and keeps the traceback in the report's details."""
-    from pytest_modelgate import session as session_module
+    from pytest_modelgate.checks import engine as engine_module
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MODELGATE_RAISE_INTERNAL_ERRORS", raising=False)
 
-    def boom(self, gate):
+    def boom(gate, inputs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(session_module.GateSession, "_run", boom)
+    monkeypatch.setattr(engine_module, "run_gate", boom)
     result = Project(tmp_path).write(frame()).run()[0]
     assert result.verdict is Verdict.ERROR
     assert result.message.startswith(

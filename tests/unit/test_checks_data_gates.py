@@ -62,21 +62,21 @@ def test_default_columns_skip_target_and_excluded(frames: tuple[pd.DataFrame, ..
     inputs = _inputs(test, reference, exclude=("id",))
     unseen = run_data_check(_gate("unseen_categories"), inputs)
     assert unseen.verdict is Verdict.FAIL  # integer codes are categories
-    assert [g["group"] for g in unseen.groups] == ["code"]  # not the 0/1 target
+    assert [g.group for g in unseen.groups] == ["code"]  # not the 0/1 target
     missing = run_data_check(_gate("missing_values"), inputs)
-    assert [g["group"] for g in missing.groups] == ["code", "x"]
+    assert [g.group for g in missing.groups] == ["code", "x"]
     schema = run_data_check(_gate("schema"), inputs)
-    assert {g["group"] for g in schema.groups} == {"code", "x", "id"}  # the reference's columns
+    assert {g.group for g in schema.groups} == {"code", "x", "id"}  # the reference's columns
     assert schema.verdict is Verdict.PASS
     ranged = run_data_check(_gate("range"), inputs)
-    assert [g["group"] for g in ranged.groups] == ["code", "x"]
+    assert [g.group for g in ranged.groups] == ["code", "x"]
 
 
 def test_label_drift_compares_the_target(frames: tuple[pd.DataFrame, ...]) -> None:
     test, reference = frames
     shifted = test.assign(y=1)
     result = run_data_check(_gate("label_drift"), _inputs(shifted, reference))
-    assert result.verdict is Verdict.FAIL and [g["group"] for g in result.groups] == ["y"]
+    assert result.verdict is Verdict.FAIL and [g.group for g in result.groups] == ["y"]
     with pytest.raises(DataError, match=r"gates\.yaml:21: gates\[2\]\.check: the reference data "):
         run_data_check(_gate("label_drift"), _inputs(test, reference.drop(columns="y")))
     with pytest.raises(DataError, match="no target column is named"):
@@ -205,7 +205,7 @@ def test_prediction_drift_compares_scores_on_both_frames(
         reference_predictions=lambda: rng.uniform(size=len(reference)),
     )
     result = run_data_check(_gate("prediction_drift"), inputs)
-    assert result.verdict is Verdict.PASS and [g["group"] for g in result.groups] == ["prediction"]
+    assert result.verdict is Verdict.PASS and [g.group for g in result.groups] == ["prediction"]
     shifted = _inputs(
         test,
         reference,

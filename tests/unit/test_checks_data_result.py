@@ -13,7 +13,7 @@ from pytest_modelgate.checks.data.result import (
     to_check_result,
     worst_first,
 )
-from pytest_modelgate.results import Verdict
+from pytest_modelgate.results import GroupValue, Threshold, Verdict
 from pytest_modelgate.spec import CHECK_MODELS, Gate
 
 
@@ -73,7 +73,7 @@ def test_a_failing_check_names_the_columns_the_rule_and_what_next() -> None:
     )
     assert (result.kind, result.metric, result.evidence) == ("check", "drift", "point")
     assert result.estimate == pytest.approx(0.9)  # the worst column
-    assert result.threshold == {"max": 0.2}
+    assert result.threshold == Threshold(max=0.2)
     assert result.n == 200
     lines = result.details.splitlines()
     assert lines[:3] == [
@@ -86,8 +86,11 @@ def test_a_failing_check_names_the_columns_the_rule_and_what_next() -> None:
     # eight columns in the table, the rest counted; all of them in the JSON groups
     assert lines[-2] == "  ...    2 more columns (all in the JSON report)"
     assert lines[-1] == "  next   look"
-    assert [g["group"] for g in result.groups] == [f"x{i}" for i in range(9, -1, -1)]
-    assert result.groups[0] == {
+    assert [g.group for g in result.groups] == [f"x{i}" for i in range(9, -1, -1)]
+    assert result.groups[0] == GroupValue(
+        "x9", 200, {"statistic": pytest.approx(0.9)}, flagged=True, detail="x9 detail"
+    )
+    assert result.to_dict()["groups"][0] == {
         "group": "x9",
         "n": 200,
         "values": {"statistic": pytest.approx(0.9)},
@@ -106,7 +109,7 @@ def test_a_passing_check_has_no_next_step_and_tests_use_a_minimum() -> None:
     assert "next" not in result.details
     assert "  rows   50" in result.details.splitlines()
     # ks/chi2 flag a column whose adjusted p-value falls *below* alpha
-    assert result.threshold == {"min": 0.2}
+    assert result.threshold == Threshold(min=0.2)
     assert (result.p_value, result.p_adjusted) == (0.1, 0.3)
 
 

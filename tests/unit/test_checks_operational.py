@@ -13,7 +13,7 @@ import pytest
 from pytest_modelgate.checks.dispatch import run_check
 from pytest_modelgate.checks.inputs import CheckInputs
 from pytest_modelgate.errors import ModelError
-from pytest_modelgate.results import Verdict
+from pytest_modelgate.results import Threshold, Verdict
 from pytest_modelgate.spec import CHECK_MODELS, Gate
 from pytest_modelgate.yamlsource import format_path
 
@@ -51,7 +51,7 @@ def test_latency_measures_predict_on_the_batch() -> None:
     result = run_check(_gate("latency", batch_size=5, p95_ms=10_000, repeats=5), _inputs(model))
     assert result.verdict is Verdict.PASS
     assert model.batches == [5] * (3 + 5)  # three warm-up calls, then the timed ones
-    assert result.n == 5 and result.threshold == {"max": 10_000}
+    assert result.n == 5 and result.threshold == Threshold(max=10_000)
     assert result.estimate is not None and 2.0 <= result.estimate < 10_000  # p95 in ms
     assert result.message.startswith("PASS: predict() on 5 row(s): p50 ")
     assert "p99" in result.message and result.rule == "p95 <= 10000 ms"
@@ -68,7 +68,7 @@ def test_latency_fails_above_the_bound_and_uses_predict_proba() -> None:
     model = Proba(2.0)
     result = run_check(_gate("latency", p50_ms=0.5, repeats=5), _inputs(model))
     assert result.verdict is Verdict.FAIL
-    assert result.rule == "p50 <= 0.5 ms" and result.threshold == {"max": 0.5}
+    assert result.rule == "p50 <= 0.5 ms" and result.threshold == Threshold(max=0.5)
     assert set(model.batches) == {-1}  # batch_size 1, through predict_proba
     assert result.estimate is not None and result.estimate >= 2.0  # p50
     assert "next" in result.details
@@ -90,7 +90,7 @@ def test_model_size_in_megabytes(tmp_path: Path) -> None:
     assert small.verdict is Verdict.PASS and small.estimate == pytest.approx(2.5)
     assert small.message == "PASS: model.joblib is 2.50 MB; model file <= 3 MB"
     big = run_check(_gate("model_size", max_mb=2), _inputs(path=path))
-    assert big.verdict is Verdict.FAIL and big.threshold == {"max": 2}
+    assert big.verdict is Verdict.FAIL and big.threshold == Threshold(max=2)
 
 
 def test_operational_checks_need_the_model() -> None:

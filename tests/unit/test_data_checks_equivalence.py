@@ -161,5 +161,5 @@ def test_gate_and_function_flag_the_same_integer_codes(tmp_path: Path) -> None:
     assert finding.column == "code" and finding.flagged
     assert gate.estimate == finding.statistic == pytest.approx(unseen.mean())
     assert gate.message == f"FAIL: {function.summary}"
-    assert [g["group"] for g in gate.groups] == ["code"]
-    assert gate.groups[0]["detail"] == finding.detail
+    assert [g.group for g in gate.groups] == ["code"]
+    assert gate.groups[0].detail == finding.detail

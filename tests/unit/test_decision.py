@@ -13,8 +13,14 @@ from pytest_modelgate.checks.threshold import (
     rule_text,
 )
 from pytest_modelgate.decision import decide
-from pytest_modelgate.estimation import Estimate
-from pytest_modelgate.results import CheckResult, Verdict
+from pytest_modelgate.results import (
+    CheckResult,
+    ComparisonResult,
+    GroupValue,
+    MetricResult,
+    Threshold,
+    Verdict,
+)
 from pytest_modelgate.stats import Interval, wilson_interval
 
 
@@ -82,17 +88,42 @@ def test_result_round_trips_through_a_dict():
         verdict=Verdict.FAIL,
         message="m",
         estimate=float("nan"),
-        interval={"low": 0.1, "high": 0.2, "level": 0.95, "method": "wilson"},
+        interval=Interval(0.1, 0.2, 0.95, "wilson"),
+        threshold=Threshold(min=0.3),
+        comparison=ComparisonResult(
+            "recall",
+            -0.05,
+            Interval(0.1, 0.2, 0.95, "wilson"),
+            0.6,
+            0.65,
+            100,
+            True,
+            "t",
+            p_value=0.01,
+            against="baseline",
+            source="s",
+            orientation="o",
+        ),
+        groups=(GroupValue("sex=F", 10, {"tpr": float("nan")}, excluded=True),),
+        slice={"sex": "F"},
         notes=("n",),
     )
     d = r.to_dict()
     assert d["estimate"] is None and d["verdict"] == "FAIL"
-    back = CheckResult.from_dict(d)
+    assert d["interval"] == {"low": 0.1, "high": 0.2, "level": 0.95, "method": "wilson"}
+    assert d["threshold"] == {"min": 0.3}
+    assert d["groups"][0]["values"] == {"tpr": None}
+    import json
+
+    back = CheckResult.from_dict(json.loads(json.dumps(d)))
     assert back.verdict is Verdict.FAIL and back.notes == ("n",)
+    assert back.to_dict() == d  # lossless through JSON (results travel so from xdist workers)
+    assert back.interval == r.interval and back.threshold == r.threshold
+    assert back.comparison == r.comparison
 
 
-def est(value: float, low: float, high: float, n: int = 1000) -> Estimate:
-    return Estimate("recall", value, Interval(low, high, 0.95, "wilson"), n)
+def est(value: float, low: float, high: float, n: int = 1000) -> MetricResult:
+    return MetricResult("recall", value, Interval(low, high, 0.95, "wilson"), n)
 
 
 @pytest.mark.parametrize(
@@ -175,12 +206,12 @@ def test_small_and_undefined_are_inconclusive():
         severity="block",
     )
     assert small.verdict is Verdict.INCONCLUSIVE and "only 20 rows" in small.message
-    nan = Estimate(
+    nan = MetricResult(
         "roc_auc",
         float("nan"),
         Interval(float("nan"), float("nan"), 0.95, "none"),
         100,
-        "only negative labels: roc_auc is undefined",
+        note="only negative labels: roc_auc is undefined",
     )
     r = check_threshold(
         gate_id="g",

@@ -17,11 +17,11 @@ from pytest_modelgate.evidence import Evidence
 from pytest_modelgate.fairness import (
     FAIRNESS_NAMES,
     GAP_BOOTSTRAP,
-    FairnessEstimate,
     _stratified_jackknife,
     fairness_estimate,
 )
 from pytest_modelgate.metrics import get_metric
+from pytest_modelgate.results import FairnessResult
 
 OPTS = StatsOptions(resamples=500)
 NAMED = {
@@ -47,7 +47,7 @@ def _codes(sensitive: pd.Series | pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     return grouped.ngroup().to_numpy(), labels
 
 
-def _estimate(name, ev, codes, labels, metric=None, min_support=1, **kw) -> FairnessEstimate:
+def _estimate(name, ev, codes, labels, metric=None, min_support=1, **kw) -> FairnessResult:
     return fairness_estimate(
         name,
         ev,
@@ -325,13 +325,16 @@ def test_interval_methods_and_reproducibility(rng):
         _estimate(name, ev, g, labels, bootstrap="studentized")
 
 
-def test_no_variation_gives_a_zero_width_interval():
+def test_no_variation_gives_no_interval():
+    """Every replicate equal measures no uncertainty: the interval is undefined (a gate on it
+    is INCONCLUSIVE, through the gate or the API alike) and the note says why."""
     g = np.repeat([0, 1, 2], 50)
     y = np.tile([0, 1], 75)
     ev = _binary(y, np.ones_like(y))  # everyone selected: every replicate has gap 0
     for method in ("bca", "percentile"):
         est = _estimate("demographic_parity_difference", ev, g, "abc", bootstrap=method)
-        assert est.value == 0.0 and est.interval.low == est.interval.high == 0.0
+        assert est.value == 0.0 and not est.interval.is_defined
+        assert "collapsed to 0" in est.note
 
 
 def test_stratified_cell_jackknife_equals_row_jackknife(rng):

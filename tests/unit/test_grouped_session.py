@@ -144,10 +144,10 @@ def _same_results(memory, grouped, skip: set[str]) -> None:
         if a.id.startswith(tuple(skip)):
             continue
         b = by_id[_key(a)]
-        assert (a.verdict, a.n, a.interval["method"] if a.interval else None) == (
+        assert (a.verdict, a.n, a.interval.method if a.interval else None) == (
             b.verdict,
             b.n,
-            b.interval["method"] if b.interval else None,
+            b.interval.method if b.interval else None,
         ), a.id
         for x, y in (
             (a.estimate, b.estimate),
@@ -157,7 +157,9 @@ def _same_results(memory, grouped, skip: set[str]) -> None:
             assert (x is None and y is None) or x == pytest.approx(y, abs=1e-12, nan_ok=True), a.id
         if a.interval:
             for end in ("low", "high"):
-                assert a.interval[end] == pytest.approx(b.interval[end], abs=1e-12, nan_ok=True)
+                assert getattr(a.interval, end) == pytest.approx(
+                    getattr(b.interval, end), abs=1e-12, nan_ok=True
+                )
 
 
 @pytest.mark.parametrize("threshold", ["null", "0.45"])
@@ -217,19 +219,10 @@ def test_coarse_bins_approximate_auc_and_say_so(tmp_path, fake_engines):
     assert any("16 equal-width bins" in note for note in (*auc.notes, auc.details or ""))
 
 
-def test_missing_engines_module_is_a_clear_error(tmp_path, monkeypatch):
-    _write_data(tmp_path)
-    monkeypatch.setitem(sys.modules, "pytest_modelgate.engines", None)
-    monkeypatch.delattr(pytest_modelgate, "engines", raising=False)
-    results = _run(tmp_path, "duckdb")
-    assert all(r.verdict is Verdict.ERROR for r in results)
-    assert "data.engine: duckdb needs pytest_modelgate.engines" in results[0].message
-
-
 def test_stored_baseline_and_row_masks_are_refused_on_grouped_data(tmp_path, fake_engines):
-    from pytest_modelgate.api import Evaluation
+    from pytest_modelgate.api import evaluation_from_evidence
+    from pytest_modelgate.checks.engine import GateDefaults
     from pytest_modelgate.errors import ModelError, ModelgateError
-    from pytest_modelgate.estimation import StatsOptions
     from pytest_modelgate.session import GateSession
 
     _write_data(tmp_path)
@@ -240,14 +233,8 @@ def test_stored_baseline_and_row_masks_are_refused_on_grouped_data(tmp_path, fak
         session.store_baseline([])
     ev = session.loaded.candidate
     assert ev.is_weighted and ev.n == 3000
-    evaluation = Evaluation.from_evidence(
-        ev,
-        None,
-        session.loaded.data.frame,
-        options=StatsOptions(),
-        seed=0,
-        min_support=30,
-        evidence="strict",
+    evaluation = evaluation_from_evidence(
+        ev, None, session.loaded.data.frame, defaults=GateDefaults()
     )
     assert evaluation.metric("accuracy", slice={"sex": "F"}).n < 3000
     with pytest.raises(ModelgateError, match="boolean row mask needs the individual rows"):

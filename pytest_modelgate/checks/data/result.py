@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ...results import CheckResult, Verdict
+from ...results import CheckResult, GroupValue, Threshold, Verdict
 from ..common import details_table, gate_fields
 
 __all__ = [
@@ -167,7 +167,7 @@ def to_check_result(gate: Any, res: DataCheckResult, rule: str, advice: str) -> 
     if worst is not None and worst.threshold is not None:
         # tests (ks, chi2) flag a column when its adjusted p-value falls *below* alpha
         is_test = getattr(gate.config, "method", None) in ("ks", "chi2")
-        threshold = {"min" if is_test else "max": worst.threshold}
+        threshold = Threshold(min=worst.threshold) if is_test else Threshold(max=worst.threshold)
     return CheckResult(
         verdict=verdict,
         message=f"{verdict.value}: {res.summary}",
@@ -179,14 +179,13 @@ def to_check_result(gate: Any, res: DataCheckResult, rule: str, advice: str) -> 
         p_value=worst.p_value if worst is not None else None,
         p_adjusted=worst.p_adjusted if worst is not None else None,
         groups=tuple(
-            {
-                "group": f.column,
-                "n": res.n_test or 0,
-                "values": {"statistic": float(f.statistic)},
-                "excluded": False,
-                "flagged": f.flagged,
-                "detail": f.detail,
-            }
+            GroupValue(
+                f.column,
+                res.n_test or 0,
+                {"statistic": float(f.statistic)},
+                flagged=f.flagged,
+                detail=f.detail,
+            )
             for f in findings
         ),
         **gate_fields(gate),

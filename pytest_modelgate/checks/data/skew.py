@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DataError
-from ...results import CheckResult, Verdict
+from ...results import CheckResult, Threshold, Verdict
 from ..common import details_table, gate_fields
 from ..inputs import CheckInputs
 
@@ -74,7 +74,7 @@ def serving_skew(gate: Any, inputs: CheckInputs) -> CheckResult:
         message=f"{verdict.value}: {summary}; {rule}",
         details=details,
         estimate=share,
-        threshold={"max": cfg.max_mismatch},
+        threshold=Threshold(max=cfg.max_mismatch),
         rule=rule,
         n=len(frame),
         **gate_fields(gate),

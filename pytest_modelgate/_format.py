@@ -1,0 +1,73 @@
+"""Shared text formatting: numbers, intervals, bars, slice labels and aligned tables.
+
+Every sink (terminal, messages, reports) formats through these helpers, so a number or a slice
+reads the same everywhere. Escaping for a particular sink (HTML, Markdown, workflow commands)
+is that sink's job and happens after formatting.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "MISSING_LABEL",
+    "aligned_table",
+    "bar_text",
+    "fmt_num",
+    "interval_text",
+    "plain",
+    "slice_label",
+]
+
+MISSING_LABEL = "<missing>"
+"""The label of rows whose slice or sensitive column holds no value."""
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python scalar it holds (``np.int64(0)`` prints as ``0``)."""
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "shape", None) == ():
+        return item()
+    return value
+
+
+def fmt_num(x: float | None, digits: int = 4) -> str:
+    """``0.8123`` with ``digits`` decimals; ``n/a`` for a missing or undefined number."""
+    if x is None:
+        return "n/a"
+    x = float(x)
+    if math.isnan(x):
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def interval_text(low: float | None, high: float | None, level: float, method: str) -> str:
+    """``[0.8012, 0.8345] 95% wilson``."""
+    return f"[{fmt_num(low)}, {fmt_num(high)}] {level * 100:g}% {method}"
+
+
+def bar_text(low: float | None, high: float | None, *, ge: str = ">=", le: str = "<=") -> str:
+    """The bar of a rule, e.g. ``>= 0.8 and <= 0.95`` (empty without bounds)."""
+    parts = []
+    if low is not None:
+        parts.append(f"{ge} {low:g}")
+    if high is not None:
+        parts.append(f"{le} {high:g}")
+    return " and ".join(parts)
+
+
+def slice_label(labels: Mapping[str, Any] | None) -> str:
+    """``sex=Female, age=[25, 35)`` (empty for the whole data)."""
+    if not labels:
+        return ""
+    return ", ".join(f"{k}={plain(v)}" for k, v in labels.items())
+
+
+def aligned_table(rows: Sequence[tuple[str, str]], indent: str = "  ") -> str:
+    """Two aligned columns, one row a line: the shape of every failure table."""
+    if not rows:
+        return ""
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{indent}{k.ljust(width)}  {v}" for k, v in rows)

@@ -1,0 +1,450 @@
+"""The gate engine: ``run_gate(gate, inputs)`` evaluates one metric, compare or fairness gate.
+
+This is the one home of every gate rule. The YAML runner (:mod:`pytest_modelgate.session`)
+and the Python API (:mod:`pytest_modelgate.api`) both build a :class:`GateInputs` — the
+candidate's evidence, the frame that slices and groups come from, the baseline, the defaults —
+and hand it :class:`~pytest_modelgate.spec.Gate` objects validated by the same spec models. So
+the same data, gate and seed give the same verdict, interval, message and method whichever
+shell asked.
+
+Randomness is keyed by *what is estimated* (the metric, the comparison, the gap, and the
+slice), not by which gate or call asked: two gates on recall share one interval, and
+``Evaluation.metric("recall")`` returns that same interval.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .._format import slice_label
+from ..errors import DataError
+from ..results import (
+    CheckResult,
+    ComparisonResult,
+    FairnessResult,
+    MetricResult,
+    Threshold,
+    Verdict,
+)
+
+__all__ = [
+    "BaselineSource",
+    "GateDefaults",
+    "GateInputs",
+    "estimate_rng",
+    "run_gate",
+]
+
+
+def estimate_rng(seed: int, key: str) -> np.random.Generator:
+    """The random generator of one estimate: derived from the seed and what is estimated, so
+    its numbers do not depend on which other gates run, their order, or the xdist worker."""
+    return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(key.encode())]))
+
+
+@dataclass(frozen=True)
+class GateDefaults:
+    """The ``stats:`` settings a gate falls back to (the spec's, or ``evaluate()``'s)."""
+
+    confidence: float = 0.95
+    interval: str = "auto"
+    bootstrap: str = "bca"
+    resamples: int = 2000
+    evidence: str = "strict"
+    min_support: int = 30
+    max_slices: int = 50
+    seed: int = 0
+
+    @classmethod
+    def from_stats(cls, stats: Any, seed: int | None = None) -> GateDefaults:
+        """From a spec's :class:`~pytest_modelgate.spec.StatsSpec`."""
+        return cls(
+            confidence=stats.confidence,
+            interval=stats.interval,
+            bootstrap=stats.bootstrap,
+            resamples=stats.resamples,
+            evidence=stats.evidence,
+            min_support=stats.min_support,
+            max_slices=stats.max_slices,
+            seed=stats.seed if seed is None else seed,
+        )
+
+    def options(self, gate: Any = None) -> Any:
+        """The estimation options of a gate (its own ``confidence`` if it sets one)."""
+        from ..estimation import StatsOptions
+
+        confidence = getattr(getattr(gate, "config", None), "confidence", None)
+        return StatsOptions(
+            confidence=confidence or self.confidence,
+            interval=self.interval,
+            bootstrap=self.bootstrap,
+            resamples=self.resamples,
+        )
+
+    def evidence_of(self, gate: Any) -> str:
+        return gate.config.evidence or self.evidence
+
+    def min_support_of(self, gate: Any) -> int:
+        return int(gate.config.min_support or self.min_support)
+
+
+@dataclass(frozen=True)
+class BaselineSource:
+    """The baseline of compare gates: per-row evidence (paired) and/or stored numbers."""
+
+    evidence: Any  # Evidence | None
+    stored: Any  # StoredBaseline | None
+    source: str
+
+
+_NO_BASELINE = BaselineSource(None, None, "none")
+
+
+def _api_where(gate: Any, key: str) -> str:
+    return f"{gate.file}: {key}"
+
+
+@dataclass
+class GateInputs:
+    """What gates are evaluated on, with the caches that let many gates share the work.
+
+    Parameters
+    ----------
+    task : the task of the evidence (binary, multiclass, regression).
+    candidate : the candidate's :class:`~pytest_modelgate.evidence.Evidence`.
+    frame : the columns slices and fairness groups are taken from, one row per evidence row
+        (per cell on grouped evidence).
+    defaults : the ``stats:`` settings.
+    baseline : returns where the baseline comes from (called only by compare gates, once).
+    baseline_label : how an API baseline is named in messages.
+    where : ``where(gate, key)`` locates a gate's key in messages (``gates.yaml:12: …``).
+    """
+
+    task: str
+    candidate: Any
+    frame: Any
+    defaults: GateDefaults
+    baseline: Callable[[], BaselineSource] = field(default=lambda: _NO_BASELINE)
+    where: Callable[[Any, str], str] = field(default=_api_where)
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    evidence_builds: int = 0
+
+    # --- shared work -------------------------------------------------------------------------
+
+    def rng(self, what: str, label: dict[str, str] | None) -> np.random.Generator:
+        key = what if not label else f"{what}[{slice_label(label)}]"
+        return estimate_rng(self.defaults.seed, key)
+
+    def baseline_source(self) -> BaselineSource:
+        if "baseline" not in self._cache:
+            self._cache["baseline"] = self.baseline()
+        return self._cache["baseline"]
+
+    def slices(self, gate: Any) -> list[Any]:
+        """The slices of a gate's ``slices:`` (gates that slice alike share them)."""
+        from ..slicing import slice_rows
+
+        cfg = gate.config
+        key = ("slices", repr(cfg.slices))
+        if key not in self._cache:
+            self._cache[key] = slice_rows(
+                self.frame,
+                cfg.slices,
+                max_slices=self.defaults.max_slices,
+                where=self.where(gate, "slices"),
+                weights=self.candidate.weight,
+            )
+        return self._cache[key]
+
+    @staticmethod
+    def _rows_key(rows: np.ndarray | None) -> Any:
+        if rows is None:
+            return None
+        return (len(rows), zlib.crc32(np.ascontiguousarray(rows).tobytes()))
+
+    def subset(self, which: str, evidence: Any, rows: np.ndarray | None) -> Any:
+        """``evidence`` on some rows, built once per row set."""
+        if rows is None:
+            return evidence
+        key = ("subset", which, self._rows_key(rows))
+        if key not in self._cache:
+            self.evidence_builds += 1
+            self._cache[key] = evidence.subset(rows)
+        return self._cache[key]
+
+    def metric(self, name: str) -> Any:
+        from ..metrics import get_metric
+
+        return get_metric(name, self.task)
+
+    def estimate(
+        self,
+        name: str,
+        rows: np.ndarray | None = None,
+        label: dict[str, str] | None = None,
+        opts: Any = None,
+    ) -> MetricResult:
+        """A metric with its interval on all rows or on ``rows`` (cached)."""
+        from ..estimation import estimate_metric
+
+        metric = self.metric(name)
+        opts = opts or self.defaults.options()
+        key = ("metric", metric.name, self._rows_key(rows), opts)
+        if key not in self._cache:
+            ev = self.subset("candidate", self.candidate, rows)
+            est = estimate_metric(metric, ev, opts, self.rng(f"metric:{metric.name}", label))
+            self._cache[key] = est
+        return replace(self._cache[key], slice=label)
+
+    def compare(
+        self,
+        name: str,
+        against: str,
+        baseline: Any = None,
+        rows: np.ndarray | None = None,
+        label: dict[str, str] | None = None,
+        opts: Any = None,
+    ) -> ComparisonResult:
+        """Δ between the candidate and ``baseline`` evidence (or the best constant predictor
+        when ``against == "constant"``) on all rows or on ``rows``, paired (cached)."""
+        from ..compare import compare_metric, constant_evidence
+
+        metric = self.metric(name)
+        opts = opts or self.defaults.options()
+        key = ("compare", metric.name, against, self._rows_key(rows), opts)
+        if key not in self._cache:
+            cand = self.subset("candidate", self.candidate, rows)
+            if against == "constant":
+                base, what = constant_evidence(metric, cand)
+                source = f"best constant predictor: {what}"
+            else:
+                base = self.subset("baseline", baseline, rows)
+                source = ""
+            cmp = compare_metric(
+                metric, cand, base, opts, self.rng(f"compare:{metric.name}:{against}", label)
+            )
+            self._cache[key] = replace(cmp, against=against, source=source)
+        return self._cache[key]
+
+    def fairness(
+        self,
+        gap: str,
+        columns: list[str],
+        metric: str | None,
+        *,
+        min_support: int,
+        opts: Any = None,
+        where: str = "fairness",
+    ) -> FairnessResult:
+        """A fairness gap across the groups of ``columns`` (cached)."""
+        from ..fairness import fairness_estimate
+        from ..slicing import group_codes
+
+        opts = opts or self.defaults.options()
+        key = ("fairness", gap, tuple(columns), metric, min_support, opts)
+        if key not in self._cache:
+            codes, labels = group_codes(
+                self.frame, columns, max_groups=self.defaults.max_slices, where=where
+            )
+            m = self.metric(metric) if metric else None
+            self._cache[key] = fairness_estimate(
+                gap,
+                self.candidate,
+                codes,
+                labels,
+                metric=m,
+                opts=opts,
+                rng=self.rng(f"fairness:{gap}:{'+'.join(columns)}:{metric or ''}", None),
+                min_support=min_support,
+            )
+        return self._cache[key]
+
+
+# --- the gate kinds ------------------------------------------------------------------------------
+
+
+def run_gate(gate: Any, inputs: GateInputs) -> list[CheckResult]:
+    """Evaluate one metric, compare or fairness gate: one result, or one per slice."""
+    from .slices import combine_slices, detectable_effect
+
+    cfg = gate.config
+    if gate.kind == "fairness":
+        return [fairness_gate(gate, inputs)]
+    if gate.kind not in ("metric", "compare"):
+        raise ValueError(f"run_gate evaluates metric, compare and fairness gates, not {gate.kind}")
+    one = compare_gate if gate.kind == "compare" else metric_gate
+    if not cfg.slices:
+        result, _ = one(gate, inputs)
+        return [result]
+    results, estimates = [], []
+    for sl in inputs.slices(gate):
+        result, est = one(gate, inputs, sl.rows, sl.label)
+        if est is not None:
+            result = replace(result, detectable=detectable_effect(est))
+        results.append(result)
+        estimates.append(est)
+    if any(e is None for e in estimates):
+        return results  # nothing to combine (e.g. no baseline yet)
+    threshold = results[0].threshold or Threshold()
+    return combine_slices(
+        results,
+        estimates,
+        evidence=inputs.defaults.evidence_of(gate),
+        lo=threshold.min,
+        hi=threshold.max,
+        level=inputs.defaults.options(gate).confidence,
+    )
+
+
+def _common(gate: Any, inputs: GateInputs, label: dict[str, str] | None) -> dict[str, Any]:
+    return {
+        "gate_id": gate.id,
+        "name": gate.id,
+        "severity": gate.severity,
+        "line": gate.line or None,
+        "spec_file": gate.file,
+        "slice_": label,
+        "evidence": inputs.defaults.evidence_of(gate),
+        "min_support": inputs.defaults.min_support_of(gate),
+    }
+
+
+def metric_gate(
+    gate: Any,
+    inputs: GateInputs,
+    rows: np.ndarray | None = None,
+    label: dict[str, str] | None = None,
+) -> tuple[CheckResult, MetricResult]:
+    """A threshold gate (``min``/``max``) on all rows or one slice."""
+    from .threshold import check_threshold
+
+    cfg = gate.config
+    est = inputs.estimate(cfg.metric, rows, label, inputs.defaults.options(gate))
+    result = check_threshold(estimate=est, lo=cfg.min, hi=cfg.max, **_common(gate, inputs, label))
+    return result, est
+
+
+def compare_gate(
+    gate: Any,
+    inputs: GateInputs,
+    rows: np.ndarray | None = None,
+    label: dict[str, str] | None = None,
+) -> tuple[CheckResult, MetricResult | None]:
+    """A compare gate (``compare: baseline|constant`` with margins) on all rows or one slice."""
+    from ..compare import compare_unpaired
+    from .compare import check_comparison
+
+    cfg = gate.config
+    metric = inputs.metric(cfg.metric)
+    opts = inputs.defaults.options(gate)
+    if cfg.compare == "constant":
+        cmp = inputs.compare(cfg.metric, "constant", None, rows, label, opts)
+    else:
+        src = inputs.baseline_source()
+        if src.evidence is not None:
+            cmp = inputs.compare(cfg.metric, "baseline", src.evidence, rows, label, opts)
+            cmp = replace(cmp, source=src.source)
+        elif src.stored is not None:
+            number = src.stored.number(metric.name)
+            if number is None:
+                raise DataError(
+                    f"{src.stored.describe} has no number for {metric.name} and no per-row "
+                    "predictions; refresh it with --modelgate-update-baseline"
+                )
+            if cfg.pairing == "required":
+                raise DataError(
+                    f"{gate.id}: pairing: required, but {src.source} has no per-row "
+                    "predictions (only numbers); store them with "
+                    "--modelgate-update-baseline or set models.baseline"
+                )
+            if rows is not None:
+                raise DataError(
+                    f"{gate.id}: {src.source} holds overall numbers only; a sliced "
+                    "comparison needs per-row baseline predictions (models.baseline, or "
+                    "store them with --modelgate-update-baseline)"
+                )
+            cmp = compare_unpaired(
+                metric, inputs.candidate, number, opts, inputs.rng(f"metric:{metric.name}", None)
+            )
+            cmp = replace(cmp, against="baseline", source=src.source)
+        else:
+            return _no_baseline(gate, metric.name, label), None
+    return check_comparison(metric, cmp, cfg, **_common(gate, inputs, label))
+
+
+def _no_baseline(gate: Any, metric: str, label: dict[str, str] | None) -> CheckResult:
+    return CheckResult(
+        id=gate.id,
+        name=gate.id,
+        kind="compare",
+        severity=gate.severity,
+        verdict=Verdict.INCONCLUSIVE,
+        line=gate.line or None,
+        spec_file=gate.file,
+        metric=metric,
+        slice=label,
+        message="INCONCLUSIVE: no baseline yet — run with "
+        "--modelgate-update-baseline to store this candidate as the baseline (or set "
+        "models.baseline to the production model)",
+    )
+
+
+def fairness_gate(gate: Any, inputs: GateInputs) -> CheckResult:
+    """A fairness gap across the groups of ``sensitive``, judged on its interval."""
+    from .threshold import check_threshold
+
+    cfg = gate.config
+    common = _common(gate, inputs, None)
+    min_support = common["min_support"]
+    try:
+        fe = inputs.fairness(
+            cfg.gap,
+            cfg.columns,
+            cfg.metric,
+            min_support=min_support,
+            opts=inputs.defaults.options(gate),
+            where=inputs.where(gate, "sensitive"),
+        )
+    except ValueError as exc:  # e.g. a named gap on a multiclass task
+        raise DataError(f"{inputs.where(gate, 'fairness')}: {exc}") from None
+    lo, hi = cfg.bounds
+    excluded = [g.group for g in fe.groups if g.excluded]
+    extra = [
+        (
+            g.group,
+            f"n = {g.n}; "
+            + ", ".join(f"{k} {v:.4f}" for k, v in g.values.items())
+            + ("  (excluded: below min_support)" if g.excluded else ""),
+        )
+        for g in fe.groups
+    ]
+    if fe.worst:
+        extra.append(("gap between", f"{fe.worst[0]} and {fe.worst[1]}"))
+    what = cfg.gap + (f"({cfg.metric})" if cfg.metric else "")
+    est = MetricResult(what, fe.estimate, fe.interval, fe.n, note=fe.note)
+    advice = (
+        f"the model treats the groups of {' × '.join(cfg.columns)} differently on "
+        f"{what}: look at the groups named above (their error rates and base rates) before "
+        "releasing; a fairness fix (reweighting, thresholds per group) may be needed"
+    )
+    result = check_threshold(
+        estimate=est,
+        lo=lo,
+        hi=hi,
+        kind="fairness",
+        metric_name=what,
+        extra_rows=extra,
+        fail_advice=advice,
+        **common,
+    )
+    notes = result.notes + (
+        (f"excluded (below min_support = {min_support} rows): {', '.join(excluded)}",)
+        if excluded
+        else ()
+    )
+    return replace(result, notes=notes, groups=fe.groups)

@@ -1,0 +1,115 @@
+"""Lineage: the hashes of spec, data and models, the seed, versions and git state of a run."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from ._paths import display_path
+
+__all__ = ["git_state", "lineage", "sha256_of", "versions"]
+
+
+def sha256_of(path: Path) -> str:
+    """sha256 of a file, or of a folder's files (sorted by name)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        if path.is_dir():
+            digest.update(str(f.relative_to(path)).encode())
+        with f.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=True
+    ).stdout.strip()
+
+
+def git_state(cwd: Path) -> dict[str, Any] | None:
+    """HEAD and whether the work tree has uncommitted changes (None outside a git checkout)."""
+    try:
+        return {
+            "commit": _git(cwd, "rev-parse", "HEAD"),
+            "dirty": _git(cwd, "status", "--porcelain") != "",
+        }
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def versions() -> dict[str, str]:
+    """Python's and every relevant package's version."""
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for dist in (
+        "pytest-modelgate",
+        "pytest",
+        "numpy",
+        "pandas",
+        "scipy",
+        "scikit-learn",
+        "fairlearn",
+        "pydantic",
+        "pyyaml",
+        "joblib",
+    ):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[dist] = metadata.version(dist)
+    return out
+
+
+def is_import_ref(ref: str, spec: Any) -> bool:
+    """``package.module:attr`` rather than a model file."""
+    return (
+        ":" in ref
+        and not spec.resolve(ref).exists()
+        and not ref.lower().endswith((".joblib", ".pkl", ".pickle", ".skops"))
+    )
+
+
+def lineage(spec: Any, seed: int) -> dict[str, Any]:
+    """Hashes of spec, data and models, the seed, versions and git state."""
+    out: dict[str, Any] = {
+        "spec": {"path": display_path(spec.path, spec.root), "sha256": spec.sha256},
+        "seed": seed,
+        "versions": versions(),
+        "git": git_state(spec.root),
+    }
+    data: dict[str, Any] = {}
+    for role in ("test", "reference"):
+        ref = getattr(spec.data, role)
+        if ref:
+            p = spec.resolve(ref)
+            if not p.exists() and role == "test" and spec.data.engine == "spark":
+                data[role] = {"table": ref, "sha256": None}  # not a local file
+                continue
+            data[role] = {
+                "path": display_path(p, spec.root),
+                "sha256": sha256_of(p) if p.exists() else None,
+            }
+    out["data"] = data
+    models: dict[str, Any] = {}
+    for role in ("candidate", "baseline"):
+        ref = getattr(spec.models, role)
+        if ref is None:
+            continue
+        if isinstance(ref, str) and not is_import_ref(ref, spec):
+            p = spec.resolve(ref)
+            models[role] = {
+                "path": display_path(p, spec.root),
+                "sha256": sha256_of(p) if p.exists() else None,
+            }
+        elif isinstance(ref, str):
+            models[role] = {"import": ref, "sha256": None}
+        else:
+            models[role] = {"columns": ref.model_dump(exclude_none=True), "sha256": None}
+    out["models"] = models
+    return out
