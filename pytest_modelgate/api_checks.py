@@ -75,9 +75,8 @@ def check_data(
     """
     from .checks.data import run_data_check
     from .checks.inputs import CheckInputs
-    from .spec import Gate, _gate_id
 
-    config = _config(check, options)
+    gate = _gate(check, options)
     _require_frames(check, test, reference, target)
 
     def where(*path: str | int) -> str:
@@ -90,7 +89,6 @@ def check_data(
         target=target,
         reference=None if reference is None else (lambda: reference),
     )
-    gate = Gate(0, _gate_id("check", config), "check", config, 0, "check_data()")
     result = run_data_check(gate, inputs)
     return replace(result, line=None, spec_file=None)  # a Python call has no spec line
 
@@ -115,12 +113,9 @@ def assert_data(
     return result
 
 
-def _config(check: Any, options: dict[str, Any]) -> Any:
-    """The gate's pydantic model, validated like a ``check:`` gate in ``gates.yaml``."""
-    from pydantic import ValidationError
-
-    from .spec import CHECK_MODELS, _fmt_value, _pydantic_problems
-    from .yamlsource import YamlDocument
+def _gate(check: Any, options: dict[str, Any]) -> Any:
+    """The gate, built and validated by the spec's own code (the Python API's one way in)."""
+    from .spec import CHECK_MODELS, _fmt_value, gate_from_arguments
 
     if not isinstance(check, str) or check not in DATA_ONLY_CHECKS:
         if isinstance(check, str) and check in CHECK_MODELS:
@@ -131,15 +126,9 @@ def _config(check: Any, options: dict[str, Any]) -> Any:
         raise ModelgateError(
             f"check_data: check {_fmt_value(check)} {why} (allowed: {', '.join(DATA_ONLY_CHECKS)})"
         )
-    data = {"check": check, **{k: _plain(v) for k, v in options.items()}}
-    model = CHECK_MODELS[check]
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        # the spec loader's messages, with the call in place of "gates.yaml:LINE"
-        doc = YamlDocument(f"check_data({check!r})", data)
-        problems = _pydantic_problems(exc, model, doc, data)
-        raise ModelgateError("\n".join(map(str, problems))) from None
+    raw = {"check": check, **{k: _plain(v) for k, v in options.items()}}
+    # a SpecError (a ModelgateError) naming the argument, the value and what is allowed
+    return gate_from_arguments(raw, task=None, caller=f"check_data({check!r})")
 
 
 def _plain(value: Any) -> Any:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._format import aligned_table
+
 __all__ = ["details_table", "gate_fields"]
 
 
@@ -23,5 +25,4 @@ def gate_fields(gate: Any) -> dict[str, Any]:
 
 def details_table(rows: list[tuple[str, str]]) -> str:
     """``rows`` as an aligned two-column table, two spaces indented (the failure details)."""
-    width = max(len(k) for k, _ in rows)
-    return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in rows)
+    return aligned_table(rows)

@@ -16,6 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats as sstats
 
+from ..._format import MISSING_LABEL
 from .columns import ColumnKind, as_series, check_kind, column_kind, numeric_values
 from .errors import BadParameter
 from .result import fmt_num
@@ -35,9 +36,6 @@ __all__ = [
     "wasserstein_normalised",
     "wasserstein_parts",
 ]
-
-#: The category that stands for missing values when a categorical column is binned.
-MISSING_LABEL = "<missing>"
 
 
 @dataclass(frozen=True)
