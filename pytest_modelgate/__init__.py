@@ -30,11 +30,13 @@ __all__ = [
     "Threshold",
     "Verdict",
     "__version__",
+    "assert_data",
     "assert_fair",
     "assert_metric",
     "assert_no_regression",
     "assert_predictions",
     "assert_slices",
+    "check_data",
     "decide",
     "evaluate",
     "group_counts",
@@ -69,6 +71,8 @@ _LAZY = {
             "Verdict",
         )
     },
+    "assert_data": ("pytest_modelgate.api.checks", "assert_data"),
+    "check_data": ("pytest_modelgate.api.checks", "check_data"),
     "Decision": ("pytest_modelgate.decision", "Decision"),
     "decide": ("pytest_modelgate.decision", "decide"),
     "GateRun": ("pytest_modelgate.runner.session", "GateRun"),
@@ -89,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover
         assert_slices,
         evaluate,
     )
+    from pytest_modelgate.api.checks import assert_data, check_data
     from pytest_modelgate.decision import Decision, decide
     from pytest_modelgate.inputs.engines import group_counts
     from pytest_modelgate.report import write_reports

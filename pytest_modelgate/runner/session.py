@@ -15,6 +15,7 @@ from typing import Any
 
 from pytest_modelgate._paths import display_path
 from pytest_modelgate.checks.engine import BaselineSource, GateDefaults, GateInputs
+from pytest_modelgate.checks.inputs import CheckInputs
 from pytest_modelgate.errors import DataError, ModelgateError, SpecError
 from pytest_modelgate.evidence.core import Evidence, build_evidence, infer_task
 from pytest_modelgate.inputs.grouping import GroupPlan
@@ -154,14 +155,14 @@ class GateSession:
             return [_error_result(gate, message, traceback.format_exc())]
 
     def _run_check(self, gate: Gate) -> CheckResult:
-        from pytest_modelgate.checks.data import run_check
+        from pytest_modelgate.checks.dispatch import run_check
 
         self._refuse_on_grouped(
             gate,
             f"check: {gate.config.check}",  # type: ignore[union-attr]
             "it needs the individual rows (or the model object)",
         )
-        return run_check(gate, self)
+        return run_check(gate, self.check_inputs())
 
     @cached_property
     def data_sha256(self) -> str:
@@ -307,6 +308,23 @@ class GateSession:
         from pytest_modelgate.runner.lineage import lineage
 
         return lineage(self.spec, self.seed)
+
+    def check_inputs(self) -> CheckInputs:
+        """What ``check:`` gates read, backed by this session's caches (loaded on first use)."""
+        data = self.spec.data
+        return CheckInputs(
+            where=self.spec.where,
+            test=lambda: self.data[0].frame,
+            target=data.target,
+            exclude=tuple(data.exclude),
+            reference=(lambda: self.reference_frame) if data.reference is not None else None,
+            features=tuple(data.features) if data.features else None,
+            candidate=lambda: self.loaded.candidate,
+            reference_predictions=lambda: self.reference_predictions,
+            evidence_on=lambda frame, what: self.evidence_on(frame, self.loaded.data.path, what),
+            model_and_features=lambda: self.model_and_features("candidate"),
+            model_path=lambda: self.model_path("candidate"),
+        )
 
 
 def _error_result(gate: Gate, message: str, details: str) -> CheckResult:

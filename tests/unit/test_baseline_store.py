@@ -254,10 +254,7 @@ def test_undefined_estimate_is_stored_as_valid_json(folder: Path) -> None:
     "classes", [("01", "02", "10"), ("High", "Low", "None")], ids=["numeric-text", "None"]
 )
 def test_text_class_labels_round_trip(folder: Path, classes: tuple[str, ...]) -> None:
-    try:
-        from pytest_modelgate.evidence.core import build_evidence
-    except ImportError:  # pragma: no cover - the layout before the move
-        from pytest_modelgate.evidence import build_evidence  # type: ignore[no-redef]
+    from pytest_modelgate.evidence.core import build_evidence
 
     codes = np.array([0, 1, 2, 2, 1, 0])
     predicted = np.array([0, 1, 2, 1, 1, 0])

@@ -418,7 +418,15 @@ def test_invalid_inputs_are_rejected(rng):
         _estimate("demographic_parity_ratio", mc, g, "ab")
     with pytest.raises(ModelError, match="predicted labels"):
         _estimate("equalized_odds_ratio", _binary(y, None, rng.random(100)), g, "ab")
-    assert len(FAIRNESS_NAMES) == 8
+
+
+def test_every_gap_the_spec_accepts_can_be_estimated():
+    """The spec's `fairness:` values are the estimator's gaps plus the four_fifths_rule preset."""
+    import typing
+
+    from pytest_modelgate.spec.models import FairnessName
+
+    assert set(typing.get_args(FairnessName)) == {*FAIRNESS_NAMES, "four_fifths_rule"}
 
 
 # --- coverage by simulation -------------------------------------------------------------------
