@@ -33,14 +33,16 @@ def plain(value: Any) -> Any:
     return value
 
 
-def fmt_num(x: float | None, digits: int = 4) -> str:
-    """``0.8123`` with ``digits`` decimals; ``n/a`` for a missing or undefined number."""
+def fmt_num(x: float | None, digits: int = 4, missing: str = "n/a") -> str:
+    """``0.8123`` with ``digits`` decimals (a value that rounds to zero reads ``0.0000``, never
+    ``-0.0000``); ``missing`` for a missing or undefined number."""
     if x is None:
-        return "n/a"
+        return missing
     x = float(x)
     if math.isnan(x):
-        return "n/a"
-    return f"{x:.{digits}f}"
+        return missing
+    text = f"{x:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def interval_text(low: float | None, high: float | None, level: float, method: str) -> str:

@@ -6,11 +6,11 @@ Used only when ``GITHUB_ACTIONS=true``. Annotations point at the failing gate's 
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from pytest_modelgate._format import fmt_num
 from pytest_modelgate._paths import display_path
 from pytest_modelgate.decision import Decision
 from pytest_modelgate.report.terminal import label_of, worst_slice
@@ -48,7 +48,7 @@ def annotation(result: CheckResult, spec_path: Path) -> str | None:
 
 
 def _num(x: float | None) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
+    return fmt_num(x, missing="–")
 
 
 def markdown_summary(

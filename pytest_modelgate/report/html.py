@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_modelgate._format import fmt_num
 from pytest_modelgate.decision import Decision
 from pytest_modelgate.report.terminal import label_of, slice_text, worst_slice
 from pytest_modelgate.results import CheckResult, Verdict
@@ -41,7 +42,7 @@ def _e(x: Any) -> str:
 
 
 def _num(x: float | None) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
+    return fmt_num(x, missing="–")
 
 
 def _verdict(r: CheckResult) -> str:
@@ -154,7 +155,9 @@ def render_html(
         out.append("<h2>What did not pass</h2>")
         for r in problems:
             out.append(
-                f"<p><b>{_e(label_of(r))}</b> (line {_e(r.line)})</p><pre>"
+                f"<p><b>{_e(label_of(r))}</b>"
+                + (f" (line {_e(r.line)})" if r.line else "")
+                + "</p><pre>"
                 f"{_e(r.message)}\n{_e(r.details)}</pre>"
             )
     plots = {gid: g for gid, g in by_gate.items() if len(g) > 1}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from pytest_modelgate._format import slice_label
+from pytest_modelgate._format import fmt_num, slice_label
 from pytest_modelgate.decision import Decision
 from pytest_modelgate.results import CheckResult, Threshold
 
@@ -13,10 +13,7 @@ __all__ = ["format_decision_section", "format_table"]
 
 
 def _num(x: float | None) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    text = f"{x:.4f}"
-    return "0.0000" if text == "-0.0000" else text
+    return fmt_num(x)
 
 
 def _required(r: CheckResult) -> str:

@@ -291,11 +291,6 @@ def test_problems_section_lists_only_what_did_not_pass() -> None:
     assert "What did not pass" not in render_html("s", passing, decide(passing), {})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/html.py prints '(line None)' for results without a spec line "
-    "(every result from the Python API: evaluate(...).check / write_reports)",
-)
 def test_problem_without_a_spec_line_does_not_say_line_none() -> None:
     results = [result(id="b", verdict=Verdict.FAIL, message="FAIL: b", line=None)]
     text = render_html("python api", results, decide(results), {})

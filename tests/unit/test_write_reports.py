@@ -216,13 +216,6 @@ def test_real_evaluation_reports_name_every_gate(
     assert sum("◀ worst" in line for line in table) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the terminal prints a rounded negative zero as 0.0000 but the HTML report and "
-    "the Markdown summary print -0.0000 (report/html.py and report/github.py each have their "
-    "own _num that does not normalise it, contrary to _format's 'a number reads the same "
-    "everywhere')",
-)
 def test_a_rounded_negative_zero_reads_the_same_in_every_report(workdir: Path) -> None:
     results = [result(estimate=-0.00004, interval=Interval(-0.00004, 0.00002, 0.95, "normal"))]
     assert format_table(results)[1].split()[1:4] == ["0.0000", "[0.0000,", "0.0000]"]

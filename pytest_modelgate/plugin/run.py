@@ -1,0 +1,288 @@
+"""After the gates: the results gathered (also from xdist workers), the decision, the exit status,
+the reports and the terminal section."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_modelgate._paths import display_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pytest_modelgate.results import CheckResult
+
+from pytest_modelgate.plugin.items import GateItem, GatesFile
+from pytest_modelgate.plugin.state import _STATE, PROPERTY, TEST_PROPERTY, _State
+
+
+class _RunHooks:
+    """Hooks that need the run's state; registered only when ``--modelgate`` is on."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> pytest.Collector | None:
+        if file_path.resolve() == self.state.spec.path:
+            return GatesFile.from_parent(parent, path=file_path)
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, items: list[pytest.Item]
+    ) -> None:
+        # ordinary tests marked @pytest.mark.modelgate(severity=...) count in the decision;
+        # the severity travels with the report (xdist-safe)
+        for item in items:
+            marker = item.get_closest_marker("modelgate")
+            if marker is not None and not isinstance(item, GateItem):
+                severity = marker.kwargs.get("severity", "block")
+                if severity not in ("block", "review", "warn"):
+                    raise pytest.UsageError(
+                        f"{item.nodeid}: @pytest.mark.modelgate(severity={severity!r}): allowed "
+                        "severities are 'block', 'review', 'warn'"
+                    )
+                item.user_properties.append((TEST_PROPERTY, severity))
+        # tryfirst: runs before -k/-m deselection, so gates added here are selectable like tests
+        if any(isinstance(i, GateItem) for i in items):
+            return
+        spec_file = GatesFile.from_parent(session, path=self.state.spec.path)
+        items[:0] = list(spec_file.collect())
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # on the xdist controller this also receives the workers' reports
+        from pytest_modelgate.results import CheckResult, Verdict
+
+        state = self.state
+        props = [v for k, v in report.user_properties if k == PROPERTY]
+        if props:
+            results = [CheckResult.from_dict(d) for d in json.loads(str(props[-1]))]
+            state.results[results[0].id] = results
+            return
+        marked = [v for k, v in report.user_properties if k == TEST_PROPERTY]
+        if marked:
+            if report.when == "call" or report.failed or report.skipped:
+                verdict = (
+                    Verdict.FAIL
+                    if report.failed
+                    else Verdict.INCONCLUSIVE
+                    if report.skipped
+                    else Verdict.PASS
+                )
+                crash = getattr(report.longrepr, "reprcrash", None)
+                why = crash.message if crash is not None else ""
+                state.results[report.nodeid] = [
+                    CheckResult(
+                        id=report.nodeid,
+                        name=report.nodeid,
+                        kind="test",
+                        severity=str(marked[-1]),
+                        verdict=verdict,
+                        message=f"{verdict.value}: test {report.nodeid}"
+                        + (f": {why}" if why else ""),
+                    )
+                ]
+            return
+        if not report.failed:
+            return
+        if report.nodeid.startswith(state.spec_nodeid + "::"):
+            gate_id = report.nodeid.split("::", 1)[1]
+            gate = next((g for g in state.spec.gates if g.id == gate_id), None)
+            crash = getattr(report.longrepr, "reprcrash", None)
+            last = crash.message if crash is not None else str(report.longrepr).strip()[-300:]
+            state.results[gate_id] = [
+                CheckResult(
+                    id=gate_id,
+                    name=gate_id,
+                    kind=gate.kind if gate else "metric",
+                    severity=gate.severity if gate else "block",
+                    verdict=Verdict.ERROR,
+                    message=f"ERROR: the gate crashed during {report.when}: {last}",
+                    line=gate.line if gate else None,
+                    spec_file=state.spec_nodeid,
+                )
+            ]
+        else:
+            state.other_failures += 1
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from pytest_modelgate.decision import decide
+
+        state = self.state
+        if session.config.option.collectonly:
+            return  # nothing was evaluated: no decision, no report
+        results = _ordered(state)
+        state.decision = decide(
+            results,
+            inconclusive=state.spec.stats.inconclusive,
+            expected=[g.id for g in state.spec.gates],
+            primary=state.spec.primary_metric,
+        )
+        if hasattr(session.config, "workerinput"):
+            return  # xdist worker: the controller decides and writes files
+        if session.exitstatus == pytest.ExitCode.OK or (
+            # a failed non-blocking gate (review/warn) does not fail the run; but a partial run
+            # (-k, -x, ...) never lowers pytest's own status: an unrun gate might have blocked
+            session.exitstatus == pytest.ExitCode.TESTS_FAILED
+            and state.other_failures == 0
+            and results
+            and not state.decision.partial
+        ):
+            session.exitstatus = state.decision.exit_code_for(
+                session.config.getoption("modelgate_fail_on")
+            )
+        _write_report(session, state, results)
+        _junit_global_properties(session.config, state)
+        html_path = session.config.getoption("modelgate_html")
+        if html_path:
+            from pytest_modelgate.report import write_reports
+
+            target = Path(session.config.invocation_params.dir, html_path)
+            try:
+                (state.html_written,) = write_reports(
+                    results, state.decision, lineage=state.lineage, spec=state.spec, html=target
+                )
+            except OSError as exc:
+                _report_write_failed(session, f"the HTML report to {target}", exc)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            from pytest_modelgate.report.github import write_github
+
+            state.annotations = write_github(
+                state.spec, results, state.decision, state.report_written
+            )
+        if session.config.getoption("modelgate_update_baseline"):
+            state.baseline_message = _update_baseline(session.config, state, results)
+
+    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
+        state = self.state
+        if state.decision is None or hasattr(config, "workerinput"):
+            return
+        from pytest_modelgate.report import format_decision_section
+
+        results = _ordered(state)
+        tr = terminalreporter
+        tr.write_sep("=", "modelgate release decision")
+        seed = state.seed if state.seed is not None else state.spec.stats.seed
+        header = f"spec {state.spec_nodeid} (sha256 {state.spec.sha256[:12]}), seed {seed}"
+        lines = format_decision_section(results, state.decision, header)
+        colour = {
+            "block": {"red": True},
+            "review": {"yellow": True},
+            "canary": {"yellow": True},
+            "promote": {"green": True},
+        }
+        for line in lines[:-1]:
+            tr.write_line(line)
+        tr.write_line(lines[-1], bold=True, **colour[state.decision.outcome])
+        fail_on = config.getoption("modelgate_fail_on")
+        if fail_on != "block" and state.decision.exit_code_for(fail_on) != state.decision.exit_code:
+            tr.write_line(
+                f"exit status 1: --modelgate-fail-on={fail_on} and the decision is "
+                f"{state.decision.outcome.upper()}"
+                + (" with warnings" if state.decision.warnings else ""),
+                red=True,
+            )
+        if state.report_written is not None:
+            tr.write_line(f"report: {display_path(state.report_written)}")
+        if state.html_written is not None:
+            tr.write_line(f"html: {display_path(state.html_written)}")
+        for text in state.write_errors:
+            tr.write_line(text, red=True, bold=True)
+        for line in state.annotations:  # GitHub workflow commands go to stdout
+            tr.write_line(line)
+        if state.baseline_message is not None:
+            ok, text = state.baseline_message
+            tr.write_line(text, green=ok, red=not ok, bold=not ok)
+
+
+def _update_baseline(
+    config: pytest.Config, state: _State, results: list[CheckResult]
+) -> tuple[bool, str]:
+    """Store the candidate as the baseline, unless a blocking gate failed (or the run was
+    partial) and --modelgate-force was not given."""
+    from pytest_modelgate.errors import ModelgateError
+    from pytest_modelgate.results import Verdict
+
+    force = config.getoption("modelgate_force")
+    blocking = [
+        r for r in results if r.severity == "block" and r.verdict in (Verdict.FAIL, Verdict.ERROR)
+    ]
+    assert state.decision is not None
+    if not force and (blocking or state.decision.partial):
+        why = (
+            f"{len(blocking)} blocking gate(s) failed: {', '.join(r.id for r in blocking[:4])}"
+            if blocking
+            else "only part of the gates ran"
+        )
+        return False, (
+            f"baseline NOT updated: {why}. Fix the candidate, or pass "
+            "--modelgate-force to store it anyway"
+        )
+    try:
+        paths = state.session.store_baseline(results)
+    except ModelgateError as exc:
+        return False, f"baseline NOT updated: {exc}"
+    shown = ", ".join(display_path(p) for p in paths)
+    return True, (
+        f"baseline updated: {shown} — review and commit these files; compare gates "
+        "pair against them from now on"
+    )
+
+
+def _junit_global_properties(config: pytest.Config, state: _State) -> None:
+    """The decision as testsuite-level properties of --junitxml (valid in xunit1 and xunit2)."""
+    try:
+        from _pytest.junitxml import xml_key
+    except ImportError:  # pragma: no cover - pytest internals moved
+        return
+    xml = config.stash.get(xml_key, None)
+    if xml is None or state.decision is None:
+        return
+    xml.add_global_property("modelgate_decision", state.decision.outcome)
+    xml.add_global_property("modelgate_partial", str(state.decision.partial).lower())
+    if state.decision.reasons:
+        xml.add_global_property("modelgate_reason", state.decision.reasons[0])
+
+
+def _ordered(state: _State) -> list[CheckResult]:
+    """Every result (one per gate, or per gate × slice) in the spec's gate order."""
+    order = {g.id: i for i, g in enumerate(state.spec.gates)}
+    ids = sorted(state.results, key=lambda gate_id: order.get(gate_id, len(order)))
+    return [r for gate_id in ids for r in state.results[gate_id]]
+
+
+def _write_report(session: pytest.Session, state: _State, results: list[CheckResult]) -> None:
+    from pytest_modelgate.report import build_report, write_report
+
+    assert state.decision is not None
+    lineage: dict[str, Any] = {}
+    task = None
+    try:
+        lineage = state.session.lineage()
+        state.lineage = lineage
+        task = state.session.loaded.task if results else None
+    except Exception:  # best effort: a data error is already reported as a gate ERROR
+        pass
+    report = build_report(results, state.decision, lineage, spec_path=state.spec_nodeid, task=task)
+    try:
+        state.report_written = write_report(report, state.report_path)
+    except OSError as exc:
+        _report_write_failed(session, f"the JSON report to {state.report_path}", exc)
+
+
+def _report_write_failed(session: pytest.Session, what: str, exc: OSError) -> None:
+    """A report that was asked for but could not be written fails the run (exit 3): CI steps
+    that read it must not go on with a stale or missing file. No partial file is left."""
+    state = session.config.stash[_STATE]
+    state.write_errors.append(
+        f"modelgate: cannot write {what}: {exc.strerror or exc} (exit status 3: the run's "
+        "result is in the terminal output above; fix the path or the folder's permissions)"
+    )
+    if session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
