@@ -142,8 +142,9 @@ TRUTHS: dict[str, float] = {
 }
 
 
-def derive_truths() -> dict[str, float]:
-    """Recompute every cached truth (and the Δlog-loss temperature) from first principles."""
+def derive_truths(solve: bool = True) -> dict[str, float]:
+    """Recompute every cached truth (and, with ``solve``, the Δlog-loss temperature by root
+    finding) from first principles."""
     out: dict[str, float] = {}
     for pi in (0.01, 0.05, 0.2, 0.5):
         out[f"brier_score@{pi:g}"] = brier_truth(pi)
@@ -156,11 +157,15 @@ def derive_truths() -> dict[str, float]:
     for pop in FAIR_POPULATIONS:
         for name in ("demographic_parity_difference", "equalized_odds_difference"):
             out[f"{name}@{pop}"] = fair_truth(pop, name)
-    out["dlogloss_t"] = _derive_dlogloss_t()
+    if solve:
+        out["dlogloss_t"] = _derive_dlogloss_t()
     return out
 
 
-def _expected_kl(t: float, a: float, b: float) -> float:
+def expected_kl(t: float, a: float, b: float) -> float:
+    """E[KL(p ‖ expit(t·logit p))] for p ~ Beta(a, b): the candidate's excess expected log loss."""
+    import warnings
+
     from scipy import integrate, stats
 
     def f(p: float) -> float:
@@ -169,7 +174,9 @@ def _expected_kl(t: float, a: float, b: float) -> float:
             v = p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
         return float(stats.beta.pdf(p, a, b) * v) if np.isfinite(v) else 0.0
 
-    return float(integrate.quad(f, 0, 1, epsabs=1e-14, epsrel=1e-13, limit=500)[0])
+    with warnings.catch_warnings():  # quad reports round-off at the requested 1e-13
+        warnings.simplefilter("ignore", integrate.IntegrationWarning)
+        return float(integrate.quad(f, 0, 1, epsabs=1e-14, epsrel=1e-13, limit=500)[0])
 
 
 def _derive_dlogloss_t() -> float:
@@ -178,7 +185,7 @@ def _derive_dlogloss_t() -> float:
     a, b = DLOGLOSS_BETA
     return float(
         optimize.brentq(
-            lambda t: _expected_kl(t, a, b) + DLOGLOSS_DELTA, 1.0, 10.0, xtol=1e-15, rtol=1e-15
+            lambda t: expected_kl(t, a, b) + DLOGLOSS_DELTA, 1.0, 10.0, xtol=1e-15, rtol=1e-15
         )
     )
 
