@@ -99,6 +99,31 @@ def _table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _cost_table(rows: list[dict[str, Any]]) -> str:
+    per: OrderedDict[str, dict[str, float]] = OrderedDict()
+    seen: set[str] = set()
+    for r in rows:
+        if r["scenario"] in seen:
+            continue
+        seen.add(r["scenario"])
+        f = per.setdefault(r["family"], {"scenarios": 0, "cpu": 0.0, "reps": 0})
+        f["scenarios"] += 1
+        f["cpu"] += _num(r.get("cpu_seconds"))
+        f["reps"] += r["reps"]
+    lines = [
+        "| scenario family | scenarios | CPU s | CPU ms per replication "
+        "(two evaluations + the gates) |",
+        "|---|--:|--:|--:|",
+    ]
+    for fam, f in per.items():
+        lines.append(
+            f"| {fam} | {f['scenarios']:.0f} | {f['cpu']:.0f} | {1000 * f['cpu'] / f['reps']:.1f} |"
+        )
+    total = sum(f["cpu"] for f in per.values())
+    lines.append(f"| all | {len(seen)} | {total:.0f} | |")
+    return "\n".join(lines) + "\n"
+
+
 def _excess(row: dict[str, Any]) -> float:
     return _num(row["error"]) - NOMINAL_ERROR
 
@@ -186,6 +211,15 @@ def render(data: dict[str, Any]) -> str:
         f"- `evaluate()` accepts `cluster=`: **{meta['evaluate_accepts_cluster']}** "
         "(clustered scenarios pass their cluster ids only when it does)\n"
     )
+    load = meta.get("load_average_before_after")
+    if load:
+        w(
+            f"The 1-minute load average was {_num(load[0]):.1f} when the run started and "
+            f"{_num(load[1]):.1f} when it ended: other processes shared the cores, so the wall "
+            "time above is longer than on an idle machine; the CPU time is what the matrix "
+            f"costs (on {meta['workers']} idle cores, about CPU time / {meta['workers']}).\n"
+        )
+    w(_cost_table(rows))
     by_gate: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
     for r in rows:
         by_gate.setdefault(r["gate"], []).append(r)
@@ -259,6 +293,21 @@ def render(data: dict[str, Any]) -> str:
             )
         w("")
 
+    w("## What the matrix does not cover (yet)\n")
+    w(
+        "- Gate kinds: drift tests with Holm, `average_precision`, multiclass metrics, "
+        "weighted rows (`sample_weight` does not exist in the API yet) and ratio gaps "
+        "(`*_ratio`, `four_fifths_rule`).\n"
+        "- Sampling designs are part of each regime: class counts are fixed for recall, ROC "
+        "AUC and compare gates (valid for the test set at hand, whatever its class counts); "
+        "rows are i.i.d. for accuracy, losses and slices (slice sizes fixed); fairness groups "
+        "have fixed sizes and Bernoulli(0.2) labels (so *~N positives* is an expectation); "
+        "clustered rows share a Beta-distributed cluster rate.\n"
+        "- Every other model of the data (other score distributions, other correlations "
+        "between the candidate and the baseline) can err more or less: the matrix shows "
+        "where the promise breaks, it does not bound the error everywhere.\n"
+    )
+
     # the full tables
     w("## The matrix\n")
     for gate, rs in by_gate.items():
@@ -287,11 +336,17 @@ def render(data: dict[str, Any]) -> str:
     truth = data.get("truth_check")
     if truth:
         w("## Truths\n")
+
+        def diff(x: Any) -> str:
+            return "< 1e-10" if _num(x) < 1e-10 else f"{_num(x):.1e}"
+
         w(
-            "Cached truths recomputed from their derivations: largest difference "
-            f"{_num(truth['max_abs_difference_cached_vs_derived']):.1e} (Δlog-loss temperature: "
-            f"{_num(truth['dlogloss_t_difference']):.1e}). Each generator drawn once with 10⁷ "
-            f"rows ({_num(truth['seconds']):.0f} s):\n"
+            "Cached truths recomputed from their derivations (closed forms; the Δlog-loss "
+            "temperature by root finding on a numerical integral): largest difference "
+            f"{diff(truth['max_abs_difference_cached_vs_derived'])} (temperature: "
+            f"{diff(truth['dlogloss_t_difference'])}). Each generator drawn once with 10⁷ rows "
+            f"({_num(truth['seconds']):.0f} s); z = (simulated − exact) / s.e. (the AUC and "
+            "equalized-odds s.e. are conservative bounds):\n"
         )
         w("| quantity | exact | simulated | s.e. | z |")
         w("|---|--:|--:|--:|--:|")
