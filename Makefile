@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test bench install install-test models lint schema clean
+.PHONY: demo test bench validity install install-test models lint schema clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: install-test
 # Not part of `make test`: timings are measured, never asserted.
 bench: install-test
 	$(PY) benchmarks/bench_alternatives.py --output docs/performance.md
+
+# the validity matrix of issue #13 (minutes on 2 cores): docs/validity.md + validity/results.json
+validity: install
+	$(PY) -m validity --output docs/validity.md
 
 lint: install-test
 	$(PIP) install -e '.[dev]'

@@ -1,0 +1,835 @@
+"""Populations with an exactly known metric, and the matrix of scenarios drawn from them.
+
+Every generator draws one test set from a population whose metric value (the *truth*) is known
+exactly: by construction (a Bernoulli rate, a binormal AUC), in closed form (Brier score and log
+loss of a calibrated Beta model, moments of a lognormal), or by one-time numerical integration
+whose result is cached below as a constant next to the code that produced it. ``derive_truths``
+recomputes every constant and ``verify_truths_by_simulation`` checks the generators against the
+truths with 10⁷ draws (``python -m validity --check-truths``).
+
+The bar of every gate is set exactly at the truth, so the gate's error is measurable: a
+``strict`` gate must not PASS more than (1 − confidence)/2 of the time, a ``lenient`` gate must
+not FAIL more than that.
+
+Sampling designs (what is fixed, what is random) are part of each scenario's regime text:
+
+- class counts are **fixed** where the metric conditions on them (recall: positives; ROC AUC and
+  the compare gates: positives and negatives) — a gate must be valid for the test set the user
+  has, whatever its class counts;
+- rows are i.i.d. (labels random) for accuracy, losses, slices (slice sizes fixed) and fairness
+  (group sizes fixed, labels Bernoulli(0.2) within each group: "positives" are expected counts);
+- clustered rows share a cluster-level success rate drawn from a Beta distribution with the
+  stated intra-cluster correlation (ICC).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+__all__ = [
+    "SCENARIOS",
+    "TRUTHS",
+    "Check",
+    "Sample",
+    "Scenario",
+    "all_scenarios",
+    "derive_truths",
+    "generate",
+    "verify_truths_by_simulation",
+]
+
+# --------------------------------------------------------------------------------------------
+# truths
+# --------------------------------------------------------------------------------------------
+
+#: Beta concentration κ of the calibrated probability model of the Brier / log-loss scenarios:
+#: p ~ Beta(π κ, (1 − π) κ), y | p ~ Bernoulli(p), the model predicts p. κ = 4 gives a
+#: useful, well-separated model (ROC AUC ≈ 0.80 at π = 0.5, 0.86 at π = 0.05).
+LOSS_KAPPA = 4.0
+
+#: Δlog_loss scenario: p ~ Beta(2, 6), y | p ~ Bernoulli(p); the baseline predicts p (calibrated),
+#: the candidate the over-confident q = expit(t · logit(p)), with t chosen so that the candidate's
+#: expected log loss exceeds the baseline's by exactly 0.05 (= E[KL(p ‖ q)]). Produced once by
+#:
+#:     def ekl(t, a=2.0, b=6.0):
+#:         def f(p):
+#:             q = special.expit(t * special.logit(p))
+#:             kl = p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
+#:             return stats.beta.pdf(p, a, b) * kl
+#:         return integrate.quad(f, 0, 1, epsabs=1e-14, epsrel=1e-13, limit=500)[0]
+#:     optimize.brentq(lambda t: ekl(t) - 0.05, 1.0, 10.0, xtol=1e-15, rtol=1e-15)
+#:
+#: (``derive_truths`` reruns it.)
+DLOGLOSS_BETA = (2.0, 6.0)
+DLOGLOSS_T = 1.7461083366524743
+DLOGLOSS_DELTA = -0.05
+
+#: Fairness populations: group → (TPR, FPR), labels Bernoulli(FAIR_PREVALENCE) in every group.
+FAIR_PREVALENCE = 0.2
+FAIR_POPULATIONS: dict[str, dict[str, tuple[float, float]]] = {
+    # equalized odds: |ΔTPR| = |ΔFPR| = 0.10, the kink where both components tie;
+    # demographic parity: selection rates 0.2·0.8 + 0.8·0.1 = 0.24 vs 0.2·0.7 + 0.8·0.2 = 0.30
+    "tie": {"big": (0.8, 0.1), "small": (0.7, 0.2)},
+    # equalized odds set by ΔTPR = 0.10 alone (ΔFPR = 0); demographic parity 0.02
+    "tpr-only": {"big": (0.8, 0.1), "small": (0.7, 0.1)},
+}
+FAIR_BIG_ROWS = 1000
+
+
+def brier_truth(prevalence: float, kappa: float = LOSS_KAPPA) -> float:
+    """E[(p − y)²] = E[p(1 − p)] = π(1 − π) κ / (κ + 1) for p ~ Beta(πκ, (1 − π)κ)."""
+    return prevalence * (1 - prevalence) * kappa / (kappa + 1)
+
+
+def log_loss_truth(prevalence: float, kappa: float = LOSS_KAPPA) -> float:
+    """E[−p ln p − (1 − p) ln(1 − p)] for p ~ Beta(a, b), a = πκ, b = (1 − π)κ:
+    E[p ln p] = π (ψ(a + 1) − ψ(κ + 1)), E[(1 − p) ln(1 − p)] = (1 − π)(ψ(b + 1) − ψ(κ + 1))."""
+    a, b = prevalence * kappa, (1 - prevalence) * kappa
+    psi = special.digamma
+    return float(
+        -(
+            prevalence * (psi(a + 1) - psi(kappa + 1))
+            + (1 - prevalence) * (psi(b + 1) - psi(kappa + 1))
+        )
+    )
+
+
+def fair_truth(population: str, name: str) -> float:
+    """The population gap: DP from the selection rates π·TPR + (1 − π)·FPR; EO as fairlearn's
+    max(|ΔTPR|, |ΔFPR|)."""
+    groups = FAIR_POPULATIONS[population]
+    (t1, f1), (t2, f2) = groups["big"], groups["small"]
+    if name == "demographic_parity_difference":
+        pi = FAIR_PREVALENCE
+        return abs((pi * t1 + (1 - pi) * f1) - (pi * t2 + (1 - pi) * f2))
+    if name == "equalized_odds_difference":
+        return max(abs(t1 - t2), abs(f1 - f2))
+    raise KeyError(name)
+
+
+#: Every non-trivial truth, cached. Keys: (family, parameters). Produced by ``derive_truths()``
+#: (closed forms above; printed with repr and pasted here); ``--check-truths`` recomputes them
+#: and draws 10⁷ rows from each generator to confirm the generator matches its truth.
+TRUTHS: dict[str, float] = {
+    # brier_truth(π) with κ = 4 (and κ = 10 for the issue #13 settings)
+    "brier_score@0.01": 0.00792,
+    "brier_score@0.05": 0.038,
+    "brier_score@0.2": 0.128,
+    "brier_score@0.5": 0.2,
+    "brier_score@0.05/kappa10": 0.04318181818181818,
+    # log_loss_truth(π) with κ = 4 (and κ = 10)
+    "log_loss@0.01": 0.02899718376198699,
+    "log_loss@0.05": 0.13276430956874924,
+    "log_loss@0.2": 0.4000482687437482,
+    "log_loss@0.5": 0.5833333333333331,
+    "log_loss@0.05/kappa10": 0.16207710778499043,
+    # lognormal |error| = exp(σ Z): MAE = exp(σ²/2), RMSE = sqrt(E[exp(2σZ)]) = exp(σ²)
+    "mae@0.5": 1.1331484530668263,
+    "mae@1": 1.6487212707001282,
+    "rmse@0.5": 1.2840254166877414,
+    "rmse@1": 2.718281828459045,
+    # fairness gaps (decimal arithmetic on FAIR_POPULATIONS; fair_truth agrees to 1e-16)
+    "demographic_parity_difference@tie": 0.06,
+    "equalized_odds_difference@tie": 0.1,
+    "demographic_parity_difference@tpr-only": 0.02,
+    "equalized_odds_difference@tpr-only": 0.1,
+}
+
+
+def derive_truths(solve: bool = True) -> dict[str, float]:
+    """Recompute every cached truth (and, with ``solve``, the Δlog-loss temperature by root
+    finding) from first principles."""
+    out: dict[str, float] = {}
+    for pi in (0.01, 0.05, 0.2, 0.5):
+        out[f"brier_score@{pi:g}"] = brier_truth(pi)
+        out[f"log_loss@{pi:g}"] = log_loss_truth(pi)
+    out["brier_score@0.05/kappa10"] = brier_truth(0.05, 10.0)
+    out["log_loss@0.05/kappa10"] = log_loss_truth(0.05, 10.0)
+    for sigma in (0.5, 1.0):
+        out[f"mae@{sigma:g}"] = math.exp(sigma**2 / 2)
+        out[f"rmse@{sigma:g}"] = math.exp(sigma**2)
+    for pop in FAIR_POPULATIONS:
+        for name in ("demographic_parity_difference", "equalized_odds_difference"):
+            out[f"{name}@{pop}"] = fair_truth(pop, name)
+    if solve:
+        out["dlogloss_t"] = _derive_dlogloss_t()
+    return out
+
+
+def expected_kl(t: float, a: float, b: float) -> float:
+    """E[KL(p ‖ expit(t·logit p))] for p ~ Beta(a, b): the candidate's excess expected log loss."""
+    import warnings
+
+    from scipy import integrate, stats
+
+    def f(p: float) -> float:
+        q = special.expit(t * special.logit(p))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
+        return float(stats.beta.pdf(p, a, b) * v) if np.isfinite(v) else 0.0
+
+    with warnings.catch_warnings():  # quad reports round-off at the requested 1e-13
+        warnings.simplefilter("ignore", integrate.IntegrationWarning)
+        return float(integrate.quad(f, 0, 1, epsabs=1e-14, epsrel=1e-13, limit=500)[0])
+
+
+def _derive_dlogloss_t() -> float:
+    from scipy import optimize
+
+    a, b = DLOGLOSS_BETA
+    return float(
+        optimize.brentq(
+            lambda t: expected_kl(t, a, b) + DLOGLOSS_DELTA, 1.0, 10.0, xtol=1e-15, rtol=1e-15
+        )
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# samples and scenarios
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    """One simulated test set, in the shapes ``evaluate()`` takes."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray | None = None
+    y_score: np.ndarray | None = None
+    baseline_pred: np.ndarray | None = None
+    baseline_score: np.ndarray | None = None
+    sensitive: dict[str, np.ndarray] | None = None
+    #: cluster id of each row; passed as ``evaluate(..., cluster=...)`` only when the installed
+    #: ``evaluate`` accepts a ``cluster`` parameter (issue #13 asks for it)
+    cluster: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One row of the matrix: a gate judged on every draw of its scenario.
+
+    ``rule``: ``strict-min``, ``lenient-min``, ``strict-max``, ``lenient-max`` (threshold,
+    compare and fairness gates), ``slices-strict``, ``slices-lenient`` (Holm). The bar is the
+    truth (for compare gates: −max_drop = the true Δ).
+    """
+
+    key: str
+    gate: str  # group heading in the report
+    metric: str
+    rule: str
+    truth: float
+    bar: float
+    issue: str | None = None  # the rate measured in issue #13's table for this setting
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    family: str
+    regime: str
+    params: dict[str, Any] = field(hash=False)
+    checks: tuple[Check, ...]
+    quick: bool = False  # part of ``--quick``
+    cost: float = 1.0  # about the CPU ms of one replication (scheduling only)
+    exact: bool = False  # a binomial cell whose rate is also computed exactly by enumeration
+
+
+def _pair(
+    gate_kind: str,
+    metric: str,
+    truth: float,
+    side: str,
+    *,
+    strict_issue: str | None = None,
+    lenient_issue: str | None = None,
+    key_prefix: str = "",
+) -> tuple[Check, Check]:
+    """The strict and the lenient gate at the same bar (both judged on the same draws)."""
+    return (
+        Check(
+            f"{key_prefix}strict",
+            f"{gate_kind} — strict",
+            metric,
+            f"strict-{side}",
+            truth,
+            truth,
+            strict_issue,
+        ),
+        Check(
+            f"{key_prefix}lenient",
+            f"{gate_kind} — lenient",
+            metric,
+            f"lenient-{side}",
+            truth,
+            truth,
+            lenient_issue,
+        ),
+    )
+
+
+# --- generators ---------------------------------------------------------------------------------
+
+
+def _accuracy(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    n, rate = p["n"], p["p"]
+    y = rng.integers(0, 2, n)
+    correct = rng.random(n) < rate
+    return Sample(y, np.where(correct, y, 1 - y))
+
+
+def _recall(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    n_pos, rate = p["n_pos"], p["p"]
+    n_neg = 2 * n_pos
+    y = np.r_[np.ones(n_pos, np.int64), np.zeros(n_neg, np.int64)]
+    pred = np.r_[rng.random(n_pos) < rate, rng.random(n_neg) < 0.1].astype(np.int64)
+    return Sample(y, pred)
+
+
+def _binormal(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    """Scores N(0, 1) for negatives and N(d, 1) for positives: AUC = Φ(d / √2) exactly."""
+    n_pos, n_neg = p["n_pos"], p["n_neg"]
+    d = math.sqrt(2) * float(special.ndtri(p["auc"]))
+    y = np.r_[np.ones(n_pos, np.int64), np.zeros(n_neg, np.int64)]
+    s = np.r_[rng.standard_normal(n_pos) + d, rng.standard_normal(n_neg)]
+    return Sample(y, None, s)
+
+
+def _exponential(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    """Scores Exp(mean 1) for negatives and Exp(mean μ) for positives: AUC = μ / (1 + μ)
+    exactly, so μ = AUC / (1 − AUC). Heavily skewed, unlike the binormal model."""
+    n_pos, n_neg = p["n_pos"], p["n_neg"]
+    mu = p["auc"] / (1 - p["auc"])
+    y = np.r_[np.ones(n_pos, np.int64), np.zeros(n_neg, np.int64)]
+    s = np.r_[rng.exponential(mu, n_pos), rng.exponential(1.0, n_neg)]
+    return Sample(y, None, s)
+
+
+def _calibrated_beta(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    pi, n, kappa = p["prevalence"], p["n"], p.get("kappa", LOSS_KAPPA)
+    prob = rng.beta(pi * kappa, (1 - pi) * kappa, n)
+    y = (rng.random(n) < prob).astype(np.int64)
+    return Sample(y, None, prob)
+
+
+def _lognormal_errors(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    n, sigma = p["n"], p["sigma"]
+    y = rng.standard_normal(n) * 3.0 + 10.0
+    err = np.exp(sigma * rng.standard_normal(n)) * rng.choice([-1.0, 1.0], n)
+    return Sample(y, y + err)
+
+
+#: paired correctness of (baseline, candidate) on every row, whatever its class:
+#: both right .75, baseline only .10, candidate only .05, neither .10 → accuracy .85 vs .80,
+#: so Δaccuracy = Δrecall = −0.05 exactly (recall: the same rates on the positives)
+PAIRED_CELLS = {"both": 0.75, "baseline_only": 0.10, "candidate_only": 0.05, "neither": 0.10}
+
+
+def _paired_labels(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    n_pos = p["n_pos"]
+    n = n_pos * 5  # 4 negatives per positive
+    y = np.r_[np.ones(n_pos, np.int64), np.zeros(n - n_pos, np.int64)]
+    probs = np.array(list(PAIRED_CELLS.values()))
+    cell = rng.choice(4, size=n, p=probs)
+    base_right = (cell == 0) | (cell == 1)
+    cand_right = (cell == 0) | (cell == 2)
+    return Sample(
+        y,
+        np.where(cand_right, y, 1 - y),
+        baseline_pred=np.where(base_right, y, 1 - y),
+    )
+
+
+def _paired_binormal(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    """Two models' scores, correlated ρ = 0.5 within each class: baseline AUC 0.85, candidate
+    0.80 (each binormal with unit variances), so ΔAUC = −0.05 exactly."""
+    n_pos = p["n_pos"]
+    n_neg = 4 * n_pos
+    rho = 0.5
+    d_b = math.sqrt(2) * float(special.ndtri(0.85))
+    d_c = math.sqrt(2) * float(special.ndtri(0.80))
+    n = n_pos + n_neg
+    z1 = rng.standard_normal(n)
+    z2 = rho * z1 + math.sqrt(1 - rho**2) * rng.standard_normal(n)
+    y = np.r_[np.ones(n_pos, np.int64), np.zeros(n_neg, np.int64)]
+    return Sample(y, None, z2 + d_c * y, baseline_score=z1 + d_b * y)
+
+
+def _paired_logloss(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    n = p["n"]
+    a, b = DLOGLOSS_BETA
+    prob = rng.beta(a, b, n)
+    y = (rng.random(n) < prob).astype(np.int64)
+    q = special.expit(DLOGLOSS_T * special.logit(prob))
+    return Sample(y, None, q, baseline_score=prob)
+
+
+def _slices(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    k, m, rate = p["k"], p["n"], p["p"]
+    n = k * m
+    y = rng.integers(0, 2, n)
+    correct = rng.random(n) < rate
+    labels = np.array([f"s{i:02d}" for i in range(k)], dtype=object)  # str: cheapest to slice
+    return Sample(y, np.where(correct, y, 1 - y), sensitive={"s": np.repeat(labels, m)})
+
+
+def _fairness(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    rates = FAIR_POPULATIONS[p["population"]]
+    n_small = round(p["small_pos"] / FAIR_PREVALENCE)
+    sizes = {"big": FAIR_BIG_ROWS, "small": n_small}
+    ys, preds, groups = [], [], []
+    for g, (tpr, fpr) in rates.items():
+        m = sizes[g]
+        y = (rng.random(m) < FAIR_PREVALENCE).astype(np.int64)
+        pred = (rng.random(m) < np.where(y == 1, tpr, fpr)).astype(np.int64)
+        ys.append(y)
+        preds.append(pred)
+        groups.append(np.full(m, g))
+    return Sample(
+        np.concatenate(ys), np.concatenate(preds), sensitive={"g": np.concatenate(groups)}
+    )
+
+
+def _clustered(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    """Cluster j has success rate p_j ~ Beta(μ(1/ρ − 1), (1 − μ)(1/ρ − 1)) (ICC ρ; ρ = 0: i.i.d.);
+    its rows are correct with probability p_j. Population accuracy E[p_j] = μ exactly."""
+    clusters, m, icc, mu = p["clusters"], p["size"], p["icc"], p["p"]
+    if icc > 0:
+        s = 1 / icc - 1
+        pj = rng.beta(mu * s, (1 - mu) * s, clusters)
+    else:
+        pj = np.full(clusters, mu)
+    ids = np.repeat(np.arange(clusters), m)
+    n = clusters * m
+    y = rng.integers(0, 2, n)
+    correct = rng.random(n) < pj[ids]
+    return Sample(y, np.where(correct, y, 1 - y), cluster=ids)
+
+
+GENERATORS: dict[str, Callable[[np.random.Generator, dict[str, Any]], Sample]] = {
+    "accuracy": _accuracy,
+    "recall": _recall,
+    "auc": _binormal,
+    "auc-exp": _exponential,
+    "loss": _calibrated_beta,
+    "regression": _lognormal_errors,
+    "compare-counts": _paired_labels,
+    "compare-auc": _paired_binormal,
+    "compare-logloss": _paired_logloss,
+    "slices": _slices,
+    "fairness": _fairness,
+    "clustered": _clustered,
+}
+
+
+def generate(scenario: Scenario, rng: np.random.Generator) -> Sample:
+    return GENERATORS[scenario.family](rng, scenario.params)
+
+
+# --- the matrix -----------------------------------------------------------------------------------
+
+# the settings of issue #13's table, keyed by (scenario id, check key)
+ISSUE_TABLE: dict[tuple[str, str], str] = {
+    ("auc/0.95/pos5/neg1000", "strict"): "24%",
+    ("auc/0.95/pos10/neg1000", "strict"): "15%",
+    ("auc/0.95/pos20/neg1000", "strict"): "9.6%",
+    ("auc/0.99/pos30", "strict"): "9.3%",
+    ("loss/pi0.05/n100", "brier_score/strict"): "8.5%",
+    ("loss/pi0.05/n200", "log_loss/strict"): "7.7%",
+    ("loss/pi0.05/n100/kappa10", "brier_score/strict"): "8.5%",
+    ("loss/pi0.05/n200/kappa10", "log_loss/strict"): "7.7%",
+    ("compare-counts/pos20", "recall/strict"): "15.8%",
+    ("compare-counts/pos60", "recall/strict"): "4.9%",
+    ("compare-logloss/n300", "log_loss/strict"): "5.8%",
+    ("slices/k10/n50/p0.8", "slices-lenient"): "4.0–5.7%",
+    ("slices/k10/n200/p0.8", "slices-lenient"): "4.0–5.7%",
+    ("slices/k10/n50/p0.95", "slices-lenient"): "4.0–5.7%",
+    ("slices/k10/n200/p0.95", "slices-lenient"): "4.0–5.7%",
+    ("fairness/tie/pos15", "equalized_odds_difference/lenient"): "4.0–7.7%",
+    ("fairness/tpr-only/pos15", "equalized_odds_difference/lenient"): "4.0–7.7%",
+    ("accuracy/n50/p0.99", "lenient"): "8.9%",
+}
+
+QUICK = {
+    "accuracy/n50/p0.99",
+    "accuracy/n200/p0.8",
+    "recall/pos20/p0.7",
+    "auc/0.95/pos5/neg1000",
+    "auc/0.95/pos20",
+    "auc-exp/0.95/pos30",
+    "auc/0.8/pos100",
+    "loss/pi0.05/n100",
+    "loss/pi0.5/n200",
+    "regression/sigma1/n100",
+    "compare-counts/pos20",
+    "compare-auc/pos60",
+    "compare-logloss/n300",
+    "slices/k10/n50/p0.8",
+    "fairness/tie/pos15",
+    "clustered/icc0.3/m10",
+}
+
+
+def _with_issue(scenario_id: str, checks: tuple[Check, ...]) -> tuple[Check, ...]:
+    out = []
+    for c in checks:
+        ref = ISSUE_TABLE.get((scenario_id, c.key))
+        out.append(Check(c.key, c.gate, c.metric, c.rule, c.truth, c.bar, ref) if ref else c)
+    return tuple(out)
+
+
+def all_scenarios() -> list[Scenario]:
+    out: list[Scenario] = []
+
+    def add(
+        sid: str, family: str, regime: str, params: dict[str, Any], checks, cost=1.0, exact=False
+    ):
+        out.append(
+            Scenario(
+                sid,
+                family,
+                regime,
+                params,
+                _with_issue(sid, tuple(checks)),
+                sid in QUICK,
+                cost,
+                exact,
+            )
+        )
+
+    # proportions on the Wilson path
+    for n in (20, 50, 200, 2000):
+        for rate in (0.5, 0.8, 0.95, 0.99):
+            add(
+                f"accuracy/n{n}/p{rate:g}",
+                "accuracy",
+                f"n = {n}, accuracy {rate:g}, i.i.d. rows",
+                {"n": n, "p": rate},
+                _pair("threshold min", "accuracy", rate, "min"),
+                2.5 + n / 400,
+                True,
+            )
+    for n_pos in (20, 50, 200, 2000):
+        for rate in (0.7, 0.95):
+            add(
+                f"recall/pos{n_pos}/p{rate:g}",
+                "recall",
+                f"{n_pos} positives (fixed), {2 * n_pos} negatives, recall {rate:g}",
+                {"n_pos": n_pos, "p": rate},
+                _pair("threshold min", "recall", rate, "min"),
+                3.0 + n_pos / 400,
+                True,
+            )
+    # ROC AUC, binormal scores, 9 negatives per positive
+    for auc in (0.6, 0.8, 0.95, 0.99, 0.995):
+        for n_pos in (5, 10, 20, 30, 100, 1000):
+            add(
+                f"auc/{auc:g}/pos{n_pos}",
+                "auc",
+                f"AUC {auc:g}, {n_pos} positives / {9 * n_pos} negatives (fixed), binormal",
+                {"auc": auc, "n_pos": n_pos, "n_neg": 9 * n_pos},
+                _pair("threshold min", "roc_auc", auc, "min"),
+                3.0 + n_pos / 500,
+            )
+    # issue #13's ROC AUC settings: 1000 negatives reproduce its measured rates (24 / 15 / 9.6%
+    # are matched by binormal scores with ~1000 negatives; 9× negatives err far less)
+    for n_pos in (5, 10, 20):
+        add(
+            f"auc/0.95/pos{n_pos}/neg1000",
+            "auc",
+            f"AUC 0.95, {n_pos} positives / 1000 negatives (fixed), binormal",
+            {"auc": 0.95, "n_pos": n_pos, "n_neg": 1000},
+            _pair("threshold min", "roc_auc", 0.95, "min"),
+            3.5,
+        )
+    # exponential scores (skewed)
+    for auc in (0.8, 0.95, 0.99):
+        for n_pos in (10, 30, 100):
+            add(
+                f"auc-exp/{auc:g}/pos{n_pos}",
+                "auc-exp",
+                f"AUC {auc:g}, {n_pos} positives / {9 * n_pos} negatives (fixed), exponential",
+                {"auc": auc, "n_pos": n_pos, "n_neg": 9 * n_pos},
+                _pair("threshold min", "roc_auc", auc, "min"),
+                3.0 + n_pos / 500,
+            )
+    # mean losses of a calibrated Beta model
+    for pi in (0.01, 0.05, 0.2, 0.5):
+        for n in (100, 200, 1000):
+            checks = []
+            for metric in ("brier_score", "log_loss"):
+                truth = TRUTHS[f"{metric}@{pi:g}"]
+                checks += _pair("threshold max", metric, truth, "max", key_prefix=f"{metric}/")
+            add(
+                f"loss/pi{pi:g}/n{n}",
+                "loss",
+                f"prevalence {pi:g}, n = {n}, p ~ Beta({pi * LOSS_KAPPA:g}, "
+                f"{(1 - pi) * LOSS_KAPPA:g}), calibrated",
+                {"prevalence": pi, "n": n},
+                checks,
+                3.0,
+            )
+    # issue #13's Brier / log-loss settings do not state the model: also a less separated one
+    for n in (100, 200):
+        checks = []
+        for metric in ("brier_score", "log_loss"):
+            truth = TRUTHS[f"{metric}@0.05/kappa10"]
+            checks += _pair("threshold max", metric, truth, "max", key_prefix=f"{metric}/")
+        add(
+            f"loss/pi0.05/n{n}/kappa10",
+            "loss",
+            f"prevalence 0.05, n = {n}, p ~ Beta(0.5, 9.5), calibrated",
+            {"prevalence": 0.05, "n": n, "kappa": 10.0},
+            checks,
+            3.0,
+        )
+    # regression errors with lognormal magnitude
+    for sigma in (0.5, 1.0):
+        for n in (30, 100, 1000):
+            checks = []
+            for metric in ("mae", "rmse"):
+                truth = TRUTHS[f"{metric}@{sigma:g}"]
+                checks += _pair("threshold max", metric, truth, "max", key_prefix=f"{metric}/")
+            add(
+                f"regression/sigma{sigma:g}/n{n}",
+                "regression",
+                f"n = {n}, error magnitude ~ LogNormal(0, {sigma:g}²), random sign",
+                {"n": n, "sigma": sigma},
+                checks,
+                3.0,
+            )
+    # compare gates: truth Δ = −0.05 = −max_drop
+    for n_pos in (20, 60, 500):
+        checks = []
+        for metric in ("accuracy", "recall"):
+            checks += _pair(
+                "compare (max_drop 0.05)", metric, DLOGLOSS_DELTA, "min", key_prefix=f"{metric}/"
+            )
+        add(
+            f"compare-counts/pos{n_pos}",
+            "compare-counts",
+            f"{n_pos} positives / {4 * n_pos} negatives (fixed), baseline right 85%, candidate 80% "
+            "on every row (discordant 10% / 5%)",
+            {"n_pos": n_pos},
+            checks,
+            11.0,
+        )
+    for n_pos in (20, 60, 500):
+        add(
+            f"compare-auc/pos{n_pos}",
+            "compare-auc",
+            f"{n_pos} positives / {4 * n_pos} negatives (fixed), AUC 0.85 vs 0.80, "
+            "within-class score correlation 0.5",
+            {"n_pos": n_pos},
+            _pair(
+                "compare (max_drop 0.05)", "roc_auc", DLOGLOSS_DELTA, "min", key_prefix="roc_auc/"
+            ),
+            4.0,
+        )
+    for n in (100, 300, 1000):
+        add(
+            f"compare-logloss/n{n}",
+            "compare-logloss",
+            f"n = {n}, p ~ Beta(2, 6), candidate over-confident (Δ E[log loss] = 0.05)",
+            {"n": n},
+            _pair(
+                "compare (max_drop 0.05)", "log_loss", DLOGLOSS_DELTA, "min", key_prefix="log_loss/"
+            ),
+            3.0,
+        )
+    # slices, every slice at the bar
+    for rate in (0.8, 0.95):
+        for m in (50, 200):
+            for k in (2, 5, 10, 20):
+                add(
+                    f"slices/k{k}/n{m}/p{rate:g}",
+                    "slices",
+                    f"{k} slices × {m} rows, accuracy {rate:g} in every slice",
+                    {"k": k, "n": m, "p": rate},
+                    (
+                        Check(
+                            "slices-strict",
+                            "slices — strict (every slice must pass)",
+                            "accuracy",
+                            "slices-strict",
+                            rate,
+                            rate,
+                        ),
+                        Check(
+                            "slices-lenient",
+                            "slices — lenient (Holm)",
+                            "accuracy",
+                            "slices-lenient",
+                            rate,
+                            rate,
+                        ),
+                    ),
+                    5.0 + 3.0 * k,
+                )
+    # fairness gaps: a group of 1000 rows vs a small group
+    for pop in FAIR_POPULATIONS:
+        for pos in (5, 15, 50):
+            names = (
+                ("demographic_parity_difference", "equalized_odds_difference")
+                if pop == "tie"
+                else ("equalized_odds_difference",)
+            )
+            checks = []
+            for name in names:
+                truth = TRUTHS[f"{name}@{pop}"]
+                checks += _pair("fairness max", name, truth, "max", key_prefix=f"{name}/")
+            tpr = FAIR_POPULATIONS[pop]
+            add(
+                f"fairness/{pop}/pos{pos}",
+                "fairness",
+                f"groups of {FAIR_BIG_ROWS} and {round(pos / FAIR_PREVALENCE)} rows (~{pos} "
+                f"positives), (TPR, FPR) {tpr['big']} vs {tpr['small']}",
+                {"population": pop, "small_pos": pos},
+                checks,
+                25.0,
+            )
+    # clustered rows (the API has no cluster option today)
+    for icc in (0.0, 0.1, 0.3, 0.5):
+        for size in (10, 50):
+            if icc == 0.0 and size == 50:
+                continue
+            add(
+                f"clustered/icc{icc:g}/m{size}",
+                "clustered",
+                f"40 clusters × {size} rows, ICC {icc:g}, accuracy 0.8"
+                + (" (i.i.d. control)" if icc == 0 else ""),
+                {"clusters": 40, "size": size, "icc": icc, "p": 0.8},
+                _pair("clustered rows, threshold min", "accuracy", 0.8, "min"),
+                3.0,
+            )
+    return out
+
+
+SCENARIOS: dict[str, Scenario] = {s.id: s for s in all_scenarios()}
+
+
+# --- verification of the generators ---------------------------------------------------------------
+
+
+def verify_truths_by_simulation(draws: int = 10_000_000, seed: int = 13) -> list[dict[str, Any]]:
+    """Draw ``draws`` rows from each generator (one large sample, no API involved) and compare the
+    population value with its truth; returns rows with the z-score of the difference."""
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, Any]] = []
+
+    def add(
+        name: str,
+        truth: float,
+        values: np.ndarray | None = None,
+        est: float | None = None,
+        se: float | None = None,
+    ) -> None:
+        if values is not None:
+            est = float(values.mean())
+            se = float(values.std(ddof=1) / math.sqrt(values.size))
+        assert est is not None and se is not None
+        rows.append(
+            {
+                "truth": name,
+                "exact": truth,
+                "simulated": est,
+                "se": se,
+                "z": (est - truth) / se if se > 0 else float("nan"),
+            }
+        )
+
+    for pi in (0.01, 0.05, 0.2, 0.5):
+        s = _calibrated_beta(rng, {"prevalence": pi, "n": draws})
+        add(f"brier_score@{pi:g}", TRUTHS[f"brier_score@{pi:g}"], (s.y_score - s.y_true) ** 2)
+        p_true = np.where(s.y_true == 1, s.y_score, 1 - s.y_score)
+        eps = np.finfo(np.float64).eps
+        add(f"log_loss@{pi:g}", TRUTHS[f"log_loss@{pi:g}"], -np.log(np.clip(p_true, eps, 1 - eps)))
+    for sigma in (0.5, 1.0):
+        s = _lognormal_errors(rng, {"n": draws, "sigma": sigma})
+        err = s.y_pred - s.y_true
+        add(f"mae@{sigma:g}", TRUTHS[f"mae@{sigma:g}"], np.abs(err))
+        # RMSE: compare the mean squared error with RMSE² (the mean is what is estimable)
+        add(f"rmse²@{sigma:g}", TRUTHS[f"rmse@{sigma:g}"] ** 2, err**2)
+    for auc in (0.6, 0.95, 0.995):
+        n_pos = draws // 10
+        s = _binormal(rng, {"auc": auc, "n_pos": n_pos, "n_neg": draws - n_pos})
+        from scipy import stats
+
+        ranks = stats.rankdata(s.y_score)
+        n1, n0 = n_pos, draws - n_pos
+        est = (ranks[:n1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+        add(f"roc_auc@{auc:g}", auc, est=est, se=math.sqrt(auc * (1 - auc) / min(n1, n0)))
+        s = _exponential(rng, {"auc": auc, "n_pos": n_pos, "n_neg": draws - n_pos})
+        ranks = stats.rankdata(s.y_score)
+        est = (ranks[:n1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+        add(
+            f"roc_auc (exponential)@{auc:g}",
+            auc,
+            est=est,
+            se=math.sqrt(auc * (1 - auc) / min(n1, n0)),
+        )
+    s = _paired_logloss(rng, {"n": draws})
+    eps = np.finfo(np.float64).eps
+
+    def ll(prob: np.ndarray) -> np.ndarray:
+        pt = np.where(s.y_true == 1, prob, 1 - prob)
+        return -np.log(np.clip(pt, eps, 1 - eps))
+
+    add("Δlog_loss (baseline − candidate)", DLOGLOSS_DELTA, ll(s.baseline_score) - ll(s.y_score))
+    s = _paired_labels(rng, {"n_pos": draws // 5})
+    pos = s.y_true == 1
+    right_c = (s.y_pred == s.y_true).astype(float)
+    right_b = (s.baseline_pred == s.y_true).astype(float)
+    add("Δaccuracy", DLOGLOSS_DELTA, right_c - right_b)
+    add("Δrecall", DLOGLOSS_DELTA, (right_c - right_b)[pos])
+    for pop in FAIR_POPULATIONS:
+        rates = FAIR_POPULATIONS[pop]
+        sel = {}
+        for g, (tpr, fpr) in rates.items():
+            m = draws // 2
+            y = rng.random(m) < FAIR_PREVALENCE
+            pred = rng.random(m) < np.where(y, tpr, fpr)
+            sel[g] = (pred.mean(), pred[y].mean(), pred[~y].mean(), m)
+        dp = abs(sel["big"][0] - sel["small"][0])
+        se = math.sqrt(sum(v[0] * (1 - v[0]) / v[3] for v in sel.values()))
+        add(
+            f"demographic_parity_difference@{pop}",
+            TRUTHS[f"demographic_parity_difference@{pop}"],
+            est=dp,
+            se=se,
+        )
+        eo = max(abs(sel["big"][1] - sel["small"][1]), abs(sel["big"][2] - sel["small"][2]))
+        add(
+            f"equalized_odds_difference@{pop}",
+            TRUTHS[f"equalized_odds_difference@{pop}"],
+            est=eo,
+            se=math.sqrt(2 * 0.25 / (FAIR_PREVALENCE * draws / 2)),
+        )
+    for icc in (0.1, 0.5):
+        clusters = draws // 50
+        s = _clustered(rng, {"clusters": clusters, "size": 50, "icc": icc, "p": 0.8})
+        right = (s.y_pred == s.y_true).astype(float)
+        per_cluster = right.reshape(clusters, 50).mean(axis=1)
+        add(
+            f"clustered accuracy@icc{icc:g}",
+            0.8,
+            est=float(right.mean()),
+            se=float(per_cluster.std(ddof=1) / math.sqrt(clusters)),
+        )
+        # the ICC itself: Var(p_j) / (μ(1 − μ)), estimated from the cluster means
+        var_between = per_cluster.var(ddof=1) - 0.8 * 0.2 * (1 - icc) / 50
+        rows.append(
+            {
+                "truth": f"ICC@{icc:g}",
+                "exact": icc,
+                "simulated": var_between / 0.16,
+                "se": float("nan"),
+                "z": float("nan"),
+            }
+        )
+    return rows
