@@ -12,6 +12,8 @@ __all__ = [
     "SpecError",
     "SpecProblem",
     "did_you_mean",
+    "reraise_interrupt",
+    "user_error_text",
 ]
 
 
@@ -71,3 +73,20 @@ class DataError(ModelgateError):
 
 class ModelError(ModelgateError):
     """A model cannot be loaded or cannot produce the predictions a gate needs."""
+
+
+def reraise_interrupt(exc: BaseException) -> None:
+    """Code of the user's (a model's ``predict``, a module imported for a model) may raise
+    anything. Only an interrupt (Ctrl-C) stops the run; ``SystemExit`` and every other
+    ``BaseException`` must become the gate's ERROR — never a green exit status."""
+    if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
+        raise exc
+
+
+def user_error_text(exc: BaseException) -> str:
+    """``ValueError: bad input``; ``it called sys.exit(0)`` for a SystemExit."""
+    if isinstance(exc, SystemExit):
+        return (
+            f"it called sys.exit({exc.code!r}), which a release gate does not allow to end the run"
+        )
+    return f"{type(exc).__name__}: {exc}"

@@ -9,7 +9,7 @@ import numpy as np
 
 from pytest_modelgate.checks.common import details_table, gate_fields
 from pytest_modelgate.checks.inputs import CheckInputs
-from pytest_modelgate.errors import ModelError
+from pytest_modelgate.errors import ModelError, reraise_interrupt, user_error_text
 from pytest_modelgate.results import CheckResult, Threshold, Verdict
 
 __all__ = ["latency", "model_size"]
@@ -32,10 +32,11 @@ def latency(gate: Any, inputs: CheckInputs) -> CheckResult:
             times.append((time.perf_counter() - t0) * 1000)
             if time.perf_counter() > deadline:
                 break
-    except Exception as exc:  # the user's model failing is a model error, not our bug
+    except BaseException as exc:  # the user's model failing is a model error, not our bug
+        reraise_interrupt(exc)
         raise ModelError(
             f"latency check: predict() failed on a batch of {len(batch)} rows "
-            f"({type(exc).__name__}: {exc})"
+            f"({user_error_text(exc)})"
         ) from None
     p50, p95, p99 = (float(np.percentile(times, q)) for q in (50, 95, 99))
     bounds = {k: v for k, v in (("p50_ms", cfg.p50_ms), ("p95_ms", cfg.p95_ms)) if v}

@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 
 from pytest_modelgate._paths import display_path
-from pytest_modelgate.errors import DataError, ModelError, did_you_mean
+from pytest_modelgate.errors import (
+    DataError,
+    ModelError,
+    did_you_mean,
+    reraise_interrupt,
+    user_error_text,
+)
 from pytest_modelgate.spec import PredictionColumns, Spec
 
 __all__ = ["LoadedData", "Predictions", "load_data", "load_model", "predict", "read_table"]
@@ -108,18 +114,20 @@ def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
             obj: Any = importlib.import_module(module_name)
             for part in attr.split("."):
                 obj = getattr(obj, part)
-        except (ImportError, AttributeError) as exc:
+        except BaseException as exc:  # importing runs the module's code: anything can happen
+            reraise_interrupt(exc)
             raise ModelError(
-                f"models.{role}: cannot import {ref!r} ({type(exc).__name__}: "
-                f"{exc}); the form is 'package.module:attribute'"
+                f"models.{role}: cannot import {ref!r} ({user_error_text(exc)}); the form is "
+                "'package.module:attribute'"
             ) from None
         if callable(obj) and not hasattr(obj, "predict"):
             try:
                 obj = obj()
-            except Exception as exc:
+            except BaseException as exc:
+                reraise_interrupt(exc)
                 raise ModelError(
                     f"models.{role}: calling {ref!r} to build the model failed "
-                    f"({type(exc).__name__}: {exc})"
+                    f"({user_error_text(exc)})"
                 ) from None
         return obj, None
     path = spec.resolve(ref)
@@ -160,9 +168,10 @@ def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
             return sio.load(path, trusted=list(untrusted)), path
     except ModelError:
         raise
-    except Exception as exc:
+    except BaseException as exc:  # unpickling runs code: anything can happen
+        reraise_interrupt(exc)
         raise ModelError(
-            f"models.{role}: cannot load {_shown(path)} ({type(exc).__name__}: {exc})"
+            f"models.{role}: cannot load {_shown(path)} ({user_error_text(exc)})"
         ) from None
     raise ModelError(
         f"models.{role}: unsupported model file {_shown(path)} (allowed: .joblib, "
@@ -331,7 +340,8 @@ def predict(
     def call(method: str) -> np.ndarray:
         try:
             result = np.asarray(getattr(model, method)(X))
-        except Exception as exc:
+        except BaseException as exc:
+            reraise_interrupt(exc)
             nan_cols = [c for c in features if X[c].isna().any()]
             hint = (
                 f" Columns with missing values: {', '.join(map(repr, nan_cols[:10]))}."
@@ -340,7 +350,7 @@ def predict(
             )
             raise ModelError(
                 f"models.{role}: {source}.{method}() failed on {n} rows of "
-                f"{_shown(data.path)} ({type(exc).__name__}: {exc}).{hint}"
+                f"{_shown(data.path)} ({user_error_text(exc)}).{hint}"
             ) from None
         shape = result.shape
         if result.ndim == 0 or shape[0] != n:

@@ -112,6 +112,24 @@ class _RunHooks:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Decide, set the exit status and write the reports. Whatever happens here — even a
+        model calling sys.exit() while the reports are written — the run does not end green:
+        only an interrupt (Ctrl-C, exit status 2) passes through."""
+        from pytest_modelgate.errors import reraise_interrupt, user_error_text
+
+        try:
+            self._finish(session)
+        except BaseException as exc:
+            reraise_interrupt(exc)
+            if isinstance(exc, Exception) and os.environ.get("MODELGATE_RAISE_INTERNAL_ERRORS"):
+                raise
+            self.state.write_errors.append(
+                f"modelgate: the run could not finish ({user_error_text(exc)}); exit status 3: "
+                "no release decision can be trusted from this run"
+            )
+            session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+    def _finish(self, session: pytest.Session) -> None:
         from pytest_modelgate.decision import decide
 
         state = self.state

@@ -47,6 +47,8 @@ class GateSession:
         # a progress line for the engine's pass over the rows: None = when stderr is a terminal
         self.progress: bool | None = None
         self._data_error: ModelgateError | None = None
+        self._loaded: Loaded | None = None
+        self._loaded_error: ModelgateError | None = None
         self._models: dict[str, tuple[Any, Path | None]] = {}
 
     @property
@@ -92,8 +94,21 @@ class GateSession:
                 "with data.engine: memory (on a sample of the rows if they do not fit)"
             )
 
-    @cached_property
+    @property
     def loaded(self) -> Loaded:
+        """The data and the candidate's evidence, built once; a failure (a model that cannot be
+        loaded or predicts badly) is kept too, so the model is not called again per gate."""
+        if self._loaded is None:
+            if self._loaded_error is not None:
+                raise self._loaded_error
+            try:
+                self._loaded = self._load()
+            except ModelgateError as exc:
+                self._loaded_error = exc
+                raise
+        return self._loaded
+
+    def _load(self) -> Loaded:
         spec = self.spec
         data, task = self.data
         if self.grouped:

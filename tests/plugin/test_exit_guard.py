@@ -1,0 +1,90 @@
+"""A model cannot turn CI green: sys.exit() or any BaseException from user code (a model's
+predict, a module imported for a model, a zero-argument callable) is that gate's ERROR, and the
+run exits non-zero with a decision and a report — serially and under xdist. Only an interrupt
+(Ctrl-C) stops the run, with pytest's own exit status 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+SPEC = """\
+version: 1
+data:
+  test: data/test.csv.gz
+  target: label
+  positive_label: "yes"
+models:
+  candidate: {model}
+gates:
+  - metric: accuracy
+    min: 0.5
+"""
+
+MODELS = """\
+import sys
+
+
+class ExitsInPredict:
+    def predict(self, X):
+        sys.exit(0)
+
+    def predict_proba(self, X):
+        sys.exit(0)
+
+
+class Custom(BaseException):
+    pass
+
+
+class RaisesBaseException:
+    def predict(self, X):
+        raise Custom("not an Exception")
+
+
+class Interrupts:
+    def predict(self, X):
+        raise KeyboardInterrupt
+
+
+exits_in_predict = ExitsInPredict()
+raises_base = RaisesBaseException()
+interrupts = Interrupts()
+"""
+
+
+@pytest.mark.parametrize(
+    ("model", "says"),
+    [
+        ("usermodels:exits_in_predict", "predict() failed on 1500 rows"),
+        ("'sys:exit'", "calling 'sys:exit' to build the model failed"),
+        ("exits_on_import:model", "cannot import 'exits_on_import:model'"),
+        ("usermodels:raises_base", "Custom: not an Exception"),
+    ],
+    ids=["sys.exit in predict", "sys:exit callable", "sys.exit on import", "BaseException"],
+)
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_user_code_cannot_end_the_run_green(project, model, says, workers):
+    project.makepyfile(usermodels=MODELS, exits_on_import="import sys\nsys.exit(0)\n")
+    project.makefile(".yaml", gates=SPEC.format(model=model))
+    project.syspathinsert()
+    result = project.runpytest_subprocess("--modelgate", *workers)
+    assert result.ret == 1, result.stdout.str()
+    result.stdout.fnmatch_lines(["*DECISION: BLOCK*"])
+    assert says in result.stdout.str()
+    report = json.loads((project.path / ".modelgate" / "report.json").read_text())
+    assert report["decision"] == "block"
+    (gate,) = report["gates"]
+    assert gate["verdict"] == "ERROR"
+    if "exit" in model or "exits" in model:
+        assert "it called sys.exit(" in gate["message"]
+
+
+def test_an_interrupt_still_stops_the_run(project):
+    project.makepyfile(usermodels=MODELS)
+    project.makefile(".yaml", gates=SPEC.format(model="usermodels:interrupts"))
+    project.syspathinsert()
+    result = project.runpytest_subprocess("--modelgate")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert "DECISION: PROMOTE" not in result.stdout.str()
