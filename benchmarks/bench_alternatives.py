@@ -205,8 +205,8 @@ def mg_overall(
     """``encoded``: start from the evidence ``build_evidence`` returns (0/1 codes), i.e. time
     the one pass and the interval without the label encoding."""
     from pytest_modelgate.estimates.metric import estimate_metric
-    from pytest_modelgate.evidence.core import Evidence
     from pytest_modelgate.estimates.metrics import get_metric
+    from pytest_modelgate.evidence.core import Evidence
 
     y, m, opts = pd.Series(d.y), get_metric(metric, "binary"), _opts(variant, resamples)
 
@@ -704,8 +704,8 @@ def bca_overhead(d: Data, resamples: int, repeats: int) -> list[dict[str, Any]]:
     """BCa vs percentile on the same statistics and sufficient statistics (draws included)."""
     from pytest_modelgate.estimates.compare import _joint_counts
     from pytest_modelgate.estimates.metric import score_histogram
-    from pytest_modelgate.evidence.core import Evidence
     from pytest_modelgate.estimates.metrics import average_precision_from_histogram, get_metric
+    from pytest_modelgate.evidence.core import Evidence
     from pytest_modelgate.stats import count_bootstrap
 
     ev = Evidence("binary", (0, 1), d.y, d.pred, d.score, "probability")
@@ -799,8 +799,8 @@ def scaling(rows: list[int], resamples: int, repeats: int, budget: float) -> lis
     """Paths whose cost grows with n × B (a row bootstrap), next to a default path."""
     from pytest_modelgate.estimates.compare import compare_metric
     from pytest_modelgate.estimates.metric import estimate_metric
-    from pytest_modelgate.evidence.core import Evidence
     from pytest_modelgate.estimates.metrics import get_metric
+    from pytest_modelgate.evidence.core import Evidence
 
     out = []
     for n in rows:

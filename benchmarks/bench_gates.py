@@ -13,8 +13,8 @@ import time
 import numpy as np
 
 from pytest_modelgate.estimates.metric import StatsOptions, estimate_metric
-from pytest_modelgate.evidence.core import Evidence
 from pytest_modelgate.estimates.metrics import get_metric
+from pytest_modelgate.evidence.core import Evidence
 
 METRICS = [
     "accuracy",

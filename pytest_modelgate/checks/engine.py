@@ -288,12 +288,13 @@ def run_gate(gate: Any, inputs: GateInputs) -> list[CheckResult]:
             result = replace(result, detectable=detectable_effect(est))
         results.append(result)
         estimates.append(est)
-    if any(e is None for e in estimates):
+    defined = [e for e in estimates if e is not None]
+    if len(defined) != len(estimates):
         return results  # nothing to combine (e.g. no baseline yet)
     threshold = results[0].threshold or Threshold()
     return combine_slices(
         results,
-        estimates,
+        defined,
         evidence=inputs.defaults.evidence_of(gate),
         lo=threshold.min,
         hi=threshold.max,

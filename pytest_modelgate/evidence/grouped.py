@@ -49,7 +49,7 @@ def build_grouped_evidence(
 
     Parameters
     ----------
-    frame : the grouped table (``pytest_modelgate.inputs.engines.group_counts``): the key columns under
+    frame : the grouped table (``pytest_modelgate.group_counts``): the key columns under
         their original names, each score column replaced by its bin's representative value, and
         the int64 frequency column ``count_column``.
     target, predictions, scores : the label column and the model's prediction/score columns.

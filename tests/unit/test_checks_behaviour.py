@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from pytest_modelgate.spec.yamlsource import format_path
 
 from pytest_modelgate.checks.behaviour import _perturbed
 from pytest_modelgate.checks.dispatch import run_check
@@ -16,6 +15,7 @@ from pytest_modelgate.checks.inputs import CheckInputs
 from pytest_modelgate.errors import DataError
 from pytest_modelgate.results import Verdict
 from pytest_modelgate.spec import CHECK_MODELS, Gate, Perturbation
+from pytest_modelgate.spec.yamlsource import format_path
 
 N = 100
 

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from pytest_modelgate.spec.yamlsource import format_path
 
 import pytest_modelgate.checks.data as data_checks
 from pytest_modelgate import run_gates
@@ -20,6 +19,7 @@ from pytest_modelgate.checks.inputs import CheckInputs
 from pytest_modelgate.errors import DataError
 from pytest_modelgate.results import Verdict
 from pytest_modelgate.spec import CHECK_MODELS, Gate
+from pytest_modelgate.spec.yamlsource import format_path
 
 
 def _gate(check: str, **options: Any) -> Gate:

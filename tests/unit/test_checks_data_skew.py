@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from pytest_modelgate.spec.yamlsource import format_path
 
 from pytest_modelgate.checks.data.skew import serving_skew
 from pytest_modelgate.checks.inputs import CheckInputs
 from pytest_modelgate.errors import DataError, ModelError
 from pytest_modelgate.results import Verdict
 from pytest_modelgate.spec import CHECK_MODELS, Gate
+from pytest_modelgate.spec.yamlsource import format_path
 
 N = 200
 

@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from pytest_modelgate.spec.yamlsource import format_path
 
 from pytest_modelgate.checks.dispatch import run_check
 from pytest_modelgate.checks.inputs import CheckInputs
 from pytest_modelgate.errors import ModelError
 from pytest_modelgate.results import Threshold, Verdict
 from pytest_modelgate.spec import CHECK_MODELS, Gate
+from pytest_modelgate.spec.yamlsource import format_path
 
 
 def _gate(check: str, **options: Any) -> Gate:

@@ -307,7 +307,8 @@ def is_path(source: Any) -> bool:
 
 def parquet_files(source: Any, engine: str) -> list[str]:
     """The Parquet file(s) behind a path: the file itself, or a folder's ``.parquet``/``.pq``
-    files in name order (the same files :func:`pytest_modelgate.inputs.loading.read_table` reads)."""
+    files in name order (the same files :func:`~pytest_modelgate.inputs.loading.read_table`
+    reads)."""
     from pathlib import Path
 
     from pytest_modelgate._paths import display_path

@@ -24,7 +24,8 @@ def score_array(values: Any, column: str, label: str) -> np.ndarray:
 
 
 class MemoryAdapter:
-    """A pandas DataFrame; a path is read with :func:`pytest_modelgate.inputs.loading.read_table`."""
+    """A pandas DataFrame; a path is read with
+    :func:`~pytest_modelgate.inputs.loading.read_table`."""
 
     engine = "memory"
 
