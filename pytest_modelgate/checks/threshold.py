@@ -213,20 +213,29 @@ def check_threshold(
         return CheckResult(verdict=Verdict.INCONCLUSIVE, message=msg, details=details, **base)
     if (
         estimate.support is not None
-        and estimate.support_label == "in the denominator"
         and estimate.support < min_support
         and not math.isnan(estimate.value)
     ):
+        # the rows that carry the information: a rate's denominator (positives for recall), or
+        # the smaller class of a ranking metric (ROC AUC with 5 positives among 1000 rows)
+        ranking = estimate.support_label.startswith("positives")
+        where = (
+            f"the smaller class of {estimate.metric} ({estimate.support_label})"
+            if ranking
+            else f"{estimate.metric}'s denominator"
+        )
         msg = (
-            f"INCONCLUSIVE: only {estimate.support} rows in {estimate.metric}'s denominator "
+            f"INCONCLUSIVE: only {estimate.support} rows in {where} "
             f"(min_support = {min_support}); {measured}"
         )
         details = table(
             [
                 (
                     "next",
-                    "more rows of this kind (e.g. positives for recall) are "
-                    "needed to judge this rate",
+                    "more rows of the smaller class are needed to judge a ranking metric"
+                    if ranking
+                    else "more rows of this kind (e.g. positives for recall) are needed to "
+                    "judge this rate",
                 )
             ]
         )

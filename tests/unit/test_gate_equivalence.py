@@ -273,3 +273,20 @@ def test_evaluate_options_are_validated_like_stats(frame, options, message):
     with pytest.raises(ModelgateError) as err:
         evaluate(frame["y"], frame["pred"], **options)
     assert str(err.value).startswith(message), str(err.value)
+
+
+def test_a_ranking_metric_needs_support_in_its_smaller_class():
+    """ROC AUC on 5 positives among 1000 rows errs far above its promise (the validity matrix:
+    ~20% false PASS); min_support applies to the smaller class, so the gate is INCONCLUSIVE."""
+    rng = np.random.default_rng(1)
+    y = np.r_[np.ones(5, dtype=int), np.zeros(995, dtype=int)]
+    score = np.clip(rng.normal(0.3 + 0.4 * y, 0.15), 0, 1)
+    ev = evaluate(y, None, score)
+    (result,) = ev.check(metric="roc_auc", min=0.6)
+    assert result.verdict.value == "INCONCLUSIVE"
+    assert result.message.startswith(
+        "INCONCLUSIVE: only 5 rows in the smaller class of roc_auc (positives: 5, negatives: 995)"
+        " (min_support = 30)"
+    )
+    (enough,) = evaluate(y, None, score, min_support=5).check(metric="roc_auc", min=0.6)
+    assert enough.verdict.value != "INCONCLUSIVE"
