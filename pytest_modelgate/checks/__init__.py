@@ -1,5 +1,3 @@
-"""Checks: one pure function per gate kind, ``(gate, evidence, options, rng) -> CheckResult``."""
-
-from pytest_modelgate.checks.threshold import check_threshold
-
-__all__ = ["check_threshold"]
+"""Checks: verdicts. ``engine`` runs metric, compare and fairness gates (one function per kind,
+shared by the YAML runner and the Python API); ``threshold``, ``slices`` and ``compare`` are the
+rules; ``dispatch`` routes ``check:`` gates to ``data``, ``operational`` and ``behaviour``."""

@@ -1,4 +1,6 @@
-"""Family-wise error control across the gates of one release decision."""
+"""Holm's step-down adjustment, used within one gate: across its slices (lenient slices) and
+across the columns of one drift check. There is no error control across the gates of a release
+decision: each gate is judged at its own level (strict gates need none: every one must pass)."""
 
 from __future__ import annotations
 
@@ -24,8 +26,8 @@ def holm_adjust(p_values: ArrayLike) -> NDArray[np.float64]:
         With the ``m`` non-``nan`` p-values sorted ascending as ``p_(1) <= ... <= p_(m)``,
         ``adj_(i) = min(1, max_{j <= i} (m - j + 1) p_(j))``. Rejecting where
         ``adj <= alpha`` controls the family-wise error rate at ``alpha``. ``nan`` entries
-        stay ``nan`` and do not count towards ``m``: a skipped gate must not make the
-        others stricter.
+        stay ``nan`` and do not count towards ``m``: a slice or column without a test must not
+        make the others stricter.
     """
     p = np.asarray(p_values, dtype=np.float64)
     flat = p.reshape(-1)
