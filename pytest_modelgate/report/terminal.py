@@ -32,9 +32,12 @@ def label_of(r: CheckResult) -> str:
 
 
 def worst_slice(results: Sequence[CheckResult]) -> CheckResult | None:
-    """The slice farthest on the wrong side of (or closest to) the bar."""
+    """The slice farthest on the wrong side of (or closest to) the bar — among the failing
+    slices when some fail: a small INCONCLUSIVE slice with a lower estimate is not the one to
+    look at first when another slice shows a violation."""
+    failing = [r for r in results if r.verdict.value in ("FAIL", "ERROR")]
     scored = []
-    for r in results:
+    for r in failing or results:
         t = r.threshold or Threshold()
         if r.estimate is None or (isinstance(r.estimate, float) and math.isnan(r.estimate)):
             continue

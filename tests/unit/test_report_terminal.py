@@ -387,3 +387,15 @@ def test_repeated_messages_are_grouped_in_first_seen_order() -> None:
 def test_empty_run() -> None:
     decision = decide([])
     assert format_decision_section([], decision) == ["", "DECISION: REVIEW — no gate was run"]
+
+
+def test_worst_slice_is_a_failing_slice_when_one_fails() -> None:
+    """An INCONCLUSIVE slice with a lower estimate must not take the marker from the slice that
+    fails (issue #13: the marker pointed at the inconclusive one)."""
+    bar = Threshold(min=0.8)
+    group = [
+        result(slice={"s": "small"}, estimate=0.5, threshold=bar, verdict=Verdict.INCONCLUSIVE),
+        result(slice={"s": "big"}, estimate=0.7, threshold=bar, verdict=Verdict.FAIL),
+        result(slice={"s": "ok"}, estimate=0.9, threshold=bar, verdict=Verdict.PASS),
+    ]
+    assert worst_slice(group) is group[1]
