@@ -15,6 +15,7 @@ import pandas as pd
 
 from pytest_modelgate._format import slice_label
 from pytest_modelgate.api.evaluation import _AGAINST, _INCONCLUSIVE, Evaluation, _choice
+from pytest_modelgate.errors import ModelgateError
 from pytest_modelgate.results import (
     CheckResult,
     ComparisonResult,
@@ -142,7 +143,10 @@ def assert_no_regression(
     bad = _bad(results, "fail")
     if bad:
         _fail(bad)
-    return ev.compare(name, against)
+    comparison = results[0].comparison
+    if comparison is None:  # a gate without a comparison would have failed above
+        raise ModelgateError(f"{caller}: no comparison was made")
+    return comparison
 
 
 def assert_fair(

@@ -235,21 +235,27 @@ class Evaluation:
         bound = {"min": 0.0} if name.endswith("_ratio") or name == "four_fifths_rule" else {}
         raw = {"fairness": name, "sensitive": sensitive, "metric": metric, "max": 1.0}
         cfg = validate_arguments(FairnessGate, {**raw, **bound}, "fairness()")
+        from pytest_modelgate.estimates.fairness_groups import GapNotApplicable
+
         columns = self._columns(cfg.columns, "fairness()")
-        return self.inputs.fairness(
-            cfg.gap,
-            columns,
-            cfg.metric,
-            min_support=self.inputs.defaults.min_support,
-            where="fairness(): sensitive",
-        )
+        try:
+            return self.inputs.fairness(
+                cfg.gap,
+                columns,
+                cfg.metric,
+                min_support=self.inputs.defaults.min_support,
+                where="fairness(): sensitive",
+            )
+        except GapNotApplicable as exc:
+            raise ModelgateError(f"fairness(): {exc}") from None
 
     # --- gates, decision, reports -------------------------------------------------------------
 
     def check(self, **gate: Any) -> list[CheckResult]:
         """Run one gate given as a ``gates.yaml`` entry's keys (``metric="recall", min=0.6,
-        slices=["sex"]``, or ``fairness=...``), without raising; the results are also kept
-        in :attr:`results` for :meth:`decision` and :meth:`write_reports`."""
+        slices=["sex"]``, or ``fairness=...``) and return its results, whatever the verdict
+        (a bad argument or unusable data still raises a ``ModelgateError``); the results are
+        also kept in :attr:`results` for :meth:`decision` and :meth:`write_reports`."""
         return self._run(dict(gate), "check()")
 
     def _run(self, raw: dict[str, Any], caller: str) -> list[CheckResult]:
@@ -459,4 +465,10 @@ def evaluation_from_evidence(
             defaults=defaults,
             baseline=baseline_source,
         )
+    else:  # the session's caches, but API gates are located by their caller, not gates.yaml
+        from dataclasses import replace as _replace
+
+        from pytest_modelgate.checks.engine import _api_where
+
+        inputs = _replace(inputs, where=_api_where)
     return Evaluation(inputs, baseline=baseline)

@@ -165,7 +165,10 @@ class GateInputs:
     def _rows_key(rows: np.ndarray | None) -> Any:
         if rows is None:
             return None
-        return (len(rows), zlib.crc32(np.ascontiguousarray(rows).tobytes()))
+        import hashlib
+
+        data = np.ascontiguousarray(rows, dtype=np.intp)
+        return (len(rows), hashlib.blake2b(data.tobytes(), digest_size=16).hexdigest())
 
     def subset(self, which: str, evidence: Any, rows: np.ndarray | None) -> Any:
         """``evidence`` on some rows, built once per row set."""
@@ -194,7 +197,7 @@ class GateInputs:
 
         metric = self.metric(name)
         opts = opts or self.defaults.options()
-        key = ("metric", metric.name, self._rows_key(rows), opts)
+        key = ("metric", metric.name, self._rows_key(rows), opts, slice_label(label or {}))
         if key not in self._cache:
             ev = self.subset("candidate", self.candidate, rows)
             est = estimate_metric(metric, ev, opts, self.rng(f"metric:{metric.name}", label))
@@ -216,7 +219,14 @@ class GateInputs:
 
         metric = self.metric(name)
         opts = opts or self.defaults.options()
-        key = ("compare", metric.name, against, self._rows_key(rows), opts)
+        key = (
+            "compare",
+            metric.name,
+            against,
+            self._rows_key(rows),
+            opts,
+            slice_label(label or {}),
+        )
         if key not in self._cache:
             cand = self.subset("candidate", self.candidate, rows)
             if against == "constant":
@@ -398,6 +408,7 @@ def _no_baseline(gate: Any, metric: str, label: dict[str, str] | None) -> CheckR
 def fairness_gate(gate: Any, inputs: GateInputs) -> CheckResult:
     """A fairness gap across the groups of ``sensitive``, judged on its interval."""
     from pytest_modelgate.checks.threshold import check_threshold
+    from pytest_modelgate.estimates.fairness_groups import GapNotApplicable
 
     cfg = gate.config
     common = _common(gate, inputs, None)
@@ -411,7 +422,7 @@ def fairness_gate(gate: Any, inputs: GateInputs) -> CheckResult:
             opts=inputs.defaults.options(gate),
             where=inputs.where(gate, "sensitive"),
         )
-    except ValueError as exc:  # e.g. a named gap on a multiclass task
+    except GapNotApplicable as exc:  # e.g. a named gap on a multiclass task
         raise DataError(f"{inputs.where(gate, 'fairness')}: {exc}") from None
     lo, hi = cfg.bounds
     excluded = [g.group for g in fe.groups if g.excluded]

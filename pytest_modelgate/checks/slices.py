@@ -104,7 +104,13 @@ def combine_slices(
         return [replace(r, notes=(*r.notes, note)) for r in results]
     alpha = (1 - level) / 2
     raw = [
-        one_sided_p(e, lo, hi) if r.verdict in (Verdict.PASS, Verdict.FAIL) else None
+        one_sided_p(
+            e,
+            r.threshold.min if r.threshold else lo,
+            r.threshold.max if r.threshold else hi,
+        )
+        if r.verdict in (Verdict.PASS, Verdict.FAIL)
+        else None
         for r, e in zip(results, estimates, strict=True)
     ]
     defined = np.array([np.nan if p is None else p for p in raw], dtype=float)

@@ -17,7 +17,14 @@ from typing import Any
 from pytest_modelgate._format import aligned_table, bar_text, fmt_num
 from pytest_modelgate.results import CheckResult, ComparisonResult, MetricResult, Threshold, Verdict
 
-__all__ = ["check_threshold", "rows_needed", "rule_text"]
+__all__ = [
+    "ADVICE_POWER",
+    "check_threshold",
+    "rows_needed",
+    "rows_needed_wilson",
+    "rule_text",
+    "wilson_power",
+]
 
 
 def rule_text(evidence: str, lo: float | None, hi: float | None, level: float) -> str:
@@ -42,43 +49,99 @@ def rule_text(evidence: str, lo: float | None, hi: float | None, level: float) -
     return f"{evidence}: " + " and ".join(parts)
 
 
-def rows_needed(estimate: float, bound: float, threshold: float, n: int) -> float:
-    """Rows that would shrink the interval enough for the bound to clear the threshold.
+#: The power at which sample-size advice is given ("about N rows would show it with 80% power").
+ADVICE_POWER = 0.8
 
-    Interval half-widths scale as 1/√n, so with the same estimate the bound reaches the threshold
-    at n' = n · ((estimate − bound) / (estimate − threshold))². Infinite when the estimate sits
-    on the threshold.
+
+def rows_needed(
+    estimate: float,
+    bound: float,
+    threshold: float,
+    n: int,
+    level: float = 0.95,
+    power: float = ADVICE_POWER,
+) -> float:
+    """Rows with which a metric whose true value equals ``estimate`` would clear ``threshold``
+    with probability ``power`` (normal approximation).
+
+    The interval's bound sits z = z_{(1+level)/2} standard errors from the estimate, so the
+    standard error is se = |estimate − bound| / z; it shrinks as 1/√n, and the bound clears the
+    threshold with probability ``power`` once (z + z_power) · se' ≤ |estimate − threshold|:
+    n' = n · ((z + z_power) · se / |estimate − threshold|)² — the report's ``detectable``
+    distance, solved for n. Infinite when the estimate sits on the threshold.
     """
+    from scipy import special
+
     gap = abs(estimate - threshold)
     if gap == 0:
         return math.inf
-    return n * ((estimate - bound) / gap) ** 2
+    z = float(special.ndtri(0.5 + level / 2))
+    se = abs(estimate - bound) / z
+    return n * ((z + float(special.ndtri(power))) * se / gap) ** 2
+
+
+def wilson_power(p: float, threshold: float, m: int, level: float, lower: bool) -> float:
+    """Exact probability that the Wilson interval of X ~ Binomial(m, p) clears ``threshold``
+    (its lower end ≥ threshold when ``lower``, else its upper end ≤ threshold)."""
+    from scipy import special
+
+    from pytest_modelgate.stats import wilson_interval
+
+    def clears(k: int) -> bool:
+        iv = wilson_interval(k, m, level)
+        return iv.low >= threshold if lower else iv.high <= threshold
+
+    # the Wilson bounds increase with k: find the first (lower) / last (upper) clearing count
+    lo, hi = 0, m
+    if lower:
+        if not clears(m):
+            return 0.0
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if clears(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        return float(special.bdtrc(lo - 1, m, p)) if lo > 0 else 1.0
+    if not clears(0):
+        return 0.0
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if clears(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return float(special.bdtr(lo, m, p))
 
 
 def rows_needed_wilson(
-    p: float, threshold: float, trials: int, n: int, level: float, lower: bool
+    p: float,
+    threshold: float,
+    trials: int,
+    n: int,
+    level: float,
+    lower: bool,
+    power: float = ADVICE_POWER,
 ) -> float:
-    """Rows for a Wilson interval at proportion ``p`` to clear ``threshold`` (bisection on the
-    interval itself: near 0 or 1 the 1/√n rule overestimates up to threefold)."""
-    from pytest_modelgate.stats import wilson_interval
-
-    def clears(m: int) -> bool:
-        # successes rounded against passing, so the size suggested is never too small
-        k = math.floor(p * m) if lower else math.ceil(p * m)
-        iv = wilson_interval(min(max(k, 0), m), m, level)
-        return iv.low >= threshold if lower else iv.high <= threshold
-
+    """Rows with which a proportion whose true value is ``p`` would clear ``threshold`` with
+    probability ``power``, from the exact binomial distribution of the counts and the Wilson
+    interval itself (near 0 or 1 the normal rule is off by up to threefold). ``trials`` is the
+    denominator now, among ``n`` rows; the answer is scaled to rows."""
     if (lower and p <= threshold) or (not lower and p >= threshold) or trials <= 0:
         return math.inf
-    hi = trials
-    while not clears(hi):
+
+    def enough(m: int) -> bool:
+        return wilson_power(p, threshold, m, level, lower) >= power
+
+    hi = max(trials, 2)
+    while not enough(hi):
         hi *= 2
-        if hi > 10**12:
+        if hi > 10**9:
             return math.inf
-    lo = 0  # invariant: lo does not clear, hi clears
+    lo = 1  # invariant: hi has the power
     while hi - lo > max(1, hi // 1000):
         mid = (lo + hi) // 2
-        if clears(mid):
+        if enough(mid):
             hi = mid
         else:
             lo = mid
@@ -96,7 +159,7 @@ def _rows_needed(estimate: MetricResult, bound: float, threshold: float) -> floa
             iv.level,
             lower=bound < estimate.value,
         )
-    return rows_needed(estimate.value, bound, threshold, estimate.n)
+    return rows_needed(estimate.value, bound, threshold, estimate.n, iv.level)
 
 
 def _verdict(
@@ -283,9 +346,9 @@ def check_threshold(
             advice.append(
                 (
                     "next",
-                    f"roughly {math.ceil(need - 1e-6):,} rows would show it (now "
-                    f"{estimate.n:,}); or use evidence: lenient to fail only on "
-                    "evidence of a violation",
+                    f"about {math.ceil(need - 1e-6):,} rows would show it with "
+                    f"{ADVICE_POWER:.0%} power (now {estimate.n:,}); or use evidence: lenient "
+                    "to fail only on evidence of a violation",
                 )
             )
         else:

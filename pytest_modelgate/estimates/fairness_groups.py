@@ -29,6 +29,12 @@ _NAMED_RATES: dict[str, tuple[str, ...]] = {
 # bound on int64 elements of one chunk of bootstrap draws (~32 MB)
 _MAX_DRAW_ELEMENTS = 4_000_000
 
+
+class GapNotApplicable(ValueError):
+    """The gap does not apply to this task (a named gap on a multiclass task, say): the user's
+    spec asks for something the data cannot give, unlike our own ValueErrors."""
+
+
 TableValues = Callable[[NDArray[np.int64]], NDArray[np.float64]]
 
 
@@ -101,7 +107,7 @@ def _named_stats(
     base: str, ev: Evidence, codes: NDArray[np.int64], labels: Sequence[str]
 ) -> _GroupStats:
     if ev.task != "binary":
-        raise ValueError(f"{base}_* needs a binary task, got {ev.task!r}")
+        raise GapNotApplicable(f"{base}_* needs a binary task, got {ev.task!r}")
     _require_labels(ev, f"{base}_*")
     components = _NAMED_RATES[base]
     tables = _group_counts(ev, codes, len(labels))
@@ -146,7 +152,7 @@ def _ranking_stats(
 ) -> _GroupStats:
     scores = np.asarray(ev.require_scores(metric.name), dtype=np.float64)
     if scores.ndim != 1:
-        raise ValueError(f"{metric.name} per group needs one score per row (a binary task)")
+        raise GapNotApplicable(f"{metric.name} per group needs one score per row (a binary task)")
     y_pos = ev.positives.astype(np.int64)
     n_groups = len(labels)
     statistic = auc_from_histogram if metric.name == "roc_auc" else average_precision_from_histogram

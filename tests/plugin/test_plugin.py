@@ -72,7 +72,7 @@ def test_thin_evidence_says_how_many_rows_would_do(project):
     if result.ret == 0:  # pragma: no cover - guard against a change in the generated data
         pytest.fail(f"expected a strict failure with the estimate above the bar:\n{out}")
     assert "meets >= 0.79, but its 95% CI" in out
-    assert "rows would show it (now 1,500)" in out
+    assert "rows would show it with 80% power (now 1,500)" in out
 
 
 def test_lenient_and_point_rules(project):

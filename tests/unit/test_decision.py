@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from pytest_modelgate.checks.threshold import (
     check_threshold,
     rows_needed,
     rows_needed_wilson,
+    wilson_power,
     rule_text,
 )
 from pytest_modelgate.decision import decide
@@ -187,11 +189,28 @@ def test_thin_evidence_message_and_rows_needed():
         severity="block",
     )
     assert "meets >= 0.8, but its 95% CI [0.7900, 0.9100] does not clear it" in r.message
-    # half-width 0.06 must shrink to 0.05: n' = 1000 * (0.06/0.05)^2 = 1440
-    assert rows_needed(0.85, 0.79, 0.8, 1000) == pytest.approx(1440)
-    # (no denominator given, so the 1/sqrt(n) rule; Wilson estimates bisect, tested below)
-    assert "roughly 1,440 rows would show it (now 1,000)" in r.details
+    # se = 0.06 / 1.96; with 80% power the gap 0.05 must hold (1.96 + 0.8416) se':
+    # n' = 1000 * ((1.96 + 0.8416) * 0.06 / 1.96 / 0.05)^2 = 2942.3
+    z, zp = 1.959963984540054, 0.8416212335729143
+    assert rows_needed(0.85, 0.79, 0.8, 1000) == pytest.approx(
+        1000 * ((z + zp) * 0.06 / z / 0.05) ** 2
+    )
+    # (no denominator given, so the normal rule; Wilson estimates use exact binomial power)
+    assert "about 2,943 rows would show it with 80% power (now 1,000)" in r.details
     assert math.isinf(rows_needed(0.8, 0.7, 0.8, 100))
+
+
+def test_rows_needed_has_its_power_by_simulation():
+    """At the advised size, a mean whose truth is the estimate clears the bar ~80% of the time
+    (normal path) — the advice is not the 50%-power size the old message gave."""
+    rng = np.random.default_rng(4)
+    sd, n, mu, bar = 1.0, 400, 0.1, 0.0
+    se = sd / math.sqrt(n)
+    need = rows_needed(mu, mu - 1.959963984540054 * se, bar, n)
+    m = math.ceil(need)
+    means = rng.normal(mu, sd / math.sqrt(m), 20_000)
+    cleared = np.mean(means - 1.959963984540054 * sd / math.sqrt(m) >= bar)
+    assert cleared == pytest.approx(0.8, abs=0.01)
 
 
 def test_small_and_undefined_are_inconclusive():
@@ -233,12 +252,31 @@ def test_rule_text():
 
 
 @pytest.mark.parametrize(("p", "bar"), [(0.92, 0.90), (0.99, 0.98), (0.995, 0.99), (0.3, 0.25)])
-def test_rows_needed_wilson_is_the_smallest_passing_size(p, bar):
+def test_rows_needed_wilson_has_80_percent_power(p, bar):
+    """Exact binomial power at the advised size is at least 80%, and clearly less at 85% of it;
+    a simulation of the Wilson rule at that size agrees."""
     need = rows_needed_wilson(p, bar, 500, 500, 0.95, lower=True)
     m = round(need)
-    assert wilson_interval(math.floor(p * m), m, 0.95).low >= bar
-    smaller = round(need * 0.98)
-    assert wilson_interval(math.floor(p * smaller), smaller, 0.95).low < bar
-    # and the 1/sqrt(n) rule would have asked for more (up to ~3x near 1)
-    iv = wilson_interval(round(p * 500), 500, 0.95)
-    assert need <= rows_needed(p, iv.low, bar, 500) * 1.02
+    assert wilson_power(p, bar, m, 0.95, lower=True) >= 0.8 - 1e-9
+    assert wilson_power(p, bar, round(0.85 * m), 0.95, lower=True) < 0.8
+    rng = np.random.default_rng(5)
+    k = rng.binomial(m, p, 4000)
+    lows = np.array([wilson_interval(int(x), m, 0.95).low for x in k])
+    assert np.mean(lows >= bar) == pytest.approx(
+        wilson_power(p, bar, m, 0.95, lower=True), abs=0.025
+    )
+
+
+def test_wilson_power_is_exact():
+    """Against brute force over every count."""
+    from scipy import stats
+
+    m, p, bar = 60, 0.9, 0.75
+    clears = [k for k in range(m + 1) if wilson_interval(k, m, 0.95).low >= bar]
+    assert wilson_power(p, bar, m, 0.95, lower=True) == pytest.approx(
+        stats.binom.pmf(clears, m, p).sum(), abs=1e-12
+    )
+    fails_upper = [k for k in range(m + 1) if wilson_interval(k, m, 0.95).high <= 0.3]
+    assert wilson_power(0.1, 0.3, m, 0.95, lower=False) == pytest.approx(
+        stats.binom.pmf(fails_upper, m, 0.1).sum(), abs=1e-12
+    )

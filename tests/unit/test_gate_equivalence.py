@@ -23,6 +23,7 @@ from pytest_modelgate import (
     evaluate,
     run_gates,
 )
+from pytest_modelgate.results import MetricResult
 from pytest_modelgate.spec import parse_spec
 
 
@@ -290,3 +291,66 @@ def test_a_ranking_metric_needs_support_in_its_smaller_class():
     )
     (enough,) = evaluate(y, None, score, min_support=5).check(metric="roc_auc", min=0.6)
     assert enough.verdict.value != "INCONCLUSIVE"
+
+
+def test_row_sets_never_share_a_cache_entry_by_checksum():
+    """Two different row sets whose crc32 collide must not share cached evidence or estimates
+    (a silent wrong verdict; found by review): the cache key is a 128-bit digest."""
+    import zlib
+
+    from pytest_modelgate.checks.engine import GateInputs
+
+    rng = np.random.default_rng(0)
+    seen: dict[int, np.ndarray] = {}
+    while True:
+        rows = np.sort(rng.choice(1 << 20, size=3, replace=False)).astype(np.intp)
+        crc = zlib.crc32(rows.tobytes())
+        if crc in seen and not np.array_equal(seen[crc], rows):
+            other = seen[crc]
+            break
+        seen[crc] = rows
+    assert zlib.crc32(rows.tobytes()) == zlib.crc32(other.tobytes())
+    assert GateInputs._rows_key(rows) != GateInputs._rows_key(other)
+
+
+def test_an_interval_does_not_depend_on_which_query_came_first(frame):
+    """Two labels over the same rows (a mask and a column value) each get their own, fixed
+    interval, whatever was asked before (found by review: the first one asked won)."""
+    mask = (frame["sex"] == "F").to_numpy()
+    first = _evaluation(frame)
+    by_mask_first = first.metric("f1", slice=mask).interval
+    second = _evaluation(frame)
+    second.metric("f1", slice={"sex": "F"})
+    assert second.metric("f1", slice=mask).interval == by_mask_first
+
+
+def test_lenient_slices_judge_each_slice_against_its_own_bound():
+    """With max_relative_drop every slice has its own bound on Δ; a slice whose whole interval
+    lies below its own bound fails, even if it clears the first slice's bound."""
+    from pytest_modelgate.checks.slices import combine_slices
+    from pytest_modelgate.checks.threshold import check_threshold
+    from pytest_modelgate.stats import Interval
+
+    estimates = [
+        MetricResult("Δrecall", -0.05, Interval(-0.10, 0.00, 0.95, "normal"), 400),
+        MetricResult("Δrecall", -0.20, Interval(-0.224, -0.176, 0.95, "normal"), 400),
+    ]
+    bounds = [-0.3, -0.1]  # e.g. 30% and 10% of two slices' baseline values
+    results = [
+        check_threshold(
+            gate_id="g",
+            name="g",
+            estimate=e,
+            lo=b,
+            hi=None,
+            evidence="lenient",
+            min_support=30,
+            severity="block",
+            slice_={"s": str(i)},
+        )
+        for i, (e, b) in enumerate(zip(estimates, bounds, strict=True))
+    ]
+    combined = combine_slices(
+        results, estimates, evidence="lenient", lo=bounds[0], hi=None, level=0.95
+    )
+    assert [r.verdict.value for r in combined] == ["PASS", "FAIL"]
