@@ -377,7 +377,19 @@ class CheckResult:
 
     @property
     def has_interval(self) -> bool:
+        """True when the result carries a defined interval (both ends are numbers)."""
         return self.interval is not None and self.interval.is_defined
+
+    def interval_cell(self, missing: str = "-") -> str:
+        """``[0.8012, 0.8345] 95% wilson`` for tables (every report renders it this way)."""
+        iv = self.interval
+        if iv is None or not iv.is_defined:
+            return missing
+        return interval_text(iv.low, iv.high, iv.level, iv.method)
+
+    def required_cell(self, *, ge: str = ">=", le: str = "<=", sep: str = "") -> str:
+        """The bar for tables, e.g. ``>=0.8`` (empty without one)."""
+        return self.threshold.text(ge=ge, le=le, sep=sep) if self.threshold is not None else ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping (nan → null); the shape of a ``gates[]`` entry in the report."""

@@ -68,13 +68,8 @@ def markdown_summary(
         "|---|---:|---|---|---|---:|---|",
     ]
     for r in results:
-        iv = r.interval
-        interval = (
-            f"[{_num(iv.low)}, {_num(iv.high)}] {iv.level * 100:g}% {iv.method}"
-            if iv is not None and iv.is_defined
-            else "–"
-        )
-        required = (r.threshold.text(ge="≥", le="≤") if r.threshold else "") or "–"
+        interval = r.interval_cell(missing="–")
+        required = r.required_cell(ge="≥", le="≤", sep=" ") or "–"
         verdict = r.verdict.value + ("" if r.severity == "block" else f" ({r.severity})")
         if r.verdict is not Verdict.PASS:
             verdict = f"**{verdict}**"

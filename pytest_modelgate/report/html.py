@@ -133,13 +133,8 @@ def render_html(
         if sliced:
             out.append(f"<tr><td colspan='7'><b>{_e(gate_id)}</b> ({len(group)} slices)</td></tr>")
         for r in group:
-            iv = r.interval
-            interval = (
-                f"[{_num(iv.low)}, {_num(iv.high)}] {iv.level * 100:g}% {_e(iv.method)}"
-                if iv is not None and iv.is_defined
-                else "–"
-            )
-            required = (r.threshold.text(ge="≥", le="≤") if r.threshold else "") or "–"
+            interval = _e(r.interval_cell(missing="–"))
+            required = r.required_cell(ge="≥", le="≤", sep=" ") or "–"
             name = slice_text(r) if sliced else gate_id
             cls = " class='slice'" if sliced else ""
             out.append(

@@ -17,9 +17,7 @@ def _num(x: float | None) -> str:
 
 
 def _required(r: CheckResult) -> str:
-    if r.threshold is None or not r.threshold.values():
-        return "-"
-    return r.threshold.text(sep="")
+    return r.required_cell() or "-"
 
 
 def slice_text(r: CheckResult) -> str:
@@ -52,11 +50,7 @@ def worst_slice(results: Sequence[CheckResult]) -> CheckResult | None:
 
 
 def _row(r: CheckResult, label: str) -> tuple[str, ...]:
-    iv = r.interval
-    if iv is not None and iv.is_defined:
-        interval = f"[{_num(iv.low)}, {_num(iv.high)}] {iv.level * 100:g}% {iv.method}"
-    else:
-        interval = "-"
+    interval = r.interval_cell()
     extras = [] if r.severity == "block" else [r.severity]
     if r.p_adjusted is not None:
         extras.append(f"Holm p={r.p_adjusted:.3g}")
