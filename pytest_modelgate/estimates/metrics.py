@@ -253,32 +253,20 @@ def _build_registry() -> dict[str, Metric]:
             proportion=binary_accuracy_prop,
         )
     )
-    for name, (desc, prop, aliases) in _PROPORTIONS.items():
-        reg.append(
-            Metric(
-                name,
-                _B,
-                "counts",
-                True,
-                desc,
-                from_counts=_from_prop(prop),
-                proportion=prop,
-                aliases=aliases,
+    for table, higher_is_better in ((_PROPORTIONS, True), (_LOWER_PROPORTIONS, False)):
+        for name, (desc, prop, aliases) in table.items():
+            reg.append(
+                Metric(
+                    name,
+                    _B,
+                    "counts",
+                    higher_is_better,
+                    desc,
+                    from_counts=_from_prop(prop),
+                    proportion=prop,
+                    aliases=aliases,
+                )
             )
-        )
-    for name, (desc, prop, aliases) in _LOWER_PROPORTIONS.items():
-        reg.append(
-            Metric(
-                name,
-                _B,
-                "counts",
-                False,
-                desc,
-                from_counts=_from_prop(prop),
-                proportion=prop,
-                aliases=aliases,
-            )
-        )
     reg.append(
         Metric(
             "balanced_accuracy",
