@@ -155,10 +155,8 @@ def _validate_gate(
             if task and cfg.metric in everything:
                 extra = f" `{cfg.metric}` exists for other tasks, not {task}."
             problems.append(
-                SpecProblem(
-                    doc.file,
-                    doc.line_of(metric_path),
-                    format_path(metric_path),
+                doc.problem(
+                    metric_path,
                     f"unknown metric{scope} (got {cfg.metric!r}; {hint}allowed: "
                     f"{', '.join(known)}).{extra}".rstrip("."),
                 )
@@ -167,10 +165,8 @@ def _validate_gate(
             problems.extend(_bound_problems(cfg, path, doc, task))
         if cfg.slices is not None and not cfg.slices:
             problems.append(
-                SpecProblem(
-                    doc.file,
-                    doc.line_of((*path, "slices")),
-                    format_path((*path, "slices")),
+                doc.problem(
+                    (*path, "slices"),
                     "must name at least one slicing (got []; allowed: a column, a list of "
                     "columns, or {column, bins|quantiles})",
                 )
@@ -183,10 +179,8 @@ def _validate_gate(
                 guess = suggest_metric(cfg.metric, task)
                 hint = f"did you mean `{guess}`? " if guess else ""
                 problems.append(
-                    SpecProblem(
-                        doc.file,
-                        doc.line_of((*path, "metric")),
-                        format_path((*path, "metric")),
+                    doc.problem(
+                        (*path, "metric"),
                         f"unknown metric (got {cfg.metric!r}; {hint}allowed: {', '.join(known)})",
                     )
                 )
@@ -195,10 +189,8 @@ def _validate_gate(
             value = getattr(cfg, key)
             if value is not None and ratio and not 0 <= value <= 1:
                 problems.append(
-                    SpecProblem(
-                        doc.file,
-                        doc.line_of((*path, key)),
-                        format_path((*path, key)),
+                    doc.problem(
+                        (*path, key),
                         f"a ratio (min / max over groups) lies in [0, 1], so this bound can never "
                         f"be met (got {value:g})",
                     )
@@ -344,10 +336,8 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
         if primary not in metric_names(task):
             guess = suggest_metric(primary, task)
             problems.append(
-                SpecProblem(
-                    file,
-                    doc.line_of(("decision", "primary")),
-                    "decision.primary",
+                doc.problem(
+                    ("decision", "primary"),
                     f"unknown metric (got {primary!r}; "
                     + (f"did you mean `{guess}`? " if guess else "")
                     + f"allowed: {', '.join(metric_names(task))})",
@@ -356,10 +346,8 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
         elif canonical_name(primary) not in {canonical_name(m or "") for m in compared}:
             candidates = ", ".join(dict.fromkeys(m or "" for m in compared))
             problems.append(
-                SpecProblem(
-                    file,
-                    doc.line_of(("decision", "primary")),
-                    "decision.primary",
+                doc.problem(
+                    ("decision", "primary"),
                     f"no `compare: baseline` gate on {primary} (got {primary!r}; allowed: a "
                     f"metric of such a gate: {candidates or 'none yet'}). Add one, e.g. "
                     f"`- {{metric: {primary}, compare: baseline, max_drop: 0.01}}`",
@@ -382,10 +370,8 @@ def _engine_problems(document: SpecDocument, doc: Any, file: str) -> list[SpecPr
         ref = getattr(document.models, role)
         if isinstance(ref, str):
             problems.append(
-                SpecProblem(
-                    file,
-                    doc.line_of(("models", role)),
-                    f"models.{role}",
+                doc.problem(
+                    ("models", role),
                     f"data.engine: {engine} groups the rows where they are stored, so no model "
                     f"can be run on them (got {ref!r}; allowed: prediction columns already in "
                     "the data, {predictions: col, scores: col}, or data.engine: memory)",

@@ -220,10 +220,8 @@ def _bound_problems(
         if hi == 1.0 and value > 1 and value <= 100:
             hint = f"; did you mean {value / 100:g}? metrics are fractions, not percentages"
         out.append(
-            SpecProblem(
-                doc.file,
-                doc.line_of((*path, key)),
-                format_path((*path, key)),
+            doc.problem(
+                (*path, key),
                 f"{cfg.metric} lies in {span}, so this bound can never be met (got {value:g}"
                 f"{hint})",
             )

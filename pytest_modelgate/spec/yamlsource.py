@@ -41,6 +41,10 @@ class YamlDocument:
     lines: dict[Path, int] = field(default_factory=dict)
     problems: list[SpecProblem] = field(default_factory=list)
 
+    def problem(self, path: Path, message: str) -> SpecProblem:
+        """A problem about the value at ``path``, located at its line (or its parent's)."""
+        return SpecProblem(self.file, self.line_of(path), format_path(path), message)
+
     def line_of(self, path: Path) -> int | None:
         """Line of ``path``, or of its closest recorded ancestor."""
         path = tuple(path)
