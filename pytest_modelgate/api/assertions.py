@@ -53,6 +53,27 @@ def _bad(results: Sequence[CheckResult], inconclusive: str) -> list[CheckResult]
     ]
 
 
+def _assert_gate(
+    ev: Evaluation, raw: dict[str, Any], caller: str, inconclusive: str = "fail"
+) -> list[CheckResult]:
+    """Run the gate ``raw`` describes (a gates.yaml entry's keys) and raise the gate's own
+    failure text unless every result passes; returns the results."""
+    __tracebackhide__ = True
+    results = ev._run(raw, caller)
+    bad = _bad(results, inconclusive)
+    if bad:
+        headline = None
+        if raw.get("slices"):  # a sliced gate: say how many slices did not pass, and the rule
+            from pytest_modelgate.checks.slices import worst_verdict
+
+            headline = (
+                f"{worst_verdict(bad).value}: {raw['metric']} on {len(bad)} of {len(results)} "
+                f"slices of {raw['slices'][0]} ({results[0].rule})"
+            )
+        _fail(bad, headline)
+    return results
+
+
 def assert_metric(
     ev: Evaluation,
     name: str,
@@ -97,20 +118,11 @@ def assert_slices(
     """Assert the metric on every slice of ``column``, with the gates' multiplicity rules
     (strict: every slice must pass; lenient: Holm across slices). Returns the per-slice table."""
     __tracebackhide__ = True
-    from pytest_modelgate.checks.slices import worst_verdict
-
     caller = "assert_slices()"
     inconclusive = _choice(caller, "inconclusive", inconclusive, _INCONCLUSIVE)
     slicing: Any = column if isinstance(column, str) else list(column)
     raw = {"metric": name, "min": min, "max": max, "slices": [slicing], "evidence": evidence}
-    results = ev._run(raw, caller)
-    bad = _bad(results, inconclusive)
-    if bad:
-        _fail(
-            bad,
-            f"{worst_verdict(bad).value}: {name} on {len(bad)} of {len(results)} slices "
-            f"of {column} ({results[0].rule})",
-        )
+    _assert_gate(ev, raw, caller, inconclusive)
     return ev.by_slice(name, column)
 
 
@@ -139,10 +151,7 @@ def assert_no_regression(
         "max_gain": max_gain,
         "evidence": evidence,
     }
-    results = ev._run(raw, caller)
-    bad = _bad(results, "fail")
-    if bad:
-        _fail(bad)
+    results = _assert_gate(ev, raw, caller)
     comparison = results[0].comparison
     if comparison is None:  # a gate without a comparison would have failed above
         raise ModelgateError(f"{caller}: no comparison was made")
@@ -173,10 +182,7 @@ def assert_fair(
         "metric": metric,
         "evidence": evidence,
     }
-    results = ev._run(raw, caller)
-    bad = _bad(results, "fail")
-    if bad:
-        _fail(bad)
+    _assert_gate(ev, raw, caller)
     return ev.fairness(name, sensitive, metric)
 
 
