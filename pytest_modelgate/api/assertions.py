@@ -136,12 +136,15 @@ def assert_no_regression(
     max_gain: float | None = None,
     against: str = "baseline",
     evidence: str | None = None,
+    inconclusive: str = "fail",
 ) -> ComparisonResult:
     """Assert the candidate is not worse than the baseline (or a constant) beyond the margin,
-    with the paired statistics of compare gates. Returns the comparison."""
+    with the paired statistics of compare gates. An INCONCLUSIVE comparison fails too unless
+    ``inconclusive="pass"``. Returns the comparison."""
     __tracebackhide__ = True
     caller = "assert_no_regression()"
     against = _choice(caller, "against", against, _AGAINST)
+    inconclusive = _choice(caller, "inconclusive", inconclusive, _INCONCLUSIVE)
     raw = {
         "metric": name,
         "compare": against,
@@ -151,7 +154,7 @@ def assert_no_regression(
         "max_gain": max_gain,
         "evidence": evidence,
     }
-    results = _assert_gate(ev, raw, caller)
+    results = _assert_gate(ev, raw, caller, inconclusive)
     comparison = results[0].comparison
     if comparison is None:  # a gate without a comparison would have failed above
         raise ModelgateError(f"{caller}: no comparison was made")
@@ -167,11 +170,14 @@ def assert_fair(
     min: float | None = None,
     metric: str | None = None,
     evidence: str | None = None,
+    inconclusive: str = "fail",
 ) -> FairnessResult:
     """Assert a fairness gap (fairlearn's definitions) stays within ``max`` (differences) or
-    above ``min`` (ratios), judged on its interval. Returns the fairness result."""
+    above ``min`` (ratios), judged on its interval. An INCONCLUSIVE gap (too few rows, an
+    interval that collapsed) fails too unless ``inconclusive="pass"``. Returns the result."""
     __tracebackhide__ = True
     caller = "assert_fair()"
+    inconclusive = _choice(caller, "inconclusive", inconclusive, _INCONCLUSIVE)
     sens: Any = sensitive if isinstance(sensitive, str) else list(sensitive)
     ev._columns([sens] if isinstance(sens, str) else sens, caller)
     raw = {
@@ -182,7 +188,7 @@ def assert_fair(
         "metric": metric,
         "evidence": evidence,
     }
-    _assert_gate(ev, raw, caller)
+    _assert_gate(ev, raw, caller, inconclusive)
     return ev.fairness(name, sensitive, metric)
 
 

@@ -372,6 +372,22 @@ def evaluate(
     )
     if task is not None:
         task = _choice("evaluate()", "task", task, ("binary", "multiclass", "regression"))
+    if threshold is not None:
+        import math
+
+        from pytest_modelgate._format import plain
+
+        value = plain(threshold)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
+            raise ModelgateError(
+                f"evaluate(): threshold: must be a finite number (got {threshold!r}; allowed: the "
+                "score at or above which a row is predicted positive, e.g. 0.5)"
+            )
+        threshold = float(value)
     y = pd.Series(_as_array(y_true)).reset_index(drop=True)
     if y.isna().any():
         raise ModelgateError(

@@ -114,6 +114,14 @@ def pytest_configure(config: pytest.Config) -> None:
             report_path.unlink()
     if config.getoption("modelgate_force") and not config.getoption("modelgate_update_baseline"):
         raise pytest.UsageError("--modelgate-force only applies with --modelgate-update-baseline")
+    seed = config.getoption("modelgate_seed")
+    if seed is not None:
+        from pytest_modelgate.spec import StatsSpec, validate_arguments
+
+        try:
+            validate_arguments(StatsSpec, {"seed": seed}, "--modelgate-seed")
+        except SpecError as exc:
+            raise pytest.UsageError(str(exc)) from None
     path = _spec_path(config)
     try:
         spec = load_spec(path)

@@ -408,7 +408,10 @@ def run_gates(spec: str | os.PathLike[str] | Spec, *, seed: int | None = None) -
         ``.lineage``, and ``.write_reports(json=..., html=..., markdown=...)``.
     """
     from pytest_modelgate.decision import decide
+    from pytest_modelgate.spec import StatsSpec, validate_arguments
 
+    if seed is not None:
+        seed = validate_arguments(StatsSpec, {"seed": seed}, "run_gates()").seed
     loaded_spec = spec if isinstance(spec, Spec) else load_spec(spec)
     session = GateSession(loaded_spec, seed)
     results = tuple(r for g in loaded_spec.gates for r in session.run(g))

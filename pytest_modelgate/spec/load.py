@@ -37,7 +37,13 @@ from pytest_modelgate.spec.models import (
     SpecDocument,
     _GateCommon,
 )
-from pytest_modelgate.spec.problems import _bound_problems, _fmt_value, _pydantic_problems
+from pytest_modelgate.spec.problems import (
+    _bound_problems,
+    _fairness_bound_problems,
+    _fmt_value,
+    _margin_problems,
+    _pydantic_problems,
+)
 from pytest_modelgate.spec.yamlsource import YamlDocument, format_path, load_yaml
 
 __all__ = [
@@ -163,6 +169,8 @@ def _validate_gate(
             )
         if kind == "metric":
             problems.extend(_bound_problems(cfg, path, doc, task))
+        else:
+            problems.extend(_margin_problems(cfg, path, doc, task))
         if cfg.slices is not None and not cfg.slices:
             problems.append(
                 doc.problem(
@@ -184,17 +192,7 @@ def _validate_gate(
                         f"unknown metric (got {cfg.metric!r}; {hint}allowed: {', '.join(known)})",
                     )
                 )
-        ratio = cfg.gap.endswith("_ratio")
-        for key in ("min", "max"):
-            value = getattr(cfg, key)
-            if value is not None and ratio and not 0 <= value <= 1:
-                problems.append(
-                    doc.problem(
-                        (*path, key),
-                        f"a ratio (min / max over groups) lies in [0, 1], so this bound can never "
-                        f"be met (got {value:g})",
-                    )
-                )
+        problems.extend(_fairness_bound_problems(cfg, path, doc, task))
     else:
         kind = "check"
     if problems:

@@ -133,7 +133,7 @@ class StatsSpec(_Model):
     )
     bootstrap: Literal["percentile", "basic", "bca"] = Field("bca", description="bootstrap flavour")
     resamples: int = Field(2000, ge=100, le=1_000_000, description="bootstrap resamples")
-    seed: int = Field(0, ge=0, description="seed of every random draw")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="seed of every random draw")
     min_support: int = Field(30, ge=1, description="rows below which a result is INCONCLUSIVE")
     max_slices: int = Field(
         50, ge=2, le=10_000, description="most slices one slicing (or fairness grouping) may make"

@@ -197,28 +197,108 @@ def _pydantic_problems(
     return problems
 
 
+def _metric_range(name: str, task: str | None) -> tuple[float | None, float | None] | None:
+    """The range of a metric when every task it exists for agrees on it (None otherwise)."""
+    ranges = set()
+    for t in [task] if task else ["binary", "multiclass", "regression"]:
+        try:
+            ranges.add(get_metric(name, t).bounds)
+        except KeyError:
+            continue
+    return ranges.pop() if len(ranges) == 1 else None
+
+
+def _percent_hint(value: float, width: float | None) -> str:
+    if width == 1.0 and 1 < value <= 100:
+        return f"; did you mean {value / 100:g}? metrics are fractions, not percentages"
+    return ""
+
+
+def _margin_problems(
+    cfg: MetricGate, path: tuple[str | int, ...], doc: YamlDocument, task: str | None
+) -> list[SpecProblem]:
+    """Margins of a compare gate that make it unable to fail (``max_drop: 5`` on recall, whose
+    Δ lies in [-1, 1]) or unable to pass are spec errors."""
+    span = _metric_range(cfg.metric, task)
+    if span is None or span[0] is None or span[1] is None:
+        return []
+    width = span[1] - span[0]
+    out = []
+    checks = (
+        ("max_drop", "can never fail: Δ cannot drop below"),
+        ("max_gain", "can never fail: Δ cannot rise above"),
+        ("min_gain", "can never pass: Δ cannot rise above"),
+    )
+    for key, what in checks:
+        value = getattr(cfg, key)
+        if value is not None and value >= width:
+            out.append(
+                doc.problem(
+                    (*path, key),
+                    f"{cfg.metric} lies in [{span[0]:g}, {span[1]:g}], so this gate {what} "
+                    f"{'-' if key == 'max_drop' else ''}{width:g} (got {value:g}"
+                    f"{_percent_hint(value, width)}; allowed: less than {width:g})",
+                )
+            )
+    return out
+
+
+def _fairness_bound_problems(
+    cfg: Any, path: tuple[str | int, ...], doc: YamlDocument, task: str | None
+) -> list[SpecProblem]:
+    """A gap is a max − min (≥ 0; at most 1 for rates) or a min / max (in [0, 1]): a bound
+    outside that range can never be met, or can never fail."""
+    out = []
+    ratio = cfg.gap.endswith("_ratio")
+    if ratio:
+        span: tuple[float, float | None] = (0.0, 1.0)
+    elif cfg.metric is None:
+        span = (0.0, 1.0)  # differences of rates
+    else:
+        metric_span = _metric_range(cfg.metric, task)
+        width = (
+            metric_span[1] - metric_span[0]
+            if metric_span is not None and None not in metric_span
+            else None
+        )
+        span = (0.0, width)
+    for key in ("min", "max"):
+        value = getattr(cfg, key)
+        if value is None:
+            continue
+        low, high = span
+        if value < low or (high is not None and value > high):
+            what = (
+                "a ratio (min / max over groups)"
+                if ratio
+                else "a difference (max − min over groups)"
+            )
+            shown = f"[{low:g}, {high:g}]" if high is not None else f"[{low:g}, inf)"
+            out.append(
+                doc.problem(
+                    (*path, key),
+                    f"{what} lies in {shown}, so this bound can never be met or never fail "
+                    f"(got {value:g}{_percent_hint(value, high)})",
+                )
+            )
+    return out
+
+
 def _bound_problems(
     cfg: MetricGate, path: tuple[str | int, ...], doc: YamlDocument, task: str | None
 ) -> list[SpecProblem]:
     """Thresholds outside the metric's range (``min: 60`` for recall) are spec errors."""
-    ranges = set()
-    for t in [task] if task else ["binary", "multiclass", "regression"]:
-        try:
-            ranges.add(get_metric(cfg.metric, t).bounds)
-        except KeyError:
-            continue
-    if len(ranges) != 1:
+    span = _metric_range(cfg.metric, task)
+    if span is None:
         return []
-    lo, hi = ranges.pop()
+    lo, hi = span
     out = []
     for key in ("min", "max"):
         value = getattr(cfg, key)
         if value is None or ((lo is None or value >= lo) and (hi is None or value <= hi)):
             continue
         span = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
-        hint = ""
-        if hi == 1.0 and value > 1 and value <= 100:
-            hint = f"; did you mean {value / 100:g}? metrics are fractions, not percentages"
+        hint = _percent_hint(value, hi)
         out.append(
             doc.problem(
                 (*path, key),

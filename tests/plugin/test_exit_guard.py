@@ -88,3 +88,11 @@ def test_an_interrupt_still_stops_the_run(project):
     result = project.runpytest_subprocess("--modelgate")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert "DECISION: PROMOTE" not in result.stdout.str()
+
+
+def test_a_bad_seed_option_is_a_usage_error(project):
+    """--modelgate-seed -1 used to make every gate an 'internal error'; it is exit 4 now."""
+    project.makefile(".yaml", gates=SPEC.format(model="models/model.joblib"))
+    result = project.runpytest("--modelgate", "--modelgate-seed=-1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--modelgate-seed: seed: must be greater than or equal to 0*"])

@@ -354,3 +354,26 @@ def test_lenient_slices_judge_each_slice_against_its_own_bound():
         results, estimates, evidence="lenient", lo=bounds[0], hi=None, level=0.95
     )
     assert [r.verdict.value for r in combined] == ["PASS", "FAIL"]
+
+
+def test_run_gates_validates_its_seed(tmp_path):
+    with pytest.raises(ModelgateError, match=r"run_gates\(\): seed: must be greater than or"):
+        run_gates(tmp_path / "gates.yaml", seed=-1)
+
+
+def test_threshold_must_be_a_number(frame):
+    with pytest.raises(ModelgateError, match=r"evaluate\(\): threshold: must be a finite number"):
+        evaluate(frame["y"], None, frame["score"], threshold="0.5")
+    with pytest.raises(ModelgateError, match=r"evaluate\(\): threshold: must be a finite number"):
+        evaluate(frame["y"], None, frame["score"], threshold=float("nan"))
+
+
+def test_inconclusive_pass_is_offered_by_every_gate_helper():
+    """The collapsed gap above: INCONCLUSIVE fails by default, passes when asked to."""
+    n = 200
+    y = np.tile([0, 1], n // 2)
+    sex = np.repeat(["F", "M"], n // 2)
+    ev = evaluate(y, np.ones(n, dtype=int), sensitive={"sex": sex}, baseline_pred=np.ones(n, int))
+    assert_fair(ev, "demographic_parity_difference", sensitive="sex", max=1.0, inconclusive="pass")
+    with pytest.raises(ModelgateError, match="inconclusive: is not an allowed value"):
+        assert_no_regression(ev, "accuracy", max_drop=0.1, inconclusive="maybe")

@@ -467,6 +467,35 @@ CORPUS: list[tuple[str, str, str]] = [
         "gates.yaml:15: gates[0].min: a ratio (min / max over groups) lies in [0, 1], so this bound can never be met",
     ),
     (
+        "fairness-difference-as-percent",
+        broken(G, "  - fairness: equalized_odds_difference\n    sensitive: sex\n    max: 10\n"),
+        "gates.yaml:15: gates[0].max: a difference (max − min over groups) lies in [0, 1], so this "
+        "bound can never be met or never fail (got 10; did you mean 0.1?",
+    ),
+    (
+        "fairness-difference-negative",
+        broken(
+            G, "  - fairness: demographic_parity_difference\n    sensitive: sex\n    max: -0.1\n"
+        ),
+        "gates.yaml:15: gates[0].max: a difference (max − min over groups) lies in [0, 1]",
+    ),
+    (
+        "compare-max-drop-as-percent",
+        broken(G, "  - metric: recall\n    compare: baseline\n    max_drop: 5\n"),
+        "gates.yaml:15: gates[0].max_drop: recall lies in [0, 1], so this gate can never fail: Δ "
+        "cannot drop below -1 (got 5; did you mean 0.05?",
+    ),
+    (
+        "compare-min-gain-unreachable",
+        broken(G, "  - metric: accuracy\n    compare: baseline\n    min_gain: 1\n"),
+        "gates.yaml:15: gates[0].min_gain: accuracy lies in [0, 1], so this gate can never pass",
+    ),
+    (
+        "stats-seed-too-large",
+        broken("version: 1\n", "version: 1\nstats:\n  seed: 99999999999999999999\n"),
+        "gates.yaml:3: stats.seed: must be less than or equal to 9223372036854775807",
+    ),
+    (
         "fairness-min-above-max",
         broken(
             G,
