@@ -256,11 +256,9 @@ def _fairness_bound_problems(
         span = (0.0, 1.0)  # differences of rates
     else:
         metric_span = _metric_range(cfg.metric, task)
-        width = (
-            metric_span[1] - metric_span[0]
-            if metric_span is not None and None not in metric_span
-            else None
-        )
+        width = None
+        if metric_span is not None and metric_span[0] is not None and metric_span[1] is not None:
+            width = metric_span[1] - metric_span[0]
         span = (0.0, width)
     for key in ("min", "max"):
         value = getattr(cfg, key)
@@ -297,12 +295,12 @@ def _bound_problems(
         value = getattr(cfg, key)
         if value is None or ((lo is None or value >= lo) and (hi is None or value <= hi)):
             continue
-        span = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+        shown = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
         hint = _percent_hint(value, hi)
         out.append(
             doc.problem(
                 (*path, key),
-                f"{cfg.metric} lies in {span}, so this bound can never be met (got {value:g}"
+                f"{cfg.metric} lies in {shown}, so this bound can never be met (got {value:g}"
                 f"{hint})",
             )
         )

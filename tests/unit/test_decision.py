@@ -11,8 +11,8 @@ from pytest_modelgate.checks.threshold import (
     check_threshold,
     rows_needed,
     rows_needed_wilson,
-    wilson_power,
     rule_text,
+    wilson_power,
 )
 from pytest_modelgate.decision import decide
 from pytest_modelgate.results import (

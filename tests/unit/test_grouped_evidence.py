@@ -404,8 +404,8 @@ def test_slices_equal_on_compressed_evidence(slicing):
 
 
 def test_lenient_slices_holm_equal_on_compressed_evidence():
-    from pytest_modelgate.checks.threshold import check_threshold
     from pytest_modelgate.checks.slices import combine_slices
+    from pytest_modelgate.checks.threshold import check_threshold
     from pytest_modelgate.evidence.slicing import slice_rows
 
     frame = _binary_frame()
