@@ -318,14 +318,14 @@ def evaluate(
     positive_label: Any = None,
     classes: Sequence[Any] | None = None,
     threshold: float | None = None,
-    confidence: float = 0.95,
-    interval: str = "auto",
-    bootstrap: str = "bca",
-    resamples: int = 2000,
-    seed: int = 0,
-    min_support: int = 30,
-    max_slices: int = 50,
-    evidence: str = "strict",
+    confidence: float | None = None,
+    interval: str | None = None,
+    bootstrap: str | None = None,
+    resamples: int | None = None,
+    seed: int | None = None,
+    min_support: int | None = None,
+    max_slices: int | None = None,
+    evidence: str | None = None,
 ) -> Evaluation:
     """Evaluate predictions with confidence intervals, without pytest.
 
@@ -341,7 +341,8 @@ def evaluate(
     baseline_pred, baseline_score : the baseline's predictions on the same rows (paired).
     task, positive_label, classes, threshold : as in ``gates.yaml`` (inferred when omitted).
     confidence, interval, bootstrap, resamples, seed, min_support, max_slices, evidence : the
-        ``stats:`` options of the spec, validated by the same rules and messages;
+        ``stats:`` options of the spec, validated by the same rules and messages, with the same
+        defaults when omitted (0.95, ``auto``, ``bca``, 2000, 0, 30, 50, ``strict``);
         ``evidence`` is the default rule of the assertion helpers.
 
     Returns

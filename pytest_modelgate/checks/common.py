@@ -12,12 +12,7 @@ __all__ = ["details_table", "gate_fields"]
 def gate_fields(gate: Any) -> dict[str, Any]:
     """The :class:`~pytest_modelgate.results.CheckResult` fields that come from the gate."""
     return {
-        "id": gate.id,
-        "name": gate.id,
-        "kind": "check",
-        "severity": gate.severity,
-        "line": gate.line,
-        "spec_file": gate.file,
+        **gate.result_fields(),
         "metric": gate.config.check,
         "evidence": "point",  # a statistic against a threshold: no interval
     }

@@ -49,30 +49,39 @@ def estimate_rng(seed: int, key: str) -> np.random.Generator:
 
 @dataclass(frozen=True)
 class GateDefaults:
-    """The ``stats:`` settings a gate falls back to (the spec's, or ``evaluate()``'s)."""
+    """The ``stats:`` settings a gate falls back to — the spec's section, or ``evaluate()``'s
+    validated arguments (a :class:`~pytest_modelgate.spec.StatsSpec` either way, so the
+    defaults live in one place) — and the seed in force."""
 
-    confidence: float = 0.95
-    interval: str = "auto"
-    bootstrap: str = "bca"
-    resamples: int = 2000
-    evidence: str = "strict"
-    min_support: int = 30
-    max_slices: int = 50
-    seed: int = 0
+    stats: Any = None  # StatsSpec; None: its defaults
+    seed_override: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.stats is None:
+            from pytest_modelgate.spec import StatsSpec
+
+            object.__setattr__(self, "stats", StatsSpec())
 
     @classmethod
     def from_stats(cls, stats: Any, seed: int | None = None) -> GateDefaults:
-        """From a spec's :class:`~pytest_modelgate.spec.StatsSpec`."""
-        return cls(
-            confidence=stats.confidence,
-            interval=stats.interval,
-            bootstrap=stats.bootstrap,
-            resamples=stats.resamples,
-            evidence=stats.evidence,
-            min_support=stats.min_support,
-            max_slices=stats.max_slices,
-            seed=stats.seed if seed is None else seed,
-        )
+        """From a spec's :class:`~pytest_modelgate.spec.StatsSpec` (``seed`` overrides)."""
+        return cls(stats, seed)
+
+    @property
+    def seed(self) -> int:
+        return int(self.stats.seed if self.seed_override is None else self.seed_override)
+
+    @property
+    def evidence(self) -> str:
+        return str(self.stats.evidence)
+
+    @property
+    def min_support(self) -> int:
+        return int(self.stats.min_support)
+
+    @property
+    def max_slices(self) -> int:
+        return int(self.stats.max_slices)
 
     def options(self, gate: Any = None) -> Any:
         """The estimation options of a gate (its own ``confidence`` if it sets one)."""
@@ -80,10 +89,10 @@ class GateDefaults:
 
         confidence = getattr(getattr(gate, "config", None), "confidence", None)
         return StatsOptions(
-            confidence=confidence or self.confidence,
-            interval=self.interval,
-            bootstrap=self.bootstrap,
-            resamples=self.resamples,
+            confidence=confidence or self.stats.confidence,
+            interval=self.stats.interval,
+            bootstrap=self.stats.bootstrap,
+            resamples=self.stats.resamples,
         )
 
     def evidence_of(self, gate: Any) -> str:
@@ -390,14 +399,8 @@ def compare_gate(
 
 def _no_baseline(gate: Any, metric: str, label: dict[str, str] | None) -> CheckResult:
     return CheckResult(
-        id=gate.id,
-        name=gate.id,
-        kind="compare",
-        severity=gate.severity,
+        **{**gate.result_fields(), "metric": metric},
         verdict=Verdict.INCONCLUSIVE,
-        line=gate.line or None,
-        spec_file=gate.file,
-        metric=metric,
         slice=label,
         message="INCONCLUSIVE: no baseline yet — run with "
         "--modelgate-update-baseline to store this candidate as the baseline (or set "

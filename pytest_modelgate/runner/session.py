@@ -344,16 +344,7 @@ class GateSession:
 
 def _error_result(gate: Gate, message: str, details: str) -> CheckResult:
     return CheckResult(
-        id=gate.id,
-        name=gate.id,
-        kind=gate.kind,
-        severity=gate.severity,
-        verdict=Verdict.ERROR,
-        message=f"ERROR: {message}",
-        line=gate.line,
-        spec_file=gate.file,
-        metric=gate.metric,
-        details=details,
+        **gate.result_fields(), verdict=Verdict.ERROR, message=f"ERROR: {message}", details=details
     )
 
 

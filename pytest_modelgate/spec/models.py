@@ -449,7 +449,21 @@ class Gate:
 
     @property
     def metric(self) -> str | None:
+        """The gate's metric (None for ``check:`` gates)."""
         return getattr(self.config, "metric", None)
+
+    def result_fields(self) -> dict[str, Any]:
+        """The fields of a :class:`~pytest_modelgate.results.CheckResult` that come from the
+        gate itself: its id, kind, severity and where it is (no line for API gates)."""
+        return {
+            "id": self.id,
+            "name": self.id,
+            "kind": self.kind,
+            "severity": self.severity,
+            "line": self.line or None,
+            "spec_file": self.file,
+            "metric": self.metric,
+        }
 
 
 @dataclass(frozen=True)
