@@ -148,6 +148,24 @@ def _json_default(x: Any) -> Any:
     return str(x)
 
 
+def _stored_labels(frame: pd.DataFrame, meta: dict[str, Any]) -> np.ndarray | None:
+    """The stored predicted labels with their own types back: each text is mapped to the class
+    it was written from (``"1"`` → 1, ``"01"`` stays ``"01"``); regression values are numbers;
+    an empty cell is missing (NaN)."""
+    if "prediction" not in frame:
+        return None
+    text = frame["prediction"].to_numpy(dtype=object)
+    empty = text == ""
+    classes = meta.get("classes")
+    if meta.get("task") == "regression" or not classes:
+        values = pd.to_numeric(pd.Series(text).where(~empty), errors="coerce").to_numpy()
+        return values
+    lookup = {str(c): c for c in classes}
+    out = np.array([lookup.get(t, t) for t in text], dtype=object)
+    out[empty] = np.nan
+    return out
+
+
 def read_stored_baseline(folder: Path, *, data_sha256: str, n_rows: int) -> StoredBaseline | None:
     """The stored baseline under ``folder`` (None if there is none).
 
@@ -204,7 +222,10 @@ def read_stored_baseline(folder: Path, *, data_sha256: str, n_rows: int) -> Stor
                 f"{shown} was written (sha256 differs); "
                 + _REFRESH.format(path=display_path(pred_path))
             )
-        frame = pd.read_csv(io.BytesIO(gzip.decompress(raw)))
+        text = gzip.decompress(raw)
+        # labels are read as the text they were written as, never type- or NA-guessed ("01",
+        # "None" and "NA" are class names); they are mapped back to the classes' own types below
+        frame = pd.read_csv(io.BytesIO(text), dtype={"prediction": str}, keep_default_na=False)
     except DataError:
         raise
     except Exception as exc:
@@ -217,14 +238,16 @@ def read_stored_baseline(folder: Path, *, data_sha256: str, n_rows: int) -> Stor
             f"{display_path(pred_path)}: {len(frame)} stored predictions for "
             f"{n_rows} test rows; refresh with --modelgate-update-baseline"
         )
-    labels = frame["prediction"].to_numpy() if "prediction" in frame else None
+    labels = _stored_labels(frame, meta)
     score_cols = [c for c in frame.columns if c == "score" or c.startswith("score[")]
     scores = None
     try:
         if score_cols == ["score"]:
-            scores = frame["score"].to_numpy(dtype=float)
+            scores = pd.to_numeric(frame["score"].replace("", np.nan)).to_numpy(dtype=float)
         elif score_cols:
-            scores = frame[score_cols].to_numpy(dtype=float)
+            scores = (
+                frame[score_cols].replace("", np.nan).apply(pd.to_numeric).to_numpy(dtype=float)
+            )
     except (TypeError, ValueError):
         raise DataError(
             f"{display_path(pred_path)}: the stored scores are not all numbers; {refresh}"
@@ -239,10 +262,9 @@ def read_stored_baseline(folder: Path, *, data_sha256: str, n_rows: int) -> Stor
             f"{display_path(pred_path)}: {bad} stored score row(s) are empty or not finite; "
             + refresh
         )
-    if labels is not None and pd.isna(labels).any():
+    if labels is not None and (empty := int(pd.isna(labels).sum())):
         raise DataError(
-            f"{display_path(pred_path)}: {int(pd.isna(labels).sum())} stored prediction(s) "
-            f"are empty; {refresh}"
+            f"{display_path(pred_path)}: {empty} stored prediction(s) are empty; {refresh}"
         )
     classes = tuple(meta.get("classes") or ()) or None
     kind = meta.get("score_kind") if scores is not None else None

@@ -242,14 +242,6 @@ def test_undefined_estimate_is_stored_as_valid_json(folder: Path) -> None:
     assert meta["metrics"]["recall"]["estimate"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="predictions.csv.gz is read back with pandas' type and NA inference, so string "
-    "class labels do not survive the round trip: '01'/'02'/'10' come back as the integers "
-    "1/2/10 (build_evidence then treats them as new classes and silently mis-encodes every "
-    "stored prediction) and a class named 'None' (or 'NA', 'null', 'N/A') comes back empty "
-    "(the baseline just written is refused as 'stored prediction(s) are empty')",
-)
 @pytest.mark.parametrize(
     "classes", [("01", "02", "10"), ("High", "Low", "None")], ids=["numeric-text", "None"]
 )
