@@ -17,6 +17,7 @@ __all__ = [
     "bar_text",
     "fmt_num",
     "interval_text",
+    "one_line",
     "plain",
     "slice_label",
 ]
@@ -60,11 +61,28 @@ def bar_text(low: float | None, high: float | None, *, ge: str = ">=", le: str =
     return " and ".join(parts)
 
 
+def one_line(text: Any) -> str:
+    """``text`` on one printable line: control characters (newlines, carriage returns, escape
+    sequences), unpaired surrogates and Unicode line separators are shown escaped (``\\n``,
+    ``\\x1b``), so a value from the data can never start a new output line — where a CI runner
+    would read ``::stop-commands::`` or ``::add-mask::`` as a command — or recolour a terminal."""
+    import unicodedata
+
+    out = []
+    for ch in str(text):
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cs", "Zl", "Zp") or (cat == "Cf" and ch not in "\u200d"):
+            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def slice_label(labels: Mapping[str, Any] | None) -> str:
-    """``sex=Female, age=[25, 35)`` (empty for the whole data)."""
+    """``sex=Female, age=[25, 35)`` (empty for the whole data), on one printable line."""
     if not labels:
         return ""
-    return ", ".join(f"{k}={plain(v)}" for k, v in labels.items())
+    return ", ".join(f"{one_line(k)}={one_line(plain(v))}" for k, v in labels.items())
 
 
 def aligned_table(rows: Sequence[tuple[str, str]], indent: str = "  ") -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from pytest_modelgate._format import slice_label
+from pytest_modelgate._format import one_line, slice_label
 from pytest_modelgate.errors import DataError
 from pytest_modelgate.results import (
     CheckResult,
@@ -431,7 +431,7 @@ def fairness_gate(gate: Any, inputs: GateInputs) -> CheckResult:
     excluded = [g.group for g in fe.groups if g.excluded]
     extra = [
         (
-            g.group,
+            one_line(g.group),
             f"n = {g.n}; "
             + ", ".join(f"{k} {v:.4f}" for k, v in g.values.items())
             + ("  (excluded: below min_support)" if g.excluded else ""),
@@ -439,7 +439,7 @@ def fairness_gate(gate: Any, inputs: GateInputs) -> CheckResult:
         for g in fe.groups
     ]
     if fe.worst:
-        extra.append(("gap between", f"{fe.worst[0]} and {fe.worst[1]}"))
+        extra.append(("gap between", f"{one_line(fe.worst[0])} and {one_line(fe.worst[1])}"))
     what = cfg.gap + (f"({cfg.metric})" if cfg.metric else "")
     est = MetricResult(what, fe.estimate, fe.interval, fe.n, note=fe.note)
     advice = (

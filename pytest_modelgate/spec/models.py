@@ -186,7 +186,24 @@ SliceSpec = Annotated[
 
 
 class _GateCommon(_Model):
-    name: str | None = Field(None, description="readable id of the gate (default: derived)")
+    name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="readable id of the gate (default: derived); one printable line",
+    )
+
+    @model_validator(mode="after")
+    def _printable_name(self) -> _GateCommon:
+        from pytest_modelgate._format import one_line
+
+        if self.name is not None and one_line(self.name) != self.name:
+            raise ValueError(
+                f"`name` must be one printable line (got {one_line(self.name)!r}: control "
+                "characters, line breaks and surrogates would break the report's lines)"
+            )
+        return self
+
     severity: Severity = Field("block", description="what a failure does to the release")
     evidence: Evidence | None = Field(None, description="overrides stats.evidence")
     confidence: float | None = Field(None, gt=0.5, lt=1.0, description="overrides stats.confidence")

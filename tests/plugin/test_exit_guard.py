@@ -64,8 +64,17 @@ interrupts = Interrupts()
     ],
     ids=["sys.exit in predict", "sys:exit callable", "sys.exit on import", "BaseException"],
 )
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_user_code_cannot_end_the_run_green(project, model, says, workers):
+def test_user_code_cannot_end_the_run_green(project, model, says):
+    _user_code_cannot_end_the_run_green(project, model, says, [])
+
+
+def test_user_code_cannot_end_the_run_green_under_xdist(project):
+    _user_code_cannot_end_the_run_green(
+        project, "usermodels:exits_in_predict", "predict() failed on 1500 rows", ["-n", "2"]
+    )
+
+
+def _user_code_cannot_end_the_run_green(project, model, says, workers):
     project.makepyfile(usermodels=MODELS, exits_on_import="import sys\nsys.exit(0)\n")
     project.makefile(".yaml", gates=SPEC.format(model=model))
     project.syspathinsert()
@@ -96,3 +105,33 @@ def test_a_bad_seed_option_is_a_usage_error(project):
     result = project.runpytest("--modelgate", "--modelgate-seed=-1")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--modelgate-seed: seed: must be greater than or equal to 0*"])
+
+
+def test_a_slice_value_cannot_inject_a_workflow_command(project):
+    """A data value 'x\\n::stop-commands::pwn' used to start its own stdout line, which a GitHub
+    runner reads as a command; every label is printed on one line, escaped."""
+    import pandas as pd
+
+    frame = pd.read_csv(project.path / "data" / "test.csv.gz")
+    frame["group"] = frame["group"].map({"a": "x\n::stop-commands::pwn", "b": "b\x1b[31m"})
+    frame.to_csv(project.path / "data" / "test.csv.gz", index=False)
+    spec = SPEC.format(model="models/model.joblib").replace(
+        "    min: 0.5\n", "    min: 0.5\n    slices: [group]\n"
+    )
+    project.makefile(".yaml", gates=spec)
+    result = project.runpytest("--modelgate", "-rA")
+    out = result.stdout.str()
+    assert "x\\n::stop-commands::pwn" in out
+    assert "b\\x1b[31m" in out
+    assert not any(line.lstrip().startswith("::") for line in out.splitlines())
+    assert "\x1b[31m" not in out
+
+
+def test_a_gate_name_must_be_one_printable_line(project):
+    spec = SPEC.format(model="models/model.joblib").replace(
+        "    min: 0.5\n", '    min: 0.5\n    name: "ok\\n::add-mask::x"\n'
+    )
+    project.makefile(".yaml", gates=spec)
+    result = project.runpytest("--modelgate")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*gates[[]0[]]*`name` must be one printable line*"])
