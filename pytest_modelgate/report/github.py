@@ -16,7 +16,26 @@ from pytest_modelgate.decision import Decision
 from pytest_modelgate.report.terminal import label_of, worst_slice
 from pytest_modelgate.results import CheckResult, Verdict
 
-__all__ = ["annotation", "escape_data", "escape_property", "markdown_summary", "write_github"]
+__all__ = [
+    "annotation",
+    "escape_data",
+    "escape_property",
+    "github_output_line",
+    "markdown_summary",
+    "write_github",
+]
+
+
+def github_output_line(name: str, value: str) -> str:
+    """One ``$GITHUB_OUTPUT`` entry. A value with a line break uses GitHub's documented
+    multi-line form with a random delimiter, so a path containing a newline cannot add a
+    ``decision=promote`` line of its own."""
+    if "\n" not in value and "\r" not in value:
+        return f"{name}={value}\n"
+    import secrets
+
+    delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+    return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
 def escape_data(text: str) -> str:
@@ -106,9 +125,9 @@ def write_github(
             fh.write(markdown_summary(results, decision, report_path))
     output_file = os.environ.get("GITHUB_OUTPUT")
     if output_file:
+        outputs = {"decision": decision.outcome, "partial": str(decision.partial).lower()}
+        if report_path is not None:
+            outputs["report"] = display_path(report_path)
         with open(output_file, "a", encoding="utf-8") as fh:
-            fh.write(f"decision={decision.outcome}\n")
-            fh.write(f"partial={str(decision.partial).lower()}\n")
-            if report_path is not None:
-                fh.write(f"report={display_path(report_path)}\n")
+            fh.write("".join(github_output_line(k, v) for k, v in outputs.items()))
     return [a for a in (annotation(r, spec_path) for r in results) if a]

@@ -344,3 +344,63 @@ def test_write_github_without_environment_writes_nothing(tmp_path: Path) -> None
     )
     assert lines == ["::error file=gates.yaml,line=2,title=modelgate g::bad"]
     assert list(tmp_path.iterdir()) == []
+
+
+def _parse_github_output(text: str) -> list[tuple[str, str]]:
+    """What the runner reads from $GITHUB_OUTPUT: name=value lines and the documented
+    name<<DELIMITER multi-line form."""
+    out, lines, i = [], text.split("\n"), 0
+    while i < len(lines):
+        line = lines[i]
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            j = lines.index(delimiter, i + 1)
+            out.append((name, "\n".join(lines[i + 1 : j])))
+            i = j + 1
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            out.append((name, value))
+            i += 1
+        else:
+            i += 1
+    return out
+
+
+def test_a_report_path_with_a_newline_cannot_add_an_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report path 'x\\ndecision=promote' used to add a decision=promote line to the step
+    outputs; the value now uses the delimiter form and stays one value."""
+    output = tmp_path / "output.txt"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    results = [result(verdict=Verdict.FAIL, message="FAIL: x")]
+    decision = decide(results)
+    assert decision.outcome == "block"
+    write_github(
+        SimpleNamespace(path="gates.yaml"),
+        results,
+        decision,
+        tmp_path / "evil\ndecision=promote",
+    )
+    parsed = _parse_github_output(output.read_text(encoding="utf-8"))
+    assert [v for k, v in parsed if k == "decision"] == ["block"]
+    assert dict(parsed)["report"].endswith("evil\ndecision=promote")
+
+
+def test_the_shipped_workflow_uploads_the_hidden_report_folder() -> None:
+    """upload-artifact@v4 skips dot-folders unless include-hidden-files is set: the shipped
+    workflow's artifact would otherwise be empty."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    workflow = yaml.safe_load((root / ".github" / "workflows" / "modelgate.yml").read_text())
+    uploads = [
+        step
+        for job in workflow["jobs"].values()
+        for step in job.get("steps", [])
+        if str(step.get("uses", "")).startswith("actions/upload-artifact")
+    ]
+    assert uploads
+    for step in uploads:
+        if str(step["with"]["path"]).startswith("."):
+            assert step["with"].get("include-hidden-files") is True
