@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
@@ -20,21 +19,12 @@ from pytest_modelgate.report.github import (
 )
 from pytest_modelgate.results import CheckResult, Threshold, Verdict
 from pytest_modelgate.stats.intervals import Interval
+from tests.reports import check_result
 
 NAN = float("nan")
 
 
-def result(**kw: Any) -> CheckResult:
-    base: dict[str, Any] = {
-        "id": "g",
-        "name": "g",
-        "kind": "metric",
-        "severity": "block",
-        "verdict": Verdict.PASS,
-        "message": "ok",
-    }
-    base.update(kw)
-    return CheckResult(**base)
+result = check_result
 
 
 @pytest.fixture(autouse=True)

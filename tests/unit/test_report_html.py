@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,21 +13,12 @@ from pytest_modelgate.decision import decide
 from pytest_modelgate.report.html import forest_plot, render_html, write_html
 from pytest_modelgate.results import CheckResult, ComparisonResult, Threshold, Verdict
 from pytest_modelgate.stats.intervals import Interval
+from tests.reports import check_result
 
 NAN = float("nan")
 
 
-def result(**kw: Any) -> CheckResult:
-    base: dict[str, Any] = {
-        "id": "g",
-        "name": "g",
-        "kind": "metric",
-        "severity": "block",
-        "verdict": Verdict.PASS,
-        "message": "ok",
-    }
-    base.update(kw)
-    return CheckResult(**base)
+result = check_result
 
 
 def iv(low: float, high: float, level: float = 0.95, method: str = "wilson") -> Interval:

@@ -22,21 +22,12 @@ from pytest_modelgate.results import (
     Verdict,
 )
 from pytest_modelgate.stats.intervals import Interval
+from tests.reports import check_result
 
 NAN = float("nan")
 
 
-def result(**kw: Any) -> CheckResult:
-    base: dict[str, Any] = {
-        "id": "g",
-        "name": "g",
-        "kind": "metric",
-        "severity": "block",
-        "verdict": Verdict.PASS,
-        "message": "ok",
-    }
-    base.update(kw)
-    return CheckResult(**base)
+result = check_result
 
 
 def strict_loads(text: str) -> Any:

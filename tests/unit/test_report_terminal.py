@@ -16,22 +16,13 @@ from pytest_modelgate.report.terminal import (
 )
 from pytest_modelgate.results import CheckResult, ComparisonResult, Threshold, Verdict
 from pytest_modelgate.stats.intervals import Interval
+from tests.reports import check_result
 
 NAN = float("nan")
 
 
 def result(**kw: Any) -> CheckResult:
-    base: dict[str, Any] = {
-        "id": "g",
-        "name": "g",
-        "kind": "metric",
-        "severity": "block",
-        "verdict": Verdict.PASS,
-        "message": "ok",
-        "metric": "accuracy",
-    }
-    base.update(kw)
-    return CheckResult(**base)
+    return check_result(**{"metric": "accuracy", **kw})
 
 
 def iv(low: float, high: float, level: float = 0.95, method: str = "wilson") -> Interval:

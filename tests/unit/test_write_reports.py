@@ -19,16 +19,13 @@ from pytest_modelgate.report.html import render_html
 from pytest_modelgate.report.terminal import format_table
 from pytest_modelgate.results import CheckResult, Threshold, Verdict
 from pytest_modelgate.stats.intervals import Interval
+from tests.reports import check_result
 
 
 def result(**kw: Any) -> CheckResult:
-    base: dict[str, Any] = {
+    defaults: dict[str, Any] = {
         "id": "acc",
         "name": "acc",
-        "kind": "metric",
-        "severity": "block",
-        "verdict": Verdict.PASS,
-        "message": "ok",
         "metric": "accuracy",
         "estimate": 0.9,
         "interval": Interval(0.85, 0.95, 0.95, "wilson"),
@@ -36,8 +33,7 @@ def result(**kw: Any) -> CheckResult:
         "evidence": "strict",
         "n": 200,
     }
-    base.update(kw)
-    return CheckResult(**base)
+    return check_result(**{**defaults, **kw})
 
 
 def files_under(folder: Path) -> list[str]:
