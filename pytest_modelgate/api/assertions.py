@@ -122,8 +122,22 @@ def assert_slices(
     inconclusive = _choice(caller, "inconclusive", inconclusive, _INCONCLUSIVE)
     slicing: Any = column if isinstance(column, str) else list(column)
     raw = {"metric": name, "min": min, "max": max, "slices": [slicing], "evidence": evidence}
-    _assert_gate(ev, raw, caller, inconclusive)
-    return ev.by_slice(name, column)
+    results = _assert_gate(ev, raw, caller, inconclusive)
+    # the gate's own per-slice results: no second slicing pass over the rows
+    return pd.DataFrame(
+        [
+            {
+                "slice": slice_label(r.slice),
+                "n": r.n,
+                "estimate": r.estimate,
+                "low": r.interval.low if r.interval is not None else np.nan,
+                "high": r.interval.high if r.interval is not None else np.nan,
+                "method": r.interval.method if r.interval is not None else "",
+            }
+            for r in results
+        ],
+        columns=["slice", "n", "estimate", "low", "high", "method"],
+    )
 
 
 def assert_no_regression(

@@ -44,7 +44,9 @@ class Slice:
 
     @property
     def key(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.label.items())
+        from pytest_modelgate._format import slice_label
+
+        return slice_label(self.label)
 
 
 def _fmt_edge(x: float) -> str:
