@@ -160,7 +160,12 @@ class MetricResult:
 @dataclass(frozen=True)
 class ComparisonResult:
     """Candidate vs baseline (or the best constant predictor): Δ oriented so that higher is
-    better, its interval, the two values, and how they were compared."""
+    better, its interval, the two values, and how they were compared.
+
+    ``support`` is the number of rows in Δ's denominator (the positives for Δrecall, the
+    smaller of the two models' predicted positives for Δprecision, the smaller class for
+    ΔROC AUC), which ``min_support`` is checked against as for a threshold gate.
+    """
 
     metric: str
     delta: float
@@ -175,6 +180,8 @@ class ComparisonResult:
     against: str = "baseline"
     source: str = ""
     orientation: str = ""
+    support: int | None = None
+    support_label: str = "in the denominator"
 
     @property
     def estimate(self) -> float:

@@ -48,7 +48,17 @@ def check_comparison(
         if metric.higher_is_better
         else f"{metric.name} is a loss: baseline − candidate, so higher is better"
     )
-    est = MetricResult(f"Δ{metric.name}", cmp.delta, cmp.interval, cmp.n, note=cmp.note)
+    # Δ's support (the positives for Δrecall, the smaller class for ΔROC AUC) goes through the
+    # threshold rule's one min_support check, so its INCONCLUSIVE message names the count
+    est = MetricResult(
+        f"Δ{metric.name}",
+        cmp.delta,
+        cmp.interval,
+        cmp.n,
+        note=cmp.note,
+        support=cmp.support,
+        support_label=cmp.support_label,
+    )
     pairing = "paired (same rows)" if cmp.paired else "UNPAIRED (stored numbers only)"
     extra = [
         ("candidate", fmt_num(cmp.candidate)),

@@ -48,7 +48,7 @@ from pytest_modelgate.stats import (
     count_bootstrap,
     mcnemar,
     paired_mean_difference_interval,
-    paired_proportion_difference_interval,
+    paired_score_interval,
 )
 
 __all__ = ["compare_metric", "compare_unpaired", "constant_evidence"]
@@ -79,6 +79,51 @@ def _joint_counts(cand: Evidence, base: Evidence) -> np.ndarray:
     return weighted_bincount(codes, cand.weight, k**3).reshape(k, k, k)  # [true, cand, base]
 
 
+_CORRECTNESS = ("accuracy", "recall_micro", "precision_micro", "f1_micro")
+
+
+def _single_row_proportions(metric: Metric, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(successes, trials) of ``metric`` for one row in each confusion cell [true, predicted]."""
+    assert metric.proportion is not None
+    one_row = np.eye(k * k).reshape(k * k, k, k)
+    successes, trials = metric.proportion(one_row)
+    return np.asarray(successes).reshape(k, k), np.asarray(trials).reshape(k, k)
+
+
+def _paired_table(metric: Metric, joint: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The paired 2×2 table (both, candidate only, baseline only, neither) of a proportion
+    whose denominator does not depend on the predictions (accuracy, recall, specificity, fpr,
+    fnr, selection rate: its rows are set by the labels), from the joint counts
+    [true, candidate, baseline]; ``None`` for other metrics (precision: each model has its own
+    denominator)."""
+    if metric.proportion is None:
+        return None
+    k = joint.shape[0]
+    successes, trials = _single_row_proportions(metric, k)
+    t_cand = np.broadcast_to(trials[:, :, None], joint.shape)
+    t_base = np.broadcast_to(trials[:, None, :], joint.shape)
+    if not np.array_equal(t_cand, t_base):
+        return None
+    rows = t_cand > 0
+    s_cand = np.broadcast_to(successes[:, :, None], joint.shape) > 0
+    s_base = np.broadcast_to(successes[:, None, :], joint.shape) > 0
+    cells = [
+        round(float(joint[rows & sc & sb].sum()))
+        for sc, sb in ((s_cand, s_base), (s_cand, ~s_base), (~s_cand, s_base), (~s_cand, ~s_base))
+    ]
+    return cells[0], cells[1], cells[2], cells[3]
+
+
+def _proportion_support(metric: Metric, joint: np.ndarray) -> int | None:
+    """Rows in the denominator of a proportion Δ, as ``min_support`` counts them: the
+    positives for Δrecall, the smaller of the two models' predicted positives for Δprecision
+    (each model has its own); ``None`` for metrics that are not one proportion."""
+    if metric.proportion is None:
+        return None
+    trials = [float(metric.proportion(joint.sum(axis=axis))[1]) for axis in (-1, -2)]
+    return round(min(trials))
+
+
 def _counts_comparison(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
 ) -> ComparisonResult:
@@ -94,33 +139,27 @@ def _counts_comparison(
     b_value = float(f(joint.sum(axis=-2)[None])[0])
     delta = sign * (c_value - b_value)
     level = opts.confidence
-    diag = np.eye(len(cand.classes), dtype=bool)
-    c_right = diag[:, :, None]  # candidate correct: predicted == true
-    b_right = diag[:, None, :]
-    if metric.proportion is not None and metric.name in (
-        "accuracy",
-        "recall_micro",
-        "precision_micro",
-        "f1_micro",
-    ):
-        both = int(joint[c_right & b_right].sum())
-        only_c = int(joint[c_right & ~b_right].sum())
-        only_b = int(joint[~c_right & b_right].sum())
-        neither = int(joint.sum()) - both - only_c - only_b
-        interval = paired_proportion_difference_interval(both, only_c, only_b, neither, level)
+    support = _proportion_support(metric, joint)
+    table = _paired_table(metric, joint)
+    if table is not None:
+        both, only_c, only_b, neither = table
+        iv = paired_score_interval(both, only_c, only_b, neither, level)
+        if sign < 0:  # a rate where lower is better (fpr): Δ = baseline − candidate
+            iv = Interval(-iv.high, -iv.low, iv.level, iv.method)
         test = mcnemar(only_c, only_b)
-        note = f"discordant rows: candidate right only {only_c}, baseline right only {only_b}"
+        what = "right" if metric.name in _CORRECTNESS else f"counted in {metric.name}"
         return ComparisonResult(
             metric.name,
             delta,
-            interval,
+            iv,
             c_value,
             b_value,
             cand.n,
             True,
             "mcnemar-exact",
             test.p_value,
-            note,
+            f"discordant rows: candidate {what} only {only_c}, baseline {what} only {only_b}",
+            support=support,
         )
     if np.isnan(delta):
         return ComparisonResult(
@@ -134,6 +173,7 @@ def _counts_comparison(
             "none",
             None,
             f"{metric.name} is undefined for one of the models on these rows",
+            support=support,
         )
     boot = count_bootstrap(
         joint,
@@ -158,6 +198,7 @@ def _counts_comparison(
         "paired-bootstrap",
         p,
         note,
+        support=support,
     )
 
 
@@ -291,7 +332,7 @@ def _loss_comparison(
         weighted_mean(lb, w),
         n,
         True,
-        "paired-normal",
+        interval.method,
         p,
     )
 
@@ -325,6 +366,7 @@ def compare_metric(
                 "none",
                 None,
                 "only one class: roc_auc undefined",
+                **_class_support(cand),
             )
         sc, sb = cand.require_scores(metric.name), base.require_scores(metric.name)
         from pytest_modelgate.stats.delong import delong_paired, difference_from_covariance
@@ -343,10 +385,20 @@ def compare_metric(
             True,
             "delong-paired",
             float(p),
+            **_class_support(cand),
         )
     if metric.name == "average_precision":
-        return _ap_comparison(metric, cand, base, opts, rng)
+        return replace(_ap_comparison(metric, cand, base, opts, rng), **_class_support(cand))
     return _loss_comparison(metric, cand, base, opts)
+
+
+def _class_support(cand: Evidence) -> dict[str, Any]:
+    """A ranking Δ's support: the smaller class (as for a ranking metric's threshold gate)."""
+    n_pos = int(cand.total(cand.positives))
+    return {
+        "support": min(n_pos, cand.n - n_pos),
+        "support_label": f"positives: {n_pos}, negatives: {cand.n - n_pos}",
+    }
 
 
 def compare_unpaired(

@@ -31,6 +31,8 @@ from pytest_modelgate.stats.paired import (
     mcnemar,
     paired_mean_difference_interval,
     paired_proportion_difference_interval,
+    paired_score_interval,
+    paired_score_statistic,
 )
 
 __all__ = [
@@ -54,6 +56,8 @@ __all__ = [
     "normal_interval",
     "paired_mean_difference_interval",
     "paired_proportion_difference_interval",
+    "paired_score_interval",
+    "paired_score_statistic",
     "percentile_of_score",
     "weighted_row_bootstrap",
     "wilson_interval",

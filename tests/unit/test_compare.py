@@ -51,7 +51,7 @@ def test_joint_cell_bootstrap_matches_row_bootstrap_for_f1(rng):
     assert cmp.paired and cmp.test == "paired-bootstrap"
 
 
-def test_accuracy_uses_newcombe_and_mcnemar(rng):
+def test_accuracy_uses_the_paired_score_interval_and_mcnemar(rng):
     y, cand, base = two_models(rng)
     cmp = compare_metric(get_metric("accuracy", "binary"), cand, base, OPTS, rng)
     c_ok, b_ok = cand.y_pred == y, base.y_pred == y
@@ -60,7 +60,7 @@ def test_accuracy_uses_newcombe_and_mcnemar(rng):
 
     assert cmp.p_value == pytest.approx(binomtest(b, b + c, 0.5).pvalue, abs=1e-12)
     assert cmp.delta == pytest.approx((b - c) / len(y), abs=1e-12)
-    assert cmp.interval.method == "newcombe-paired"
+    assert cmp.interval.method == "tango-skew-cc"
     ref = row_bootstrap(rng, len(y), lambda i: c_ok[i].mean() - b_ok[i].mean())
     assert cmp.interval.width == pytest.approx(np.ptp(np.percentile(ref, [2.5, 97.5])), rel=0.1)
 
@@ -160,9 +160,15 @@ def test_unpaired_against_stored_numbers(rng):
 
 def test_identical_models_agree_on_every_row(rng):
     _, cand, _ = two_models(rng)
-    cmp = compare_metric(get_metric("recall", "binary"), cand, cand, OPTS, rng)
+    cmp = compare_metric(get_metric("f1", "binary"), cand, cand, OPTS, rng)
     assert cmp.delta == 0 and cmp.interval.low == 0 == cmp.interval.high
     assert cmp.note == "the models agree on every row"
+    # a paired proportion still has an interval: no discordant row among n is evidence that
+    # the rates are close, not that they are equal
+    cmp = compare_metric(get_metric("recall", "binary"), cand, cand, OPTS, rng)
+    assert cmp.delta == 0 and cmp.interval.method == "tango-skew-cc"
+    assert cmp.interval.low == pytest.approx(-cmp.interval.high) and cmp.interval.high > 0
+    assert "only 0" in cmp.note
 
 
 def test_paired_average_precision_interval_covers_the_true_difference():
@@ -205,3 +211,65 @@ def test_paired_average_precision_is_undefined_when_a_group_holds_every_positive
     base = Evidence("binary", (0, 1), y, (s_b >= 0.5).astype(np.int64), s_b, "probability")
     cmp = compare_metric(get_metric("average_precision", "binary"), cand, base, StatsOptions(), rng)
     assert np.isnan(cmp.interval.low) and np.isnan(cmp.interval.high)
+
+
+def _paired_rows(rng, n_pos: int, n_neg: int):
+    y = np.r_[np.ones(n_pos, np.int64), np.zeros(n_neg, np.int64)]
+    base = np.where(rng.random(y.size) < 0.85, y, 1 - y)
+    cand = np.where(rng.random(y.size) < 0.8, y, 1 - y)
+    return y, cand, base
+
+
+@pytest.mark.parametrize(("name", "label", "sign"), [("recall", 1, 1), ("fpr", 0, -1)])
+def test_paired_rate_uses_the_score_interval_on_its_denominator(rng, name, label, sign):
+    """Δrecall / Δfpr: the paired table of the rows in the rate's denominator (positives /
+    negatives), success = predicted positive; Δ oriented so that higher is better."""
+    from pytest_modelgate.stats import paired_score_interval
+
+    y, c_pred, b_pred = _paired_rows(rng, 40, 160)
+    cand = Evidence("binary", (0, 1), y, c_pred, None, None)
+    base = Evidence("binary", (0, 1), y, b_pred, None, None)
+    cmp = compare_metric(get_metric(name, "binary"), cand, base, OPTS, rng)
+    rows = y == label
+    sc, sb = c_pred[rows] == 1, b_pred[rows] == 1
+    table = [int(np.sum(x)) for x in (sc & sb, sc & ~sb, ~sc & sb, ~sc & ~sb)]
+    ref = paired_score_interval(*table)
+    expected = (ref.low, ref.high) if sign > 0 else (-ref.high, -ref.low)
+    assert (cmp.interval.low, cmp.interval.high) == pytest.approx(expected, abs=1e-12)
+    assert cmp.delta == pytest.approx(sign * (sc.mean() - sb.mean()), abs=1e-12)
+    assert cmp.support == rows.sum() and cmp.test == "mcnemar-exact"
+
+
+def test_paired_precision_keeps_the_bootstrap_and_counts_each_models_denominator(rng):
+    y, c_pred, b_pred = _paired_rows(rng, 40, 160)
+    cand = Evidence("binary", (0, 1), y, c_pred, None, None)
+    base = Evidence("binary", (0, 1), y, b_pred, None, None)
+    cmp = compare_metric(get_metric("precision", "binary"), cand, base, OPTS, rng)
+    assert cmp.test == "paired-bootstrap"
+    assert cmp.support == min(c_pred.sum(), b_pred.sum())
+
+
+def test_compare_support_names_the_denominator_and_the_rule(rng):
+    """min_support applies to Δ's denominator through the threshold rule (one rule): 20
+    positives are too few for Δrecall and ΔROC AUC; Δaccuracy on the same 100 rows is judged."""
+    from pytest_modelgate import evaluate
+
+    y, c_pred, b_pred = _paired_rows(rng, 20, 80)
+    ev = evaluate(y, c_pred, baseline_pred=b_pred, seed=1)
+    (recall,) = ev.check(metric="recall", compare="baseline", max_drop=0.05)
+    assert recall.verdict.value == "INCONCLUSIVE"
+    assert recall.message.startswith(
+        "INCONCLUSIVE: only 20 rows in Δrecall's denominator (min_support = 30)"
+    )
+    (accuracy,) = ev.check(metric="accuracy", compare="baseline", max_drop=0.5)
+    assert accuracy.verdict.value == "PASS"
+    scores = np.where(y == 1, 0.7, 0.3) + rng.normal(0, 0.2, y.size)
+    ev = evaluate(y, y_score=scores, baseline_score=scores[::-1].copy(), seed=1)
+    (auc,) = ev.check(metric="roc_auc", compare="baseline", max_drop=0.5)
+    assert auc.message.startswith(
+        "INCONCLUSIVE: only 20 rows in the smaller class of Δroc_auc "
+        "(positives: 20, negatives: 80) (min_support = 30)"
+    )
+    ev = evaluate(y, y_score=scores, baseline_score=scores[::-1].copy(), seed=1, min_support=20)
+    (auc,) = ev.check(metric="roc_auc", compare="baseline", max_drop=0.5)
+    assert auc.verdict.value != "INCONCLUSIVE"

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
 
 from pytest_modelgate.stats import (
     Interval,
@@ -20,6 +20,8 @@ from pytest_modelgate.stats import (
     mcnemar,
     paired_mean_difference_interval,
     paired_proportion_difference_interval,
+    paired_score_interval,
+    paired_score_statistic,
     wilson_interval,
 )
 
@@ -338,7 +340,7 @@ def test_paired_mean_difference_matches_row_bootstrap() -> None:
     interval, se, _ = paired_mean_difference_interval(d)
     boot = _row_bootstrap_means(d, 2000, rng)
     ref_low, ref_high = np.percentile(boot, [2.5, 97.5])
-    assert interval.method == "paired-normal"
+    assert interval.method == "paired-t-hall"
     assert se == pytest.approx(boot.std(ddof=1), rel=0.06)
     # Monte Carlo error of a 2.5% bootstrap quantile with 2000 resamples is ~0.06·se.
     assert interval.low == pytest.approx(ref_low, abs=0.25 * se)
@@ -374,3 +376,162 @@ def test_newcombe_paired_published_example():
     # both succeed, 12 + 2 discordant, 0 where both fail; method 10 gives 0.0569 to 0.3404
     iv = paired_proportion_difference_interval(36, 12, 2, 0, 0.95)
     assert (round(iv.low, 4), round(iv.high, 4)) == (0.0569, 0.3404)
+
+
+# --------------------------------------------------------------------------------------
+# Tango's paired score interval (skewness- and continuity-corrected)
+# --------------------------------------------------------------------------------------
+
+CAVO_2012 = (59, 6, 16, 80)  # Fagerland, Lydersen & Laake (2017), ch. 8: n11, n12, n21, n22
+
+
+def test_tango_score_published_example() -> None:
+    # Tango's asymptotic score interval as published for the Cavo et al. (2012) table:
+    # estimate -0.0621, 95% CI -0.1240 to -0.0054 (contingencytables::
+    # Tango_asymptotic_score_CI_paired_2x2). Rows: first test (a) in n12, second (b) in n21.
+    iv = paired_score_interval(*CAVO_2012, skewness_correction=False, continuity=0.0)
+    assert iv.method == "tango-score"
+    assert (round(iv.low, 4), round(iv.high, 4)) == (-0.1240, -0.0054)
+    corrected = paired_score_interval(*CAVO_2012)
+    assert corrected.method == "tango-skew-cc"
+    assert corrected.low < iv.low and corrected.high > iv.high  # the corrections widen it
+
+
+@pytest.mark.parametrize(
+    "table", [(15, 1, 2, 2), (0, 0, 3, 17), (40, 0, 0, 0), (3, 5, 0, 12), (900, 4, 11, 85)]
+)
+def test_paired_score_interval_is_the_set_where_the_statistic_is_within_z(table) -> None:
+    # brute force: evaluate the statistic on a fine grid of Δ and keep |Z| <= z
+    _, b, c, _ = table
+    n = sum(table)
+    grid = np.linspace(-1.0, 1.0, 400_001)
+    z = stats.norm.ppf(0.975)
+    inside = grid[np.abs(paired_score_statistic(b, c, n, grid)) <= z]
+    iv = paired_score_interval(*table)
+    assert iv.low == pytest.approx(inside.min(), abs=1e-5)
+    assert iv.high == pytest.approx(inside.max(), abs=1e-5)
+    assert iv.low <= (b - c) / n <= iv.high
+    swapped = paired_score_interval(table[0], c, b, table[3])  # mirror image
+    assert (swapped.low, swapped.high) == pytest.approx((-iv.high, -iv.low), abs=1e-12)
+
+
+def _exact_one_sided_errors(n: int, p_a: float, p_b: float) -> tuple[float, float]:
+    """Exact P(strict PASS) and P(lenient FAIL) of a gate whose bar is the true Δ = p_a − p_b:
+    every (only_a, only_b) count of the trinomial is enumerated. The interval's low end clears
+    the bar iff Z(bar) ≥ z and its high end falls below it iff Z(bar) < −z (Z decreases in Δ;
+    ``test_paired_score_interval_is_the_set_where_the_statistic_is_within_z``)."""
+    b, c = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    keep = b + c <= n
+    b, c = b[keep], c[keep]
+    pmf = np.exp(
+        special.gammaln(n + 1)
+        - special.gammaln(b + 1)
+        - special.gammaln(c + 1)
+        - special.gammaln(n - b - c + 1)
+        + b * np.log(p_a)
+        + c * np.log(p_b)
+        + (n - b - c) * np.log1p(-p_a - p_b)
+    )
+    stat = paired_score_statistic(b, c, n, p_a - p_b)
+    z = stats.norm.ppf(0.975)
+    return float(pmf[stat >= z].sum()), float(pmf[stat < -z].sum())
+
+
+@pytest.mark.parametrize(
+    ("n", "p_a", "p_b"),
+    [
+        (20, 0.05, 0.10),  # the validity matrix's Δrecall with 20 positives
+        (60, 0.05, 0.10),
+        (50, 0.005, 0.015),  # 2% discordant, margin 0.01: Newcombe's method 10 errs 25%
+        (200, 0.005, 0.025),  # plain Tango's worst lenient cell in the search grid (5.1%)
+        (60, 0.025, 0.125),  # Bonett–Price's worst strict cell (3.7%)
+        (1000, 0.095, 0.105),
+    ],
+)
+def test_paired_score_interval_exact_one_sided_errors(n: int, p_a: float, p_b: float) -> None:
+    false_pass, false_fail = _exact_one_sided_errors(n, p_a, p_b)
+    assert false_pass <= 0.025 and false_fail <= 0.025, (false_pass, false_fail)
+
+
+def test_newcombe_paired_errs_where_the_score_interval_does_not() -> None:
+    # the reason for the change: 50 rows, 2% discordant, truly worse by exactly 0.01, the
+    # concordant rows split evenly (φ near 1 squeezes Newcombe's interval to a point)
+    cells = np.array([0.49, 0.005, 0.015, 0.49])
+    tables = [
+        (a, b, c, 50 - a - b - c)
+        for a in range(51)
+        for b in range(51 - a)
+        for c in range(51 - a - b)
+        if b <= 6 and c <= 8  # the rest has probability < 1e-5
+    ]
+    t = np.array(tables)
+    pmf = stats.multinomial.pmf(t, 50, cells)
+    newcombe = sum(
+        p
+        for tab, p in zip(tables, pmf, strict=True)
+        if paired_proportion_difference_interval(*tab).low >= -0.01
+    )
+    assert newcombe > 0.2
+    score_pass, _ = _exact_one_sided_errors(50, 0.005, 0.015)
+    assert score_pass < 0.025
+
+
+def test_paired_score_interval_edge_cases() -> None:
+    empty = paired_score_interval(0, 0, 0, 0)
+    assert math.isnan(empty.low) and math.isnan(empty.high)
+    agree = paired_score_interval(30, 0, 0, 0)  # no discordant row: an interval around 0
+    assert agree.low == pytest.approx(-agree.high) and 0 < agree.high < 0.2
+    worst = paired_score_interval(0, 0, 10, 0)  # the baseline alone right on every row
+    assert worst.low == -1.0 and -0.5 < worst.high < -0.4
+    with pytest.raises(ValueError):
+        paired_score_interval(1, -1, 0, 0)
+
+
+# --------------------------------------------------------------------------------------
+# paired mean difference: the union of the t interval and Hall's interval
+# --------------------------------------------------------------------------------------
+
+
+def _hall_interval_by_root_finding(d: np.ndarray, confidence: float) -> tuple[float, float]:
+    """Hall (1992) from its definition: the μ where √n(g(W) + γ/(6n)) = ±z, with
+    W = (mean − μ)/sd and g(W) = W + γW²/3 + γ²W³/27, found by root finding."""
+    from scipy import optimize
+
+    n, mean, sd = d.size, d.mean(), d.std(ddof=1)
+    gamma = np.mean((d - mean) ** 3) / sd**3
+    z = stats.norm.ppf(0.5 + confidence / 2)
+
+    def t1(mu: float) -> float:
+        w = (mean - mu) / sd
+        return math.sqrt(n) * (w + gamma * w**2 / 3 + gamma**2 * w**3 / 27 + gamma / (6 * n))
+
+    span = 50 * sd
+    low = optimize.brentq(lambda mu: t1(mu) - z, mean - span, mean + span, xtol=1e-14)
+    high = optimize.brentq(lambda mu: t1(mu) + z, mean - span, mean + span, xtol=1e-14)
+    return low, high
+
+
+@pytest.mark.parametrize("skew", [-1.0, 1.0])
+def test_paired_mean_difference_is_the_union_of_t_and_hall(skew: float) -> None:
+    rng = np.random.default_rng(5)
+    d = skew * (rng.exponential(1.0, 60) - 1.0)
+    iv, se, _ = paired_mean_difference_interval(d, 0.9)
+    t_low, t_high = stats.t.interval(0.9, d.size - 1, loc=d.mean(), scale=stats.sem(d))
+    h_low, h_high = _hall_interval_by_root_finding(d, 0.9)
+    assert iv.method == "paired-t-hall"
+    assert iv.low == pytest.approx(min(t_low, h_low), abs=1e-10)
+    assert iv.high == pytest.approx(max(t_high, h_high), abs=1e-10)
+    # Hall stretches the side of the long tail: for a right skew, the upper side
+    assert (h_high - d.mean() > d.mean() - h_low) == (skew > 0)
+    assert se == pytest.approx(stats.sem(d), rel=1e-12)
+
+
+def test_paired_mean_difference_weights_equal_expanded_rows() -> None:
+    rng = np.random.default_rng(8)
+    d = rng.gamma(0.5, 1.0, 40) - 0.5
+    w = rng.integers(0, 4, 40)
+    weighted, se_w, p_w = paired_mean_difference_interval(d, 0.95, w)
+    expanded, se_e, p_e = paired_mean_difference_interval(np.repeat(d, w), 0.95)
+    assert (weighted.low, weighted.high, se_w, p_w) == pytest.approx(
+        (expanded.low, expanded.high, se_e, p_e), rel=1e-10
+    )
