@@ -8,15 +8,21 @@ baseline predictions exist:
 =================================  ===========================================================
 metric                             paired interval / test
 =================================  ===========================================================
-accuracy (and ``*_micro``)         Newcombe's hybrid score interval for paired proportions;
-                                   McNemar's exact test on the discordant rows
+one proportion with label-set      Tango's score interval for paired proportions, skewness- and
+rows (accuracy, recall, fpr, ...)  continuity-corrected, on the rate's own rows (positives for
+                                   recall); McNemar's exact test on the discordant rows
 other confusion metrics            bootstrap on the joint cells label × candidate × baseline
-                                   (a row bootstrap, exactly); p from the bootstrap SE
+(precision, f1, mcc, ...)          (a row bootstrap, exactly); p from the bootstrap SE
 roc_auc                            paired DeLong (covariance of the two AUCs)
 average_precision                  paired row bootstrap (shared multinomial row weights)
-log_loss, brier, mae, mse, mape    normal interval of the mean per-row loss difference
+log_loss, brier, mae, mse, mape    union of the t and Hall's skewness-corrected intervals of the
+                                   mean per-row loss difference
 rmse, r2                           delta method on the per-row influence functions
 =================================  ===========================================================
+
+Each result carries Δ's ``support`` (the positives for Δrecall, the smaller of the two models'
+predicted positives for Δprecision, the smaller class for ΔROC AUC and ΔAP), which the compare
+gate checks against ``min_support`` with the threshold rule's one check.
 
 Against stored numbers only (no per-row baseline predictions), the comparison is *unpaired*:
 Δ's standard error combines the two intervals' half-widths, and every output says "unpaired".

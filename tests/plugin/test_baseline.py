@@ -38,7 +38,7 @@ def test_candidate_shown_better_than_a_baseline_model_promotes(project):
     result.stdout.fnmatch_lines(
         [
             "roc_auc_vs_baseline:drop<=0.01 *delong-paired*PASS",
-            "accuracy_vs_baseline:drop<=0.02 *newcombe-paired*PASS",
+            "accuracy_vs_baseline:drop<=0.02 *tango-skew-cc*PASS",
             "comparisons (Δ oriented so that higher is better):",
             "  vs baseline: models.baseline (models*weak.joblib)",
             "    roc_auc_vs_baseline:drop<=0.01 *candidate 0.8* vs 0.8*; paired, delong-paired, p = *",
