@@ -833,3 +833,137 @@ def verify_truths_by_simulation(draws: int = 10_000_000, seed: int = 13) -> list
             }
         )
     return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Appended block (issue #13, compare gates): paired rates where few rows are discordant, a rate
+# where lower is better, precision (each model its own denominator) and log loss at n = 50.
+# Kept apart from ``all_scenarios`` so that the matrix above is unchanged.
+# --------------------------------------------------------------------------------------------
+
+#: paired cells (both, candidate only, baseline only, neither) of each extra design, on the rows
+#: of the rate's denominator; "success" is being right (accuracy) or predicting positive (rates)
+COMPARE_RATE_DESIGNS: dict[str, dict[str, Any]] = {
+    # 2% of rows discordant, concordant rows split evenly: Newcombe's method 10 passed 25%
+    "accuracy-few-discordant": {"metric": "accuracy", "cells": (0.49, 0.005, 0.015, 0.49)},
+    # fpr (lower is better) on the negatives: candidate 0.15, baseline 0.10
+    "fpr": {"metric": "fpr", "cells": (0.05, 0.10, 0.05, 0.80)},
+}
+
+#: Δprecision design, i.i.d. rows with prevalence 0.3: per class, the paired cells (both
+#: predict positive, candidate only, baseline only, neither); candidate precision
+#: 0.24 / 0.345, baseline 0.24 / 0.31
+COMPARE_PRECISION_CELLS = {1: (0.75, 0.05, 0.05, 0.15), 0: (0.08, 0.07, 0.02, 0.83)}
+COMPARE_PRECISION_PREVALENCE = 0.3
+
+
+def _precision_truth() -> float:
+    pi = COMPARE_PRECISION_PREVALENCE
+    pos, neg = COMPARE_PRECISION_CELLS[1], COMPARE_PRECISION_CELLS[0]
+    tp_c, tp_b = pi * (pos[0] + pos[1]), pi * (pos[0] + pos[2])
+    fp_c, fp_b = (1 - pi) * (neg[0] + neg[1]), (1 - pi) * (neg[0] + neg[2])
+    return tp_c / (tp_c + fp_c) - tp_b / (tp_b + fp_b)
+
+
+def _paired_indicators(rng: np.random.Generator, cells: tuple[float, ...], n: int):
+    cell = rng.choice(4, size=n, p=np.asarray(cells))
+    return (cell == 0) | (cell == 1), (cell == 0) | (cell == 2)  # candidate, baseline
+
+
+def _paired_rate(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    design = COMPARE_RATE_DESIGNS[p["design"]]
+    n = p["n"]
+    if design["metric"] == "accuracy":
+        y = rng.integers(0, 2, n)
+        cand_right, base_right = _paired_indicators(rng, design["cells"], n)
+        return Sample(
+            y, np.where(cand_right, y, 1 - y), baseline_pred=np.where(base_right, y, 1 - y)
+        )
+    # fpr: n negatives (the denominator) and as many positives predicted right by both
+    cand_fp, base_fp = _paired_indicators(rng, design["cells"], n)
+    y = np.r_[np.zeros(n, np.int64), np.ones(n, np.int64)]
+    ones = np.ones(n, np.int64)
+    return Sample(
+        y,
+        np.r_[cand_fp.astype(np.int64), ones],
+        baseline_pred=np.r_[base_fp.astype(np.int64), ones],
+    )
+
+
+def _paired_precision(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    n = p["n"]
+    y = (rng.random(n) < COMPARE_PRECISION_PREVALENCE).astype(np.int64)
+    cand, base = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    for label, cells in COMPARE_PRECISION_CELLS.items():
+        rows = y == label
+        c, b = _paired_indicators(rng, cells, int(rows.sum()))
+        cand[rows], base[rows] = c, b
+    return Sample(y, cand, baseline_pred=base)
+
+
+GENERATORS["compare-rates"] = _paired_rate
+GENERATORS["compare-precision"] = _paired_precision
+
+
+def compare_extra_scenarios() -> list[Scenario]:
+    out: list[Scenario] = []
+    for design, rows_of in (("accuracy-few-discordant", "rows"), ("fpr", "negatives")):
+        spec = COMPARE_RATE_DESIGNS[design]
+        cells = spec["cells"]
+        truth = cells[1] - cells[2]
+        if spec["metric"] == "fpr":
+            truth = -truth  # oriented: baseline − candidate (lower is better)
+        margin = f"max_drop {-truth:g}"
+        for n in (50, 300):
+            out.append(
+                Scenario(
+                    f"compare-rates/{design}/n{n}",
+                    "compare-rates",
+                    f"{n} {rows_of} (fixed), paired cells both / candidate only / baseline "
+                    f"only / neither = {' / '.join(f'{c:g}' for c in cells)}",
+                    {"design": design, "n": n},
+                    _pair(
+                        f"compare ({margin})",
+                        spec["metric"],
+                        truth,
+                        "min",
+                        key_prefix=f"{spec['metric']}/",
+                    ),
+                    cost=3.0,
+                )
+            )
+    truth = _precision_truth()
+    for n in (200, 1000):
+        out.append(
+            Scenario(
+                f"compare-precision/n{n}",
+                "compare-precision",
+                f"n = {n}, prevalence 0.3, i.i.d. rows; precision 0.696 vs 0.774 "
+                "(fpr 0.15 vs 0.10, tpr 0.8 both)",
+                {"n": n},
+                _pair(
+                    f"compare (max_drop {-truth:.4f})",
+                    "precision",
+                    truth,
+                    "min",
+                    key_prefix="precision/",
+                ),
+                cost=11.0,
+            )
+        )
+    out.append(
+        Scenario(
+            "compare-logloss/n50",
+            "compare-logloss",
+            "n = 50, p ~ Beta(2, 6), candidate over-confident (Δ E[log loss] = 0.05)",
+            {"n": 50},
+            _pair(
+                "compare (max_drop 0.05)", "log_loss", DLOGLOSS_DELTA, "min", key_prefix="log_loss/"
+            ),
+            cost=3.0,
+        )
+    )
+    return out
+
+
+SCENARIOS.update({s.id: s for s in compare_extra_scenarios()})
