@@ -411,6 +411,12 @@ def test_paired_score_interval_is_the_set_where_the_statistic_is_within_z(table)
     assert iv.low == pytest.approx(inside.min(), abs=1e-5)
     assert iv.high == pytest.approx(inside.max(), abs=1e-5)
     assert iv.low <= (b - c) / n <= iv.high
+    # the interval's scalar statistic is the vectorised one
+    from pytest_modelgate.stats.paired import _score_z
+
+    some = grid[::4001]
+    scalar = [_score_z(b, c, n, float(d), True, 0.5) for d in some]
+    np.testing.assert_allclose(scalar, paired_score_statistic(b, c, n, some), rtol=1e-12)
     swapped = paired_score_interval(table[0], c, b, table[3])  # mirror image
     assert (swapped.low, swapped.high) == pytest.approx((-iv.high, -iv.low), abs=1e-12)
 
