@@ -120,14 +120,19 @@ def _paired_table(metric: Metric, joint: np.ndarray) -> tuple[int, int, int, int
     return cells[0], cells[1], cells[2], cells[3]
 
 
-def _proportion_support(metric: Metric, joint: np.ndarray) -> int | None:
+def _proportion_support(metric: Metric, joint: np.ndarray) -> dict[str, Any]:
     """Rows in the denominator of a proportion Δ, as ``min_support`` counts them: the
     positives for Δrecall, the smaller of the two models' predicted positives for Δprecision
-    (each model has its own); ``None`` for metrics that are not one proportion."""
+    (each model has its own); nothing for metrics that are not one proportion."""
     if metric.proportion is None:
-        return None
-    trials = [float(metric.proportion(joint.sum(axis=axis))[1]) for axis in (-1, -2)]
-    return round(min(trials))
+        return {}
+    cand, base = (round(float(metric.proportion(joint.sum(axis=a))[1])) for a in (-1, -2))
+    if cand == base:
+        return {"support": cand}
+    return {
+        "support": min(cand, base),
+        "support_label": f"in the smaller denominator: candidate {cand}, baseline {base}",
+    }
 
 
 def _counts_comparison(
@@ -165,7 +170,7 @@ def _counts_comparison(
             "mcnemar-exact",
             test.p_value,
             f"discordant rows: candidate {what} only {only_c}, baseline {what} only {only_b}",
-            support=support,
+            **support,
         )
     if np.isnan(delta):
         return ComparisonResult(
@@ -179,7 +184,7 @@ def _counts_comparison(
             "none",
             None,
             f"{metric.name} is undefined for one of the models on these rows",
-            support=support,
+            **support,
         )
     boot = count_bootstrap(
         joint,
@@ -204,7 +209,7 @@ def _counts_comparison(
         "paired-bootstrap",
         p,
         note,
-        support=support,
+        **support,
     )
 
 

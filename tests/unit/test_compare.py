@@ -247,6 +247,9 @@ def test_paired_precision_keeps_the_bootstrap_and_counts_each_models_denominator
     cmp = compare_metric(get_metric("precision", "binary"), cand, base, OPTS, rng)
     assert cmp.test == "paired-bootstrap"
     assert cmp.support == min(c_pred.sum(), b_pred.sum())
+    assert cmp.support_label == (
+        f"in the smaller denominator: candidate {c_pred.sum()}, baseline {b_pred.sum()}"
+    )
 
 
 def test_compare_support_names_the_denominator_and_the_rule(rng):
