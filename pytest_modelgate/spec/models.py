@@ -349,9 +349,39 @@ class DriftCheck(_Check):
 
 class ServingSkewCheck(_GateCommon):
     check: Literal["serving_skew"]
-    column: str = Field(description="the column with the predictions the serving system logged")
-    tolerance: float = Field(0.0, ge=0, description="numeric difference still counted as equal")
+    column: str | None = Field(
+        None, description="the column with the predictions the serving system logged"
+    )
+    logged: Literal["auto", "labels", "scores"] = Field(
+        "auto",
+        description="what `column` holds: predicted labels (compared exactly) or positive-class "
+        "scores (within `tolerance`); auto: numbers that are not all class labels are scores",
+    )
+    features: dict[str, str] = Field(
+        default_factory=dict,
+        description="{offline column: logged column}: feature values serving used against the "
+        "ones the offline pipeline recomputed, row by row",
+    )
+    tolerance: float | None = Field(
+        None,
+        ge=0,
+        description="largest numeric difference still counted as equal (default 1e-6; labels "
+        "are compared exactly)",
+    )
     max_mismatch: Fraction = Field(0.0, description="largest share of rows that may differ")
+
+    @model_validator(mode="after")
+    def _something_to_compare(self) -> ServingSkewCheck:
+        if self.column is None and not self.features:
+            raise ValueError(
+                "serving_skew needs `column` (the logged predictions) and/or `features` "
+                "({offline column: logged column})"
+            )
+        if self.logged == "labels" and self.tolerance is not None:
+            raise ValueError(
+                "`tolerance` applies to scores and numbers; `logged: labels` compares exactly"
+            )
+        return self
 
 
 class LatencyCheck(_GateCommon):

@@ -603,7 +603,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "serving-skew-unknown-key",
         broken(G, "  - check: serving_skew\n    column: s\n    tolrance: 0.1\n"),
-        "gates.yaml:15: gates[0].tolrance: unknown key (did you mean `tolerance`? allowed: name, severity, evidence, confidence, min_support, check, column, tolerance, max_mismatch)",
+        "gates.yaml:15: gates[0].tolrance: unknown key (did you mean `tolerance`? allowed: name, severity, evidence, confidence, min_support, check, column, logged, features, tolerance, max_mismatch)",
     ),
     (
         "two-gate-kinds",
