@@ -116,7 +116,10 @@ def behaviour(gate: Any, inputs: CheckInputs) -> CheckResult:
     next_step: list[tuple[str, str]] = []
     if verdict is Verdict.FAIL:
         next_step = [
-            ("next", f"the model depends on {p.column} in a way the rule forbids: inspect these rows")
+            (
+                "next",
+                f"the model depends on {p.column} in a way the rule forbids: inspect these rows",
+            )
         ]
     elif verdict is Verdict.INCONCLUSIVE:
         next_step = [("next", f"{judged.reason}: perturb a column with more affected rows")]

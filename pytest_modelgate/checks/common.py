@@ -72,8 +72,10 @@ def judge_rate(count: int, n: int, limit: float, rule: CheckRule, subject: str) 
     Clopper–Pearson is exact: each one-sided error is at most ``(1 - confidence) / 2`` at any
     ``n`` (these rates sit near 0, where the Wilson bound errs).
     """
-    iv = clopper_pearson_interval(count, n, rule.confidence) if n else Interval(
-        math.nan, math.nan, rule.confidence, "clopper-pearson"
+    iv = (
+        clopper_pearson_interval(count, n, rule.confidence)
+        if n
+        else Interval(math.nan, math.nan, rule.confidence, "clopper-pearson")
     )
     share = count / n if n else math.nan
     level = f"{rule.confidence:.0%}"

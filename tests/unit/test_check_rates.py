@@ -46,3 +46,19 @@ def test_zero_tolerance_is_exact_whatever_the_rule() -> None:
 def test_no_rows_is_inconclusive() -> None:
     j = judge_rate(0, 0, 0.0, CheckRule("strict", 0.95, 30), "rows")
     assert j.verdict is Verdict.INCONCLUSIVE and j.reason == "no rows to judge"
+
+
+def test_quantile_bounds_are_the_exact_order_statistics() -> None:
+    """Brute force: each end's one-sided error is P(Binomial(n, q) ...) <= 2.5%, and the next
+    order statistic inwards would break it."""
+    from pytest_modelgate.stats.quantiles import calls_needed, quantile_interval
+
+    for n, q in [(72, 0.95), (100, 0.95), (50, 0.5), (400, 0.99)]:
+        x = np.arange(1.0, n + 1)  # x_(k) = k
+        iv = quantile_interval(x[::-1], q)
+        u, lo = int(iv.high), int(iv.low)
+        assert stats.binom.cdf(u - 1, n, q) >= 0.975 > stats.binom.cdf(u - 2, n, q)
+        assert 1 - stats.binom.cdf(lo - 1, n, q) >= 0.975 > 1 - stats.binom.cdf(lo, n, q)
+    assert calls_needed(0.95) == 72 and calls_needed(0.99) == 368
+    assert np.isnan(quantile_interval(np.arange(71.0), 0.95).high)
+    assert not np.isnan(quantile_interval(np.arange(72.0), 0.95).high)

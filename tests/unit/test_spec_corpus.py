@@ -536,7 +536,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "latency-without-bounds",
         broken(G, "  - check: latency\n"),
-        "gates.yaml:13: gates[0]: a latency check needs `p95_ms` and/or `p50_ms`",
+        "gates.yaml:13: gates[0]: a latency check needs `p50_ms`, `p95_ms` and/or `p99_ms`",
     ),
     (
         "latency-zero",

@@ -249,10 +249,14 @@ def serving_skew(gate: Any, inputs: CheckInputs) -> CheckResult:
     elif verdict is Verdict.INCONCLUSIVE:
         next_step = [("next", f"{judged.reason}: log more rows")]
     details = details_table(
-        [("check", "serving_skew"), ("rule", rule), ("differing", summary)]
-        + columns_table
-        + examples
-        + next_step
+        [
+            ("check", "serving_skew"),
+            ("rule", rule),
+            ("differing", summary),
+            *columns_table,
+            *examples,
+            *next_step,
+        ]
     )
     head = f"{verdict.value}: " + (f"{judged.reason}; " if judged.reason else "")
     return CheckResult(
