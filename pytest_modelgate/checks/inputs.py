@@ -9,9 +9,11 @@ check pays only for what it uses, and the runner's caches are shared by every ga
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pytest_modelgate.spec.models import StatsSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -20,6 +22,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from pytest_modelgate.evidence.core import Evidence
 
 __all__ = ["CheckInputs"]
+
+
+def _default_stats() -> StatsSpec:
+    return StatsSpec()
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,9 @@ class CheckInputs:
         The candidate model object and the test rows it takes.
     model_path : callable or None
         The candidate model's file.
+    stats : StatsSpec
+        The spec's ``stats:`` settings (confidence, default evidence rule, min_support, seed)
+        that a check gate's own ``evidence``/``confidence``/``min_support`` override.
 
     The model fields are ``None`` where there is no model (the Python API's data checks).
     """
@@ -67,6 +76,7 @@ class CheckInputs:
     evidence_on: Callable[[pd.DataFrame, str], Evidence] | None = None
     model_and_features: Callable[[], tuple[Any, pd.DataFrame]] | None = None
     model_path: Callable[[], Path] | None = None
+    stats: StatsSpec = field(default_factory=lambda: _default_stats())
 
     def feature_columns(self, columns: list[str] | None = None) -> list[str]:
         """``columns`` when given, else every test column but the target and the excluded."""

@@ -339,6 +339,7 @@ class GateSession:
             evidence_on=lambda frame, what: self.evidence_on(frame, self.loaded.data.path, what),
             model_and_features=lambda: self.model_and_features("candidate"),
             model_path=lambda: self.model_path("candidate"),
+            stats=self.spec.stats.model_copy(update={"seed": self.seed}),
         )
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, Union
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from pytest_modelgate._paths import display_path
 from pytest_modelgate.estimates.metrics import canonical_name
@@ -306,12 +306,35 @@ class FairnessGate(_GateCommon):
         return [self.sensitive] if isinstance(self.sensitive, str) else list(self.sensitive)
 
 
+def _refuse_statistical_key(cls: type, value: Any, info: ValidationInfo) -> Any:
+    """A check that judges exactly what it observes has no interval: ``evidence``,
+    ``confidence`` and ``min_support`` would be silently ignored, so they are refused."""
+    if value is not None and not getattr(cls, "_statistical", True):
+        why = getattr(cls, "_why_no_interval", "judges what it observes")
+        raise ValueError(
+            f"`{info.field_name}` does not apply to this check: it {why} (no interval); "
+            "remove it. It applies to metric gates and to the drift, serving_skew, invariance, "
+            "directional and latency checks"
+        )
+    return value
+
+
 class _Check(_GateCommon):
     columns: list[str] | None = Field(None, description="columns to check (default: all)")
+
+    #: whether the check is judged on an interval (``evidence``/``confidence`` apply)
+    _statistical: ClassVar[bool] = False
+    _why_no_interval: ClassVar[str] = (
+        "compares the share of rows it observes in the test data with the limit"
+    )
+    _no_interval: Any = field_validator("evidence", "confidence", "min_support")(
+        classmethod(_refuse_statistical_key)
+    )
 
 
 class SchemaCheck(_Check):
     check: Literal["schema"]
+    _why_no_interval: ClassVar[str] = "compares column names and types"
 
 
 class MissingValuesCheck(_Check):
@@ -331,6 +354,7 @@ class RangeCheck(_Check):
 
 class DriftCheck(_Check):
     check: Literal["drift", "prediction_drift", "label_drift"]
+    _statistical: ClassVar[bool] = True
     method: Literal["psi", "jensen_shannon", "wasserstein", "ks", "chi2"] = Field(
         "psi",
         description="a distance with a threshold (psi, jensen_shannon, wasserstein) or a "
@@ -349,28 +373,76 @@ class DriftCheck(_Check):
 
 class ServingSkewCheck(_GateCommon):
     check: Literal["serving_skew"]
-    column: str = Field(description="the column with the predictions the serving system logged")
-    tolerance: float = Field(0.0, ge=0, description="numeric difference still counted as equal")
+    column: str | None = Field(
+        None, description="the column with the predictions the serving system logged"
+    )
+    logged: Literal["auto", "labels", "scores"] = Field(
+        "auto",
+        description="what `column` holds: predicted labels (compared exactly) or positive-class "
+        "scores (within `tolerance`); auto: numbers that are not all class labels are scores",
+    )
+    features: dict[str, str] = Field(
+        default_factory=dict,
+        description="{offline column: logged column}: feature values serving used against the "
+        "ones the offline pipeline recomputed, row by row",
+    )
+    tolerance: float | None = Field(
+        None,
+        ge=0,
+        description="largest numeric difference still counted as equal (default 1e-6; labels "
+        "are compared exactly)",
+    )
     max_mismatch: Fraction = Field(0.0, description="largest share of rows that may differ")
+
+    @model_validator(mode="after")
+    def _something_to_compare(self) -> ServingSkewCheck:
+        if self.column is None and not self.features:
+            raise ValueError(
+                "serving_skew needs `column` (the logged predictions) and/or `features` "
+                "({offline column: logged column})"
+            )
+        if self.logged == "labels" and self.tolerance is not None:
+            raise ValueError(
+                "`tolerance` applies to scores and numbers; `logged: labels` compares exactly"
+            )
+        return self
 
 
 class LatencyCheck(_GateCommon):
     check: Literal["latency"]
-    batch_size: int = Field(1, ge=1, description="rows per predict() call")
-    p95_ms: float | None = Field(None, gt=0, description="95th percentile bound, milliseconds")
+    batch_size: int = Field(1, ge=1, description="rows per timed predict() call")
     p50_ms: float | None = Field(None, gt=0, description="median bound, milliseconds")
-    repeats: int = Field(50, ge=5, le=100_000, description="timed calls after warm-up")
+    p95_ms: float | None = Field(None, gt=0, description="95th percentile bound, milliseconds")
+    p99_ms: float | None = Field(None, gt=0, description="99th percentile bound, milliseconds")
+    repeats: int = Field(
+        100,
+        ge=5,
+        le=100_000,
+        description="timed calls after warm-up (more when a bound's interval needs more: 72 "
+        "for p95, 368 for p99 at 95%)",
+    )
+    warmup: int = Field(3, ge=0, le=10_000, description="untimed calls first")
+    max_seconds: float = Field(10.0, gt=0, le=3600, description="cap on the timed calls' wall time")
+    batch_rows: int = Field(
+        1000, ge=1, description="rows of the throughput measurement (reported, not gated)"
+    )
 
     @model_validator(mode="after")
     def _some_bound(self) -> LatencyCheck:
-        if self.p95_ms is None and self.p50_ms is None:
-            raise ValueError("a latency check needs `p95_ms` and/or `p50_ms`")
+        if self.p95_ms is None and self.p50_ms is None and self.p99_ms is None:
+            raise ValueError("a latency check needs `p50_ms`, `p95_ms` and/or `p99_ms`")
         return self
 
 
 class ModelSizeCheck(_GateCommon):
     check: Literal["model_size"]
     max_mb: float = Field(gt=0, description="largest model file, in MB (10^6 bytes)")
+
+    _statistical: ClassVar[bool] = False
+    _why_no_interval: ClassVar[str] = "measures one file"
+    _no_interval: Any = field_validator("evidence", "confidence", "min_support")(
+        classmethod(_refuse_statistical_key)
+    )
 
 
 class Perturbation(_Model):

@@ -169,7 +169,7 @@ def test_serving_skew_latency_and_size(project):
     )
     skewed = gates["serving_skew"]
     assert skewed["verdict"] == "FAIL" and skewed["estimate"] == 5 / 1500
-    assert "5 of 1500 rows (0.33%) differ from the serving log" in skewed["message"]
+    assert "5 of 1500 rows (0.33%, clopper-pearson" in skewed["message"]
     assert gates["skew_scores"]["verdict"] == "PASS"
     latency = gates["latency"]
     assert (

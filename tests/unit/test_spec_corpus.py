@@ -536,7 +536,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "latency-without-bounds",
         broken(G, "  - check: latency\n"),
-        "gates.yaml:13: gates[0]: a latency check needs `p95_ms` and/or `p50_ms`",
+        "gates.yaml:13: gates[0]: a latency check needs `p50_ms`, `p95_ms` and/or `p99_ms`",
     ),
     (
         "latency-zero",
@@ -603,7 +603,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "serving-skew-unknown-key",
         broken(G, "  - check: serving_skew\n    column: s\n    tolrance: 0.1\n"),
-        "gates.yaml:15: gates[0].tolrance: unknown key (did you mean `tolerance`? allowed: name, severity, evidence, confidence, min_support, check, column, tolerance, max_mismatch)",
+        "gates.yaml:15: gates[0].tolrance: unknown key (did you mean `tolerance`? allowed: name, severity, evidence, confidence, min_support, check, column, logged, features, tolerance, max_mismatch)",
     ),
     (
         "two-gate-kinds",
