@@ -718,7 +718,10 @@ def all_scenarios() -> list[Scenario]:
 
     def clustered_checks() -> list[Check]:
         checks: list[Check] = []
-        for prefix, heading in (("", "clustered rows"), ("iid/", "clustered rows, i.i.d. interval")):
+        for prefix, heading in (
+            ("", "clustered rows"),
+            ("iid/", "clustered rows, i.i.d. interval"),
+        ):
             checks += _pair(f"{heading}, threshold min", "accuracy", 0.8, "min", key_prefix=prefix)
             for metric, side in (("f1", "min"), ("roc_auc", "min"), ("brier_score", "max")):
                 t = truths[metric]

@@ -47,7 +47,7 @@ from pytest_modelgate.stats.cluster import (
     t_interval,
 )
 
-__all__ = ["MIN_CLUSTERS", "design_estimate"]
+__all__ = ["MIN_CLUSTERS", "design_estimate", "design_not_supported"]
 
 #: Fewest clusters for a cluster-robust interval (chosen by simulation: docs/validity.md).
 MIN_CLUSTERS = 20
@@ -55,6 +55,24 @@ MIN_CLUSTERS = 20
 #: Largest number of distinct unit count vectors resampled by the cluster bootstrap; beyond it
 #: the linearised interval (accurate with that many units) is used.
 MAX_BOOTSTRAP_UNIT_TYPES = 4000
+
+
+def design_not_supported(ev: Evidence, what: str) -> str:
+    """The message of a gate that has no design-based interval yet (never an i.i.d. one)."""
+    design = " and ".join(
+        x
+        for x, given in (
+            ("clustered (data.cluster / cluster=)", ev.cluster is not None),
+            ("sampling-weighted (data.weight / sample_weight=)", ev.sample_weight is not None),
+        )
+        if given
+    )
+    return (
+        f"{what} has no cluster-robust or weighted interval yet, and the rows are {design}: an "
+        "i.i.d. interval would be too narrow (docs/validity.md), so none is given. Gate each "
+        "model's metric on its own (metric gates and slices are design-based), or drop "
+        "data.cluster / data.weight to compare on i.i.d. intervals knowingly"
+    )
 
 
 def _nan(level: float, method: str) -> Interval:
@@ -190,7 +208,7 @@ def _unit_count_vectors(
     if units.codes is not None:
         f = w if ev.weight is None else w * ev.weight
         flat = np.bincount(units.codes * n_cells + cells, weights=f, minlength=units.k * n_cells)
-        return collapse_units(flat.reshape(units.k, n_cells))
+        return collapse_units(np.asarray(flat, dtype=np.float64).reshape(units.k, n_cells))
     # every row is a unit: its vector is w · onehot(cell), so distinct (cell, w) pairs suffice
     pairs, inverse = np.unique(np.column_stack([cells, w]), axis=0, return_inverse=True)
     mult = np.bincount(inverse.reshape(-1), weights=ev.frequencies, minlength=pairs.shape[0])
@@ -267,7 +285,8 @@ def _ranking(metric: Metric, ev: Evidence, opts: Any, units: DesignUnits) -> Met
             metric.name, auc, iv, ev.n, note=note, support=support, support_label=label
         )
     cells = code + bins * y_pos.astype(np.int64)
-    hist = np.bincount(cells, weights=pw, minlength=2 * bins).reshape(2, bins)
+    hist = np.asarray(np.bincount(cells, weights=pw, minlength=2 * bins), dtype=np.float64)
+    hist = hist.reshape(2, bins)
     value = float(average_precision_from_histogram(hist[None])[0])
     grad = numerical_gradient(average_precision_from_histogram, hist).reshape(-1)
     z, mult = units.sums(w * grad[cells])

@@ -63,8 +63,10 @@ def sampling_weights(values: Any, n: int, where: str) -> np.ndarray:
         raise DataError(f"{where}: {exc}") from None
     if len(s) != n:
         raise DataError(f"{where}: has {len(s)} values, the data have {n} rows")
-    if s.dtype == bool or not (
-        pd.api.types.is_numeric_dtype(s) or pd.api.types.is_object_dtype(s)
+    if pd.api.types.is_bool_dtype(s) or not (
+        pd.api.types.is_numeric_dtype(s)
+        or pd.api.types.is_object_dtype(s)
+        or pd.api.types.is_string_dtype(s)
     ):
         raise DataError(
             f"{where}: sampling weights must be numbers (got dtype {s.dtype}); allowed: finite "
@@ -82,13 +84,13 @@ def sampling_weights(values: Any, n: int, where: str) -> np.ndarray:
     bad = ~np.isfinite(w)
     if bad.any():
         raise DataError(
-            f"{where}: sampling weights must be finite (got {w[bad][0]!r} in "
+            f"{where}: sampling weights must be finite (got {float(w[bad][0]):g} in "
             f"{_first_rows(bad)}); allowed: finite numbers >= 0, not all zero"
         )
     negative = w < 0
     if negative.any():
         raise DataError(
-            f"{where}: sampling weights must be >= 0 (got {w[negative][0]!r} in "
+            f"{where}: sampling weights must be >= 0 (got {float(w[negative][0]):g} in "
             f"{_first_rows(negative)}); allowed: finite numbers >= 0, not all zero"
         )
     if not (w > 0).any():

@@ -81,8 +81,13 @@ def design_units(
     if cluster is None:
         k = int(frequency.sum()) if frequency is not None else int(n_stored)
         return DesignUnits(None, frequency, k)
-    present, codes = np.unique(cluster, return_inverse=True)
-    return DesignUnits(codes.reshape(-1).astype(np.int64), frequency, int(present.size))
+    # codes of the clusters present (a slice keeps some): one bincount, no sort
+    present = np.bincount(cluster) > 0
+    k = int(present.sum())
+    if k == present.size:
+        return DesignUnits(cluster, frequency, k)
+    recode = np.cumsum(present) - 1
+    return DesignUnits(recode[cluster].astype(np.int64), frequency, k)
 
 
 def linearised_variance(
@@ -158,10 +163,7 @@ def effective_proportion_interval(
     name = f"{method}-deff"
     if n <= 0 or not math.isfinite(p) or k < 2:
         return Interval(float("nan"), float("nan"), level, name), float("nan")
-    if 0.0 < p < 1.0 and variance > 0:
-        n_eff = min(n, p * (1.0 - p) / variance)
-    else:
-        n_eff = n
+    n_eff = min(n, p * (1.0 - p) / variance) if 0.0 < p < 1.0 and variance > 0 else n
     z = float(special.ndtri(0.5 + level / 2))
     n_star = n_eff * (z / t_quantile(level, k - 1)) ** 2
     x = p * n_star
@@ -208,7 +210,14 @@ def collapse_units(
     Resampling K units with replacement is, on these, a Multinomial(K, share of each vector):
     the cluster bootstrap at O(D × cells) per replicate instead of O(K × cells)."""
     flat = np.ascontiguousarray(vectors.reshape(vectors.shape[0], -1))
-    distinct, inverse = np.unique(flat, axis=0, return_inverse=True)
+    base = float(flat.max(initial=0.0)) + 1.0
+    if np.all(flat == np.rint(flat)) and flat.shape[1] * math.log2(base) < 62:
+        # integer count vectors: one int64 key per unit, a 1-D unique (fast)
+        keys = flat.astype(np.int64) @ (int(base) ** np.arange(flat.shape[1], dtype=np.int64))
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        distinct = flat[first]
+    else:  # weighted vectors rarely repeat: keep every unit
+        distinct, inverse = flat, np.arange(flat.shape[0])
     inverse = inverse.reshape(-1)
     mult = np.bincount(
         inverse,
