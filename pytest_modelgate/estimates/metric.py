@@ -513,6 +513,10 @@ def _estimate(
         return MetricResult(
             metric.name, float("nan"), _nan_interval(opts.confidence, "none"), 0, note="no rows"
         )
+    if ev.has_design:  # clustered or sampling-weighted rows: estimates/clustered.py
+        from pytest_modelgate.estimates.clustered import design_estimate
+
+        return design_estimate(metric, ev, opts, rng)
     if metric.kind == "counts":
         return _counts_estimate(metric, ev, opts, rng)
     if metric.kind == "ranking":

@@ -77,6 +77,34 @@ class DataSpec(_Model):
         "default 1024, or 256 when a baseline's scores are grouped too); ROC AUC and average "
         "precision treat pairs within one bin as ties",
     )
+    cluster: str | None = Field(
+        None,
+        description="column with the cluster of each row (e.g. customer_id): rows of one cluster "
+        "are not independent, so every interval treats the clusters as the independent units "
+        "(cluster-robust); fewer than 20 clusters give INCONCLUSIVE",
+    )
+    weight: str | None = Field(
+        None,
+        description="column with a sampling weight per row (finite, >= 0, not all zero): every "
+        "metric is weighted (as scikit-learn's sample_weight) and intervals use the weighted "
+        "design's variance; not a frequency count",
+    )
+
+    @model_validator(mode="after")
+    def _design_columns(self) -> DataSpec:
+        for key in ("cluster", "weight"):
+            column = getattr(self, key)
+            if column is not None and column == self.target:
+                raise ValueError(
+                    f"`{key}` names the target column {column!r}; give the column with the "
+                    f"{'cluster ids' if key == 'cluster' else 'sampling weights'}"
+                )
+        if self.cluster is not None and self.cluster == self.weight:
+            raise ValueError(
+                f"`cluster` and `weight` name the same column {self.cluster!r}; the cluster ids "
+                "and the sampling weights are different columns"
+            )
+        return self
 
 
 class PredictionColumns(_Model):

@@ -82,10 +82,9 @@ CELLS = [
     ),
     pytest.param(
         "clustered/icc0.3/m10",
-        ("strict",),
+        ("strict", "lenient", "f1/strict", "roc_auc/strict", "brier_score/strict"),
         300,
-        id="clustered-icc0.3-strict",
-        marks=_issue13("i.i.d. intervals on clustered rows (no cluster= option)"),
+        id="clustered-icc0.3-cluster-robust",
     ),
     pytest.param("slices/k2/n50/p0.8", ("slices-strict", "slices-lenient"), 150, id="slices-k2"),
     pytest.param(
