@@ -52,6 +52,9 @@ class CheckInputs:
         The candidate model object and the test rows it takes.
     model_path : callable or None
         The candidate model's file.
+    defaults : GateDefaults or None
+        The ``stats:`` settings and seed (``confidence``, ``min_support``, ``seed``) a check
+        with an interval falls back to; ``None``: their defaults.
 
     The model fields are ``None`` where there is no model (the Python API's data checks).
     """
@@ -67,6 +70,15 @@ class CheckInputs:
     evidence_on: Callable[[pd.DataFrame, str], Evidence] | None = None
     model_and_features: Callable[[], tuple[Any, pd.DataFrame]] | None = None
     model_path: Callable[[], Path] | None = None
+    defaults: Any = None
+
+    def stats_defaults(self) -> Any:
+        """The :class:`~pytest_modelgate.checks.engine.GateDefaults` in force."""
+        if self.defaults is None:
+            from pytest_modelgate.checks.engine import GateDefaults
+
+            return GateDefaults()
+        return self.defaults
 
     def feature_columns(self, columns: list[str] | None = None) -> list[str]:
         """``columns`` when given, else every test column but the target and the excluded."""
@@ -74,6 +86,16 @@ class CheckInputs:
             return list(columns)
         skip = {self.target, *self.exclude}
         return [c for c in self.test().columns if c not in skip]
+
+    def compared_columns(self, reference: pd.DataFrame) -> list[str]:
+        """The columns a check comparing with the reference examines by default: the features
+        (``data.features``, else every reference column) that both frames hold, without the
+        target and the excluded columns. A column only the test data has is the schema check's
+        news (an extra column), and one the test data lacks is its finding (a missing one)."""
+        test_columns = set(self.test().columns)
+        skip = {self.target, *self.exclude}
+        pool = self.features if self.features else tuple(reference.columns)
+        return [c for c in pool if c in test_columns and c in reference.columns and c not in skip]
 
     def model_input(self, name: str) -> Any:
         """The model field ``name``; a check that needs a model only runs where there is one."""

@@ -596,6 +596,21 @@ CORPUS: list[tuple[str, str, str]] = [
         "gates.yaml:14: gates[0].method: is not an allowed value",
     ),
     (
+        "drift-test-with-strict-evidence",
+        broken(G, "  - check: drift\n    method: ks\n    evidence: strict\n"),
+        "gates.yaml:13: gates[0]: `evidence: strict` needs a distance with a tolerance; ks is a test",
+    ),
+    (
+        "drift-test-alpha-above-1",
+        broken(G, "  - check: drift\n    method: ks\n    max: 1.5\n"),
+        "gates.yaml:13: gates[0]: `max` is ks's alpha and must lie in (0, 1)",
+    ),
+    (
+        "drift-max-categorical-with-psi",
+        broken(G, "  - check: drift\n    method: psi\n    max_categorical: 0.1\n"),
+        "gates.yaml:13: gates[0]: `max_categorical` is the total variation tolerance of method shift",
+    ),
+    (
         "model-size-without-max",
         broken(G, "  - check: model_size\n"),
         "gates.yaml:13: gates[0].max_mb: required key is missing",
