@@ -357,6 +357,15 @@ class DriftCheck(_Check):
 
     @model_validator(mode="after")
     def _drift_rule(self) -> DriftCheck:
+        if self.max is not None and "method" not in self.model_fields_set:
+            # `max` alone meant a PSI threshold before #21; read as sd units it would change
+            # meaning silently
+            raise ValueError(
+                "`max` needs `method`: the default method is now shift (numeric columns in "
+                "robust sd, categorical ones by total variation `max_categorical`); write "
+                "`method: shift` for that, or `method: psi` for the PSI threshold `max` meant "
+                "before"
+            )
         if self.max_categorical is not None and self.method != "shift":
             raise ValueError(
                 f"`max_categorical` is the total variation tolerance of method shift; "

@@ -178,7 +178,7 @@ def test_columns_it_cannot_measure_are_inconclusive_never_a_pass() -> None:
     # Issue #21: an unmeasurable column used to FAIL the gate; passing on no evidence is unsafe,
     # failing on none is wrong too: the gate is INCONCLUSIVE, as a metric with too few rows is.
     reference = pd.DataFrame({"x": np.arange(50.0), "y": np.arange(50.0)})
-    test = pd.DataFrame({"x": [np.nan] * 10, "y": np.arange(10.0)})
+    test = pd.DataFrame({"x": [np.nan] * 10, "y": np.arange(0.0, 50.0, 5.0) + 2})
     result = drift_check(reference, test, min_support=5)
     assert not result.passed and result.verdict == "INCONCLUSIVE"
     assert result.findings[0].column == "x"
