@@ -381,22 +381,57 @@ class RangeCheck(_Check):
 
 
 class DriftCheck(_Check):
+    # --- drift (issue #21): an estimate with an interval, judged against a tolerance ---------
     check: Literal["drift", "prediction_drift", "label_drift"]
     _statistical: ClassVar[bool] = True
-    method: Literal["psi", "jensen_shannon", "wasserstein", "ks", "chi2"] = Field(
-        "psi",
-        description="a distance with a threshold (psi, jensen_shannon, wasserstein) or a "
-        "test with Holm across columns (ks, chi2)",
+    method: Literal["shift", "psi", "jensen_shannon", "wasserstein", "ks", "chi2"] = Field(
+        "shift",
+        description="a distance with an interval judged against a tolerance (shift: numeric "
+        "columns in robust sd, categorical ones by total variation; psi, jensen_shannon, "
+        "wasserstein) or a test with Holm across columns (ks, chi2)",
     )
     max: float | None = Field(
         None,
         ge=0,
-        description="the distance's threshold (default: psi "
-        "0.2, jensen_shannon 0.1, wasserstein 0.1) or the tests' alpha",
+        description="the tolerance (default: shift 0.25 sd, psi 0.2, jensen_shannon 0.1, "
+        "wasserstein 0.1 IQR) or the tests' alpha (default 1 - confidence)",
+    )
+    max_categorical: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="method shift: the total variation tolerance of categorical columns "
+        "(default 0.1)",
     )
     kinds: dict[str, Literal["numeric", "categorical"]] | None = Field(
         None, description="override the per-column kind chosen from the dtype"
     )
+
+    @model_validator(mode="after")
+    def _drift_rule(self) -> DriftCheck:
+        if self.max is not None and "method" not in self.model_fields_set:
+            # `max` alone meant a PSI threshold before #21; read as sd units it would change
+            # meaning silently
+            raise ValueError(
+                "`max` needs `method`: the default method is now shift (numeric columns in "
+                "robust sd, categorical ones by total variation `max_categorical`); write "
+                "`method: shift` for that, or `method: psi` for the PSI threshold `max` meant "
+                "before"
+            )
+        if self.max_categorical is not None and self.method != "shift":
+            raise ValueError(
+                f"`max_categorical` is the total variation tolerance of method shift; "
+                f"method {self.method} uses `max` on every column"
+            )
+        if self.method in ("ks", "chi2") and self.evidence in ("strict", "point"):
+            raise ValueError(
+                f"`evidence: {self.evidence}` needs a distance with a tolerance; {self.method} is "
+                "a test that fails on evidence of any difference (as lenient does): use method "
+                "shift (or psi, jensen_shannon, wasserstein) with a tolerance `max`"
+            )
+        if self.method in ("ks", "chi2") and self.max is not None and not 0 < self.max < 1:
+            raise ValueError(f"`max` is {self.method}'s alpha and must lie in (0, 1)")
+        return self
 
 
 class ServingSkewCheck(_GateCommon):

@@ -90,7 +90,9 @@ def test_doctored_data_fails_with_the_columns_named(project):
     assert drift["verdict"] == "FAIL" and "f1" in drift["message"]
     flagged = [g["group"] for g in drift["groups"] if g["flagged"]]
     assert "f1" in flagged and "group" not in flagged
-    assert "gates.yaml:19: drift: FAIL: 1 of 3 columns drifted (psi > 0.2): f1" in out
+    assert (
+        "gates.yaml:19: drift: FAIL: 1 of 3 columns drifted beyond tolerance (95% CI): f1 " in out
+    )
 
 
 def test_changed_dtype_is_a_schema_failure(project):

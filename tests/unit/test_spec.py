@@ -117,7 +117,8 @@ def test_every_problem_is_reported_with_its_line():
         (
             "  - metric: roc_auc\n    min: 0.8\n",
             "  - check: drift\n    method: psy\n",
-            "gates.yaml:10: gates[0].method: is not an allowed value (got 'psy'; allowed: 'psi'",
+            "gates.yaml:10: gates[0].method: is not an allowed value (got 'psy'; allowed: 'shift', "
+            "'psi'",
         ),
         (
             "    min: 0.8\n",

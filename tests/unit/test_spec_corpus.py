@@ -582,8 +582,8 @@ CORPUS: list[tuple[str, str, str]] = [
     ),
     (
         "drift-max-negative",
-        broken(G, "  - check: drift\n    max: -1\n"),
-        "gates.yaml:14: gates[0].max: must be greater than or equal to 0",
+        broken(G, "  - check: drift\n    method: psi\n    max: -1\n"),
+        "gates.yaml:15: gates[0].max: must be greater than or equal to 0",
     ),
     (
         "drift-kind",
@@ -594,6 +594,26 @@ CORPUS: list[tuple[str, str, str]] = [
         "drift-method",
         broken(G, "  - check: drift\n    method: psy\n"),
         "gates.yaml:14: gates[0].method: is not an allowed value",
+    ),
+    (
+        "drift-test-with-strict-evidence",
+        broken(G, "  - check: drift\n    method: ks\n    evidence: strict\n"),
+        "gates.yaml:13: gates[0]: `evidence: strict` needs a distance with a tolerance; ks is a test",
+    ),
+    (
+        "drift-test-alpha-above-1",
+        broken(G, "  - check: drift\n    method: ks\n    max: 1.5\n"),
+        "gates.yaml:13: gates[0]: `max` is ks's alpha and must lie in (0, 1)",
+    ),
+    (
+        "drift-max-without-method",
+        broken(G, "  - check: drift\n    max: 0.2\n"),
+        "gates.yaml:13: gates[0]: `max` needs `method`: the default method is now shift",
+    ),
+    (
+        "drift-max-categorical-with-psi",
+        broken(G, "  - check: drift\n    method: psi\n    max_categorical: 0.1\n"),
+        "gates.yaml:13: gates[0]: `max_categorical` is the total variation tolerance of method shift",
     ),
     (
         "model-size-without-max",
