@@ -164,13 +164,32 @@ def _gate(family: str, check: Check, ev30: Any) -> tuple[Callable[[Any], Any], C
     )
 
 
+#: prefix of the clustered scenarios' checks judged on the i.i.d. interval (no cluster ids)
+IID_PREFIX = "iid/"
+
+
 def _probe(scenario: Scenario, sample: Sample, seed: int, cluster: bool) -> dict[str, Outcome]:
+    """Every gate of a scenario on one draw. Clustered scenarios run twice on the same draw:
+    their ``iid/...`` gates without the cluster ids (the i.i.d. interval), the others with them
+    (the cluster-robust interval) — so the matrix shows how much too narrow i.i.d. is."""
+    if scenario.family != "clustered":
+        return _probe_checks(scenario, scenario.checks, sample, seed, cluster)
+    iid = tuple(c for c in scenario.checks if c.key.startswith(IID_PREFIX))
+    robust = tuple(c for c in scenario.checks if not c.key.startswith(IID_PREFIX))
+    out = _probe_checks(scenario, iid, sample, seed, False)
+    out.update(_probe_checks(scenario, robust, sample, seed, cluster))
+    return out
+
+
+def _probe_checks(
+    scenario: Scenario, checks: tuple[Check, ...], sample: Sample, seed: int, cluster: bool
+) -> dict[str, Outcome]:
     mg = _api()
     out: dict[str, Outcome] = {}
     try:
         ev1 = _evaluate(sample, seed, 1, cluster)
     except mg.ModelgateError:
-        return {c.key: Outcome("refused", 0, 0, False, True, "REFUSED") for c in scenario.checks}
+        return {c.key: Outcome("refused", 0, 0, False, True, "REFUSED") for c in checks}
     try:
         ev30 = _evaluate(sample, seed, DEFAULT_MIN_SUPPORT, cluster)
     except mg.ModelgateError:
@@ -178,7 +197,7 @@ def _probe(scenario: Scenario, sample: Sample, seed: int, cluster: bool) -> dict
     family = scenario.family
     if family == "slices":
         return _probe_slices(scenario, ev1, ev30)
-    for check in scenario.checks:
+    for check in checks:
         result_of, default_call = _gate(family, check, ev30)
         try:
             method, covered, judged, err, undefined = _interval_outcome(check, result_of(ev1))

@@ -208,8 +208,9 @@ def render(data: dict[str, Any]) -> str:
         f"- Python {meta['python']}, numpy {meta['numpy']}, scipy {meta['scipy']}, pandas "
         f"{meta['pandas']}, scikit-learn {meta['scikit-learn']}; pytest-modelgate "
         f"{meta['pytest_modelgate']} at commit {meta['commit']}\n"
-        f"- `evaluate()` accepts `cluster=`: **{meta['evaluate_accepts_cluster']}** "
-        "(clustered scenarios pass their cluster ids only when it does)\n"
+        f"- `evaluate()` accepts `cluster=`: **{meta['evaluate_accepts_cluster']}** (each "
+        "clustered scenario is judged twice on the same draws: with the cluster ids — the "
+        "cluster-robust interval — and without them, in the rows headed *i.i.d. interval*)\n"
     )
     load = meta.get("load_average_before_after")
     if load:
@@ -296,13 +297,15 @@ def render(data: dict[str, Any]) -> str:
     w("## What the matrix does not cover (yet)\n")
     w(
         "- Gate kinds: drift tests with Holm, `average_precision`, multiclass metrics, "
-        "weighted rows (`sample_weight` does not exist in the API yet) and ratio gaps "
+        "weighted rows (`sample_weight=` exists; no weighted scenario yet) and ratio gaps "
         "(`*_ratio`, `four_fifths_rule`).\n"
         "- Sampling designs are part of each regime: class counts are fixed for recall, ROC "
         "AUC and compare gates (valid for the test set at hand, whatever its class counts); "
         "rows are i.i.d. for accuracy, losses and slices (slice sizes fixed); fairness groups "
         "have fixed sizes and Bernoulli(0.2) labels (so *~N positives* is an expectation); "
-        "clustered rows share a Beta-distributed cluster rate.\n"
+        "clustered rows share a Beta-distributed cluster rate; compare and fairness gates "
+        "refuse clustered rows "
+        "(no cluster-robust interval yet).\n"
         "- Every other model of the data (other score distributions, other correlations "
         "between the candidate and the baseline) can err more or less: the matrix shows "
         "where the promise breaks, it does not bound the error everywhere.\n"

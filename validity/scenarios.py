@@ -408,7 +408,26 @@ def _clustered(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
     n = clusters * m
     y = rng.integers(0, 2, n)
     correct = rng.random(n) < pj[ids]
-    return Sample(y, np.where(correct, y, 1 - y), cluster=ids)
+    pred = np.where(correct, y, 1 - y)
+    # a two-valued score (0.8 on the predicted class): ROC AUC = μ and Brier score
+    # μ·0.2² + (1 − μ)·0.8² exactly, both clustered like the accuracy
+    score = np.where(pred == 1, CLUSTER_SCORE, 1 - CLUSTER_SCORE)
+    return Sample(y, pred, score, cluster=ids)
+
+
+CLUSTER_SCORE = 0.8
+
+
+def clustered_truths(mu: float) -> dict[str, float]:
+    """Population values of the clustered scenarios' metrics (y ~ Bernoulli(1/2) independent of
+    the cluster, each row correct with its cluster's rate, population mean μ)."""
+    q = CLUSTER_SCORE
+    return {
+        "accuracy": mu,
+        "f1": mu,  # E[tp] = μ/2, E[fp] = E[fn] = (1 − μ)/2
+        "roc_auc": mu,  # P(both right) + ½ P(a tie) = μ² + ½ · 2μ(1 − μ)
+        "brier_score": mu * (1 - q) ** 2 + (1 - mu) * q**2,
+    }
 
 
 GENERATORS: dict[str, Callable[[np.random.Generator, dict[str, Any]], Sample]] = {
@@ -693,7 +712,31 @@ def all_scenarios() -> list[Scenario]:
                 checks,
                 25.0,
             )
-    # clustered rows (the API has no cluster option today)
+    # clustered rows: every gate twice on the same draws — with the cluster ids (cluster-robust
+    # interval, keys without a prefix) and without them (the i.i.d. interval, keys "iid/...")
+    truths = clustered_truths(0.8)
+
+    def clustered_checks() -> list[Check]:
+        checks: list[Check] = []
+        for prefix, heading in (
+            ("", "clustered rows"),
+            ("iid/", "clustered rows, i.i.d. interval"),
+        ):
+            checks += _pair(f"{heading}, threshold min", "accuracy", 0.8, "min", key_prefix=prefix)
+            for metric, side in (("f1", "min"), ("roc_auc", "min"), ("brier_score", "max")):
+                t = truths[metric]
+                checks.append(
+                    Check(
+                        f"{prefix}{metric}/strict",
+                        f"{heading}, threshold {side} — strict",
+                        metric,
+                        f"strict-{side}",
+                        t,
+                        t,
+                    )
+                )
+        return checks
+
     for icc in (0.0, 0.1, 0.3, 0.5):
         for size in (10, 50):
             if icc == 0.0 and size == 50:
@@ -704,9 +747,18 @@ def all_scenarios() -> list[Scenario]:
                 f"40 clusters × {size} rows, ICC {icc:g}, accuracy 0.8"
                 + (" (i.i.d. control)" if icc == 0 else ""),
                 {"clusters": 40, "size": size, "icc": icc, "p": 0.8},
-                _pair("clustered rows, threshold min", "accuracy", 0.8, "min"),
-                3.0,
+                clustered_checks(),
+                8.0,
             )
+    for clusters in (20, 100):  # the fewest clusters allowed, and many small clusters
+        add(
+            f"clustered/icc0.3/m10/k{clusters}",
+            "clustered",
+            f"{clusters} clusters × 10 rows, ICC 0.3, accuracy 0.8",
+            {"clusters": clusters, "size": 10, "icc": 0.3, "p": 0.8},
+            clustered_checks(),
+            8.0,
+        )
     return out
 
 

@@ -326,6 +326,8 @@ def evaluate(
     min_support: int | None = None,
     max_slices: int | None = None,
     evidence: str | None = None,
+    cluster: Any = None,
+    sample_weight: Any = None,
 ) -> Evaluation:
     """Evaluate predictions with confidence intervals, without pytest.
 
@@ -344,6 +346,17 @@ def evaluate(
         ``stats:`` options of the spec, validated by the same rules and messages, with the same
         defaults when omitted (0.95, ``auto``, ``bca``, 2000, 0, 30, 50, ``strict``);
         ``evidence`` is the default rule of the assertion helpers.
+    cluster : the cluster id of each row (e.g. the customer id: numbers or text), as
+        ``data.cluster`` in ``gates.yaml``. Rows of one cluster are not independent: every
+        interval then treats the clusters as the independent units (Korn–Graubard Clopper–Pearson
+        for proportions, the cluster bootstrap for f1 and other count metrics, clustered DeLong for
+        ROC AUC, CR1 for mean losses; ``t`` with K − 1 degrees of freedom). Fewer than 20
+        clusters give no interval (INCONCLUSIVE). On clustered rows i.i.d. intervals are far
+        too narrow (docs/validity.md: 33% coverage at ICC 0.5).
+    sample_weight : a sampling weight per row (finite, ≥ 0, not all zero), as ``data.weight``:
+        every point estimate is weighted and equals scikit-learn's ``sample_weight`` result;
+        intervals use the weighted design's linearised variance (Kish's effective n), not n.
+        These are not frequencies: a weight of 2 does not mean two observed rows.
 
     Returns
     -------
@@ -444,9 +457,27 @@ def evaluate(
         raise ModelgateError(f"sensitive has {len(frame)} rows, y_true has {n}")
     if threshold is None and pred is None and task == "binary":
         threshold = 0.5
-    cand_ev = build_evidence(y, candidate, task, positive_label, threshold, "evaluate()")
+    from pytest_modelgate.evidence.design import cluster_codes, sampling_weights, with_design
+
+    clusters = (
+        cluster_codes(_as_array(cluster), n, "evaluate(): cluster") if cluster is not None else None
+    )
+    weights = (
+        sampling_weights(_as_array(sample_weight), n, "evaluate(): sample_weight")
+        if sample_weight is not None
+        else None
+    )
+    cand_ev = with_design(
+        build_evidence(y, candidate, task, positive_label, threshold, "evaluate()"),
+        clusters,
+        weights,
+    )
     base_ev = (
-        build_evidence(y, base, task, positive_label, threshold, "evaluate()")
+        with_design(
+            build_evidence(y, base, task, positive_label, threshold, "evaluate()"),
+            clusters,
+            weights,
+        )
         if base is not None
         else None
     )

@@ -11,7 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pytest_modelgate.checks.common import details_table, gate_fields
+from pytest_modelgate.checks.common import (
+    CheckRule,
+    RateJudgement,
+    details_table,
+    gate_fields,
+    judge_rate,
+)
 from pytest_modelgate.checks.inputs import CheckInputs
 from pytest_modelgate.errors import DataError, ModelError
 from pytest_modelgate.results import CheckResult, Threshold, Verdict
@@ -80,8 +86,14 @@ def behaviour(gate: Any, inputs: CheckInputs) -> CheckResult:
         bad = (move < -1e-12 if cfg.direction == "increase" else move > 1e-12) & touched
         limit, what = cfg.max_violations, f"scores moved against the expected {cfg.direction}"
     n = int(touched.sum())
-    share = float(bad.sum() / n) if n else 0.0
-    ok = share <= limit
+    count = int(bad.sum())
+    rule_of = CheckRule.of(gate, inputs.stats)
+    subject = (
+        "perturbed rows whose prediction changed"
+        if cfg.check == "invariance"
+        else f"perturbed rows whose score moved against the expected {cfg.direction}"
+    )
+    judged = judge_rate(count, n, limit, rule_of, subject)
     p = cfg.perturb
     how = (
         f"swap {p.swap[0]!r}↔{p.swap[1]!r}"
@@ -92,13 +104,25 @@ def behaviour(gate: Any, inputs: CheckInputs) -> CheckResult:
         if p.multiply is not None
         else f"set to {p.set!r}"
     )
-    rule = (
-        f"share of perturbed rows whose {what.split(' ')[0]} {what.split(' ', 1)[1]} <= {limit:g}"
-    )
-    summary = f"{int(bad.sum())} of {n} perturbed rows ({share:.2%}): {what} ({p.column}: {how})"
+    rule = judged.rule
+    share_text = "" if n == 0 else f" ({judged.share:.2%}, {judged.interval.method} {_iv(judged)})"
+    summary = f"{count} of {n} perturbed rows{share_text}: {what} ({p.column}: {how})"
     if note:
         summary += f" — {note}"
+    if n == 0:
+        summary += " — the perturbation changed no row (are the values in the data?)"
     examples = [(f"row {int(i)}", f"{before[i]!r} → {after[i]!r}") for i in np.flatnonzero(bad)[:5]]
+    verdict = judged.verdict
+    next_step: list[tuple[str, str]] = []
+    if verdict is Verdict.FAIL:
+        next_step = [
+            (
+                "next",
+                f"the model depends on {p.column} in a way the rule forbids: inspect these rows",
+            )
+        ]
+    elif verdict is Verdict.INCONCLUSIVE:
+        next_step = [("next", f"{judged.reason}: perturb a column with more affected rows")]
     details = details_table(
         [
             ("check", cfg.check),
@@ -107,27 +131,22 @@ def behaviour(gate: Any, inputs: CheckInputs) -> CheckResult:
             ("measured", summary),
             *([("note", note)] if note else []),
             *examples,
+            *next_step,
         ]
-        + (
-            []
-            if ok
-            else [
-                (
-                    "next",
-                    f"the model depends on {p.column} in a way the "
-                    "rule forbids: inspect these rows",
-                )
-            ]
-        )
     )
-    verdict = Verdict.PASS if ok else Verdict.FAIL
+    head = f"{verdict.value}: " + (f"{judged.reason}; " if judged.reason else "")
     return CheckResult(
         verdict=verdict,
-        message=f"{verdict.value}: {summary}",
+        message=head + summary,
         details=details,
-        estimate=share,
+        estimate=None if n == 0 else judged.share,
+        interval=judged.interval if n else None,
         threshold=Threshold(max=limit),
         rule=rule,
         n=n,
-        **gate_fields(gate),
+        **gate_fields(gate, rule_of.evidence if limit else "point"),
     )
+
+
+def _iv(judged: RateJudgement) -> str:
+    return f"[{judged.interval.low:.2%}, {judged.interval.high:.2%}]"

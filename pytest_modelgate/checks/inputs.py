@@ -9,9 +9,11 @@ check pays only for what it uses, and the runner's caches are shared by every ga
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pytest_modelgate.spec.models import StatsSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -20,6 +22,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from pytest_modelgate.evidence.core import Evidence
 
 __all__ = ["CheckInputs"]
+
+
+def _default_stats() -> StatsSpec:
+    return StatsSpec()
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,10 @@ class CheckInputs:
         The candidate model object and the test rows it takes.
     model_path : callable or None
         The candidate model's file.
+    stats : StatsSpec
+        The spec's ``stats:`` settings (confidence, default evidence rule, min_support, seed —
+        the runner's seed override applied) that a check gate's own ``evidence``,
+        ``confidence`` and ``min_support`` override; the defaults when not given.
 
     The model fields are ``None`` where there is no model (the Python API's data checks).
     """
@@ -67,6 +77,13 @@ class CheckInputs:
     evidence_on: Callable[[pd.DataFrame, str], Evidence] | None = None
     model_and_features: Callable[[], tuple[Any, pd.DataFrame]] | None = None
     model_path: Callable[[], Path] | None = None
+    stats: StatsSpec = field(default_factory=lambda: _default_stats())
+
+    def stats_defaults(self) -> Any:
+        """The :class:`~pytest_modelgate.checks.engine.GateDefaults` of :attr:`stats`."""
+        from pytest_modelgate.checks.engine import GateDefaults
+
+        return GateDefaults.from_stats(self.stats)
 
     def feature_columns(self, columns: list[str] | None = None) -> list[str]:
         """``columns`` when given, else every test column but the target and the excluded."""
@@ -74,6 +91,16 @@ class CheckInputs:
             return list(columns)
         skip = {self.target, *self.exclude}
         return [c for c in self.test().columns if c not in skip]
+
+    def compared_columns(self, reference: pd.DataFrame) -> list[str]:
+        """The columns a check comparing with the reference examines by default: the features
+        (``data.features``, else every reference column) that both frames hold, without the
+        target and the excluded columns. A column only the test data has is the schema check's
+        news (an extra column), and one the test data lacks is its finding (a missing one)."""
+        test_columns = set(self.test().columns)
+        skip = {self.target, *self.exclude}
+        pool = self.features if self.features else tuple(reference.columns)
+        return [c for c in pool if c in test_columns and c in reference.columns and c not in skip]
 
     def model_input(self, name: str) -> Any:
         """The model field ``name``; a check that needs a model only runs where there is one."""

@@ -80,18 +80,23 @@ def rows_needed(
     return n * ((z + float(special.ndtri(power))) * se / gap) ** 2
 
 
-def wilson_power(p: float, threshold: float, m: int, level: float, lower: bool) -> float:
-    """Exact probability that the Wilson interval of X ~ Binomial(m, p) clears ``threshold``
-    (its lower end ≥ threshold when ``lower``, else its upper end ≤ threshold)."""
+def wilson_power(
+    p: float, threshold: float, m: int, level: float, lower: bool, method: str = "wilson"
+) -> float:
+    """Exact probability that the Wilson (or, with ``method="clopper-pearson"``, the
+    Clopper–Pearson) interval of X ~ Binomial(m, p) clears ``threshold`` (its lower end ≥
+    threshold when ``lower``, else its upper end ≤ threshold)."""
     from scipy import special
 
-    from pytest_modelgate.stats import wilson_interval
+    from pytest_modelgate.stats import clopper_pearson_interval, wilson_interval
+
+    interval = clopper_pearson_interval if method == "clopper-pearson" else wilson_interval
 
     def clears(k: int) -> bool:
-        iv = wilson_interval(k, m, level)
+        iv = interval(k, m, level)
         return iv.low >= threshold if lower else iv.high <= threshold
 
-    # the Wilson bounds increase with k: find the first (lower) / last (upper) clearing count
+    # both intervals' bounds increase with k: find the first (lower) / last (upper) clearing count
     lo, hi = 0, m
     if lower:
         if not clears(m):
@@ -122,16 +127,18 @@ def rows_needed_wilson(
     level: float,
     lower: bool,
     power: float = ADVICE_POWER,
+    method: str = "wilson",
 ) -> float:
     """Rows with which a proportion whose true value is ``p`` would clear ``threshold`` with
-    probability ``power``, from the exact binomial distribution of the counts and the Wilson
-    interval itself (near 0 or 1 the normal rule is off by up to threefold). ``trials`` is the
-    denominator now, among ``n`` rows; the answer is scaled to rows."""
+    probability ``power``, from the exact binomial distribution of the counts and the interval
+    itself (``method``: ``wilson`` or ``clopper-pearson``; near 0 or 1 the normal rule is off
+    by up to threefold). ``trials`` is the denominator now, among ``n`` rows; the answer is
+    scaled to rows."""
     if (lower and p <= threshold) or (not lower and p >= threshold) or trials <= 0:
         return math.inf
 
     def enough(m: int) -> bool:
-        return wilson_power(p, threshold, m, level, lower) >= power
+        return wilson_power(p, threshold, m, level, lower, method) >= power
 
     hi = max(trials, 2)
     while not enough(hi):
@@ -150,7 +157,7 @@ def rows_needed_wilson(
 
 def _rows_needed(estimate: MetricResult, bound: float, threshold: float) -> float:
     iv = estimate.interval
-    if iv.method == "wilson" and estimate.support:
+    if iv.method in ("wilson", "clopper-pearson") and estimate.support:
         return rows_needed_wilson(
             estimate.value,
             threshold,
@@ -158,6 +165,7 @@ def _rows_needed(estimate: MetricResult, bound: float, threshold: float) -> floa
             estimate.n,
             iv.level,
             lower=bound < estimate.value,
+            method=iv.method,
         )
     return rows_needed(estimate.value, bound, threshold, estimate.n, iv.level)
 

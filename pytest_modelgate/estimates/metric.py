@@ -1,21 +1,28 @@
 """Metric → point estimate and confidence interval, from the sufficient statistics.
 
-``interval: auto`` picks, per metric, a method that is valid at the sample size at hand:
+``interval: auto`` picks, per metric, a method chosen by simulation (docs/validity.md, issue #13):
 
 =====================================  ========================================================
 metric                                 auto method
 =====================================  ========================================================
-one binomial proportion (accuracy,     Wilson score interval (good coverage even at 20/20, where
-recall, precision, fpr, ...)           the percentile bootstrap collapses to [1, 1])
+one binomial proportion (accuracy,     Clopper–Pearson (exact: each one-sided error ≤ (1 −
+recall, precision, fpr, ...)           confidence)/2 at every n and rate; Wilson's exceeded it,
+                                       e.g. 8.9% false FAIL of a lenient gate at n = 50, bar 0.99)
 other confusion metrics (f1, mcc, ...) BCa bootstrap on the multinomial confusion counts
-roc_auc                                DeLong (midrank algorithm), clipped to [0, 1]
+roc_auc                                ``delong-newcombe-hull``: the hull of DeLong (logit and
+                                       Wald) and Newcombe's Hanley–McNeil score interval
+                                       (``stats/auc_interval.py``)
 average_precision                      BCa bootstrap on per-class score histograms
-log_loss, brier_score, mae, mse, mape  normal (CLT) interval of the mean per-row loss
+log_loss, brier_score, mae, mse, mape  ``hall-t``: Hall's skewness-corrected t interval of the
+                                       mean per-row loss; undefined (INCONCLUSIVE) below
+                                       Cochran's n ≥ 25·skewness² (``stats/skewed_mean.py``)
 rmse                                   the mse interval, square-rooted (monotone transform)
 r2                                     delta method (influence function of 1 − SSE/SST)
 =====================================  ========================================================
 
-A requested method that does not apply to a metric (``wilson`` for f1) falls back to auto for it;
+Requested methods: ``wilson`` (proportions), ``delong`` (roc_auc: ``delong-logit``), ``normal``
+(proportions: Wald; roc_auc: ``delong-logit``; mean losses: the plain CLT interval) and
+``bootstrap``. A requested method that does not apply to a metric falls back to auto for it;
 the result always records the method actually used.
 """
 
@@ -24,7 +31,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import special
 
 from pytest_modelgate.errors import ModelError
 from pytest_modelgate.estimates.metrics import (
@@ -36,10 +42,13 @@ from pytest_modelgate.evidence.core import Evidence, weighted_bincount, weighted
 from pytest_modelgate.results import MetricResult
 from pytest_modelgate.stats import (
     Interval,
+    auc_hull_interval,
     clopper_pearson_interval,
     count_bootstrap,
     delong_auc_variance,
+    delong_logit_interval,
     normal_interval,
+    skewed_mean_interval,
     weighted_row_bootstrap,
     wilson_interval,
 )
@@ -142,24 +151,6 @@ def score_codes(
     return ScoreCodes(inverse, int(distinct.size), binned, int(edges.size + 1))
 
 
-def delong_logit_interval(auc: float, variance: float, level: float) -> Interval:
-    """DeLong's standard error, with the interval built on the logit scale.
-
-    A Wald interval on the AUC scale is anti-conservative near 1 (measured: coverage 0.82 at
-    AUC 0.99, n = 100), exactly where release gates sit; the logit transform keeps the interval
-    inside (0, 1) and restores coverage (0.93–0.95). At AUC 0 or 1 the logit is infinite and the
-    interval collapses, which the caller reports as INCONCLUSIVE.
-    """
-    se = float(np.sqrt(variance)) if variance >= 0 else float("nan")
-    if not 0.0 < auc < 1.0 or not np.isfinite(se):
-        return normal_interval(auc, se, level, method="delong-logit", bounds=(0.0, 1.0))
-    z = float(special.ndtri(0.5 + level / 2))
-    centre = np.log(auc / (1.0 - auc))
-    half = z * se / (auc * (1.0 - auc))
-    low, high = special.expit(centre - half), special.expit(centre + half)
-    return Interval(float(low), float(high), level, "delong-logit")
-
-
 def _counts_estimate(
     metric: Metric, ev: Evidence, opts: StatsOptions, rng: np.random.Generator
 ) -> MetricResult:
@@ -171,11 +162,11 @@ def _counts_estimate(
     if metric.proportion is not None:
         successes, trials = (float(x) for x in metric.proportion(counts))
         support = int(trials)
-        if opts.interval in ("auto", "wilson"):
+        if opts.interval == "wilson":
             return MetricResult(
                 metric.name, value, wilson_interval(successes, trials, level), ev.n, support=support
             )
-        if opts.interval == "clopper-pearson":
+        if opts.interval in ("auto", "clopper-pearson"):
             return MetricResult(
                 metric.name,
                 value,
@@ -232,7 +223,10 @@ def _ranking_estimate(
     if metric.name == "roc_auc":
         value, variance = delong_auc_variance(y_pos, scores, ev.weight)
         if opts.interval in ("auto", "delong", "normal"):
-            interval = delong_logit_interval(value, variance, level)
+            if opts.interval == "auto":
+                interval = auc_hull_interval(value, variance, n_pos, ev.n - n_pos, level)
+            else:
+                interval = delong_logit_interval(value, variance, level)
             return MetricResult(
                 metric.name,
                 float(value),
@@ -375,14 +369,21 @@ def per_row_loss(metric: Metric, ev: Evidence) -> np.ndarray:
 def _mean_estimate(
     name: str,
     values: np.ndarray,
-    level: float,
+    opts: StatsOptions,
     n: int,
     bounds: tuple[float | None, float | None],
     weight: np.ndarray | None = None,
 ) -> MetricResult:
+    """A mean per-row loss: Hall's skewness-corrected t under Cochran's rule (auto), or the
+    plain normal interval when ``interval: normal`` asks for it."""
     value = weighted_mean(values, weight)
-    se = weighted_sd(values, weight) / np.sqrt(n) if n > 1 else float("nan")
-    return MetricResult(name, value, normal_interval(value, se, level, bounds=bounds), n)
+    if opts.interval == "normal":
+        se = weighted_sd(values, weight) / np.sqrt(n) if n > 1 else float("nan")
+        return MetricResult(
+            name, value, normal_interval(value, se, opts.confidence, bounds=bounds), n
+        )
+    skewed = skewed_mean_interval(values, weight, opts.confidence, bounds=bounds)
+    return MetricResult(name, value, skewed.interval, n, note=skewed.note)
 
 
 def _weighted_mean_statistic(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -446,7 +447,7 @@ def _regression_estimate(
                 w,
             )
         else:
-            est = _mean_estimate(name, per_row, level, n, (0.0, None), w)
+            est = _mean_estimate(name, per_row, opts, n, (0.0, None), w)
         if name != "rmse":
             return est
         iv = est.interval
@@ -457,6 +458,7 @@ def _regression_estimate(
                 float(np.sqrt(max(iv.low, 0.0))), float(np.sqrt(iv.high)), iv.level, iv.method
             ),
             n,
+            note=est.note,
         )
     # r2 = 1 - SSE/SST
     sse_i = err * err
@@ -487,10 +489,10 @@ def estimate_metric(
 ) -> MetricResult:
     """Point estimate and ``opts.confidence`` interval of ``metric`` on ``ev``.
 
-    An interval of zero width (a bootstrap whose every replicate is equal, DeLong on perfectly
-    separated scores, a mean loss of exactly 0) measures no uncertainty at all: it is returned
-    as undefined, with a note, so that the gate is INCONCLUSIVE rather than a pass on no
-    evidence. (Wilson and Clopper–Pearson intervals never collapse.)
+    An interval of zero width (a bootstrap whose every replicate is equal, DeLong requested on
+    perfectly separated scores, a mean loss of exactly 0) measures no uncertainty at all: it is
+    returned as undefined, with a note, so that the gate is INCONCLUSIVE rather than a pass on
+    no evidence. (Wilson, Clopper–Pearson and the DeLong–Newcombe hull never collapse.)
     """
     est = _estimate(metric, ev, opts, rng)
     iv = est.interval
@@ -511,6 +513,10 @@ def _estimate(
         return MetricResult(
             metric.name, float("nan"), _nan_interval(opts.confidence, "none"), 0, note="no rows"
         )
+    if ev.has_design:  # clustered or sampling-weighted rows: estimates/clustered.py
+        from pytest_modelgate.estimates.clustered import design_estimate
+
+        return design_estimate(metric, ev, opts, rng)
     if metric.kind == "counts":
         return _counts_estimate(metric, ev, opts, rng)
     if metric.kind == "ranking":
@@ -528,5 +534,5 @@ def _estimate(
                 ev.n,
                 ev.weight,
             )
-        return _mean_estimate(metric.name, losses, opts.confidence, ev.n, metric.bounds, ev.weight)
+        return _mean_estimate(metric.name, losses, opts, ev.n, metric.bounds, ev.weight)
     return _regression_estimate(metric, ev, opts, rng)

@@ -12,6 +12,14 @@ encodes rows, and every statistic that accepts weights gives the row-level resul
 that need the individual rows call :meth:`Evidence.require_rows`, which raises a clear error.
 :func:`compress` turns in-memory evidence into weighted evidence (tests, and the equivalence
 proofs in ``tests/unit/test_grouped_evidence.py``).
+
+Evidence may also carry a *sampling design* (``data.cluster``, ``data.weight``; ``evaluate(...,
+cluster=, sample_weight=)``): per stored row, the code of its cluster and its sampling weight.
+These are a different thing from frequencies. A frequency says how many identical rows a stored
+row stands for (the rows are still independent); a sampling weight says how much a row counts in
+the population (point estimates weight it, scikit-learn's ``sample_weight``), and a cluster says
+which rows are *not* independent. Intervals on such evidence come from
+:mod:`pytest_modelgate.estimates.clustered`, which resamples or linearises over clusters.
 """
 
 from __future__ import annotations
@@ -137,6 +145,12 @@ class Evidence:
     score_bins : the scores were binned into this many equal-width bins before grouping (each
         score replaced by its bin's representative value); ``None``: exact scores.
     engine : the engine that grouped the rows (``stream``, ``duckdb``, ...), for messages.
+    cluster : int64 code (``0..K-1``) of each stored row's cluster, or ``None``: rows are
+        independent. Rows sharing a code are correlated; intervals treat clusters as the
+        independent units (a stored row of grouped evidence lies in one cluster).
+    sample_weight : float64 sampling weight of each stored row (``>= 0``), or ``None``. Point
+        estimates weight each row by it (times its frequency), as scikit-learn's
+        ``sample_weight``; intervals use the design's linearised variance, not ``n``.
     """
 
     task: str
@@ -149,6 +163,23 @@ class Evidence:
     weight: np.ndarray | None = None
     score_bins: int | None = None
     engine: str | None = None
+    cluster: np.ndarray | None = None
+    sample_weight: np.ndarray | None = None
+
+    @property
+    def has_design(self) -> bool:
+        """Whether rows are clustered or carry sampling weights (design-based intervals)."""
+        return self.cluster is not None or self.sample_weight is not None
+
+    @property
+    def point_weight(self) -> np.ndarray | None:
+        """What each stored row counts for in a point estimate: frequency × sampling weight
+        (float64), the frequency alone (int64), or ``None`` (each row once)."""
+        if self.sample_weight is None:
+            return self.weight
+        if self.weight is None:
+            return self.sample_weight
+        return self.weight * self.sample_weight
 
     @property
     def n(self) -> int:
@@ -196,6 +227,10 @@ class Evidence:
                 "set models.threshold to turn scores into labels"
             )
         k = len(self.classes)
+        if self.sample_weight is not None:  # weighted counts: float sums of weights per cell
+            return np.bincount(
+                self.y_true * k + self.y_pred, weights=self.point_weight, minlength=k * k
+            ).reshape(k, k)
         return weighted_bincount(self.y_true * k + self.y_pred, self.weight, k * k).reshape(k, k)
 
     def subset(self, rows: np.ndarray, source: str | None = None) -> Evidence:
@@ -211,6 +246,8 @@ class Evidence:
             None if self.weight is None else self.weight[rows],
             self.score_bins,
             self.engine,
+            None if self.cluster is None else self.cluster[rows],
+            None if self.sample_weight is None else self.sample_weight[rows],
         )
 
     @property

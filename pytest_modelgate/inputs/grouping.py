@@ -80,6 +80,8 @@ class GroupPlan:
                     assert spec.models.threshold is not None
                     thresholds[key] = (ref.scores, spec.models.threshold)
         keys.extend(spec.data.sensitive)
+        # clustered/weighted rows: each cell lies in one cluster and has one sampling weight
+        keys.extend(c for c in (spec.data.cluster, spec.data.weight) if c)
         for gate in spec.gates:
             cfg: Any = gate.config
             if gate.kind == "fairness":

@@ -221,6 +221,8 @@ def load_data(spec: Spec) -> LoadedData:
         "sensitive": spec.data.sensitive,
         "exclude": spec.data.exclude,
         "features": spec.data.features or [],
+        "cluster": [spec.data.cluster] if spec.data.cluster else [],
+        "weight": [spec.data.weight] if spec.data.weight else [],
     }
     for key, cols in named.items():
         missing = [c for c in cols if c not in columns]
@@ -317,6 +319,7 @@ def model_features(model: Any, spec: Spec, data: LoadedData) -> list[str]:
             )
         return names
     skip = {spec.data.target, *spec.data.sensitive, *spec.data.exclude}
+    skip.update(c for c in (spec.data.cluster, spec.data.weight) if c)  # design, not features
     for ref in (spec.models.candidate, spec.models.baseline):
         if isinstance(ref, PredictionColumns):
             skip.update(c for c in (ref.predictions, ref.scores) if c)

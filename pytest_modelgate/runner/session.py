@@ -112,9 +112,8 @@ class GateSession:
         spec = self.spec
         data, task = self.data
         if self.grouped:
-            return Loaded(
-                data, task, self.plan.evidence(data.frame, data.path, "candidate", task), None
-            )
+            ev = self.plan.evidence(data.frame, data.path, "candidate", task)
+            return Loaded(data, task, self._with_design(ev, data.frame), None)
         y = data.frame[spec.data.target]
         ref = spec.models.candidate
         if isinstance(ref, str):  # a model: loaded once, kept for checks that call it again
@@ -127,7 +126,30 @@ class GateSession:
         evidence = build_evidence(
             y, preds, task, spec.data.positive_label, spec.models.threshold, where
         )
-        return Loaded(data, task, evidence, path)
+        return Loaded(data, task, self._with_design(evidence, data.frame), path)
+
+    @cached_property
+    def _design(self) -> tuple[Any, Any]:
+        """``data.cluster`` and ``data.weight`` of the test rows (cells when grouped),
+        validated once: the codes and weights every evidence of this session carries."""
+        from pytest_modelgate.evidence.design import cluster_codes, sampling_weights
+
+        spec = self.spec
+        frame = self.data[0].frame
+        shown = display_path(self.data[0].path)
+        codes = weights = None
+        if spec.data.cluster:
+            where = f"{spec.where('data', 'cluster')} (column {spec.data.cluster!r} of {shown})"
+            codes = cluster_codes(frame[spec.data.cluster], len(frame), where)
+        if spec.data.weight:
+            where = f"{spec.where('data', 'weight')} (column {spec.data.weight!r} of {shown})"
+            weights = sampling_weights(frame[spec.data.weight], len(frame), where)
+        return codes, weights
+
+    def _with_design(self, ev: Evidence, frame: Any) -> Evidence:
+        from pytest_modelgate.evidence.design import with_design
+
+        return with_design(ev, *self._design)
 
     @cached_property
     def inputs(self) -> GateInputs:
@@ -203,12 +225,14 @@ class GateSession:
         where = display_path(loaded.data.path)
         if ref is not None and self.grouped:  # the same cells as the candidate: paired
             ev = self.plan.evidence(loaded.data.frame, loaded.data.path, "baseline", loaded.task)
+            ev = self._with_design(ev, loaded.data.frame)
             return BaselineSource(ev, None, f"models.baseline ({ev.source})")
         if ref is not None:
             preds, _path = get_predictions(ref, spec, loaded.data, loaded.task, "baseline")
             ev = build_evidence(
                 y, preds, loaded.task, spec.data.positive_label, spec.models.threshold, where
             )
+            ev = self._with_design(ev, loaded.data.frame)
             return BaselineSource(ev, None, f"models.baseline ({preds.source})")
         stored = read_stored_baseline(
             self.store_folder, data_sha256=self.data_sha256, n_rows=loaded.candidate.n
@@ -232,7 +256,7 @@ class GateSession:
             spec.models.threshold,
             where,
         )
-        return BaselineSource(ev, stored, stored.describe)
+        return BaselineSource(self._with_design(ev, loaded.data.frame), stored, stored.describe)
 
     # --- what checks need besides the evidence ---------------------------------------------------
 
@@ -339,6 +363,7 @@ class GateSession:
             evidence_on=lambda frame, what: self.evidence_on(frame, self.loaded.data.path, what),
             model_and_features=lambda: self.model_and_features("candidate"),
             model_path=lambda: self.model_path("candidate"),
+            stats=self.spec.stats.model_copy(update={"seed": self.seed}),
         )
 
 

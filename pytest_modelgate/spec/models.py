@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, Union
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from pytest_modelgate._paths import display_path
 from pytest_modelgate.estimates.metrics import canonical_name
@@ -77,6 +77,34 @@ class DataSpec(_Model):
         "default 1024, or 256 when a baseline's scores are grouped too); ROC AUC and average "
         "precision treat pairs within one bin as ties",
     )
+    cluster: str | None = Field(
+        None,
+        description="column with the cluster of each row (e.g. customer_id): rows of one cluster "
+        "are not independent, so every interval treats the clusters as the independent units "
+        "(cluster-robust); fewer than 20 clusters give INCONCLUSIVE",
+    )
+    weight: str | None = Field(
+        None,
+        description="column with a sampling weight per row (finite, >= 0, not all zero): every "
+        "metric is weighted (as scikit-learn's sample_weight) and intervals use the weighted "
+        "design's variance; not a frequency count",
+    )
+
+    @model_validator(mode="after")
+    def _design_columns(self) -> DataSpec:
+        for key in ("cluster", "weight"):
+            column = getattr(self, key)
+            if column is not None and column == self.target:
+                raise ValueError(
+                    f"`{key}` names the target column {column!r}; give the column with the "
+                    f"{'cluster ids' if key == 'cluster' else 'sampling weights'}"
+                )
+        if self.cluster is not None and self.cluster == self.weight:
+            raise ValueError(
+                f"`cluster` and `weight` name the same column {self.cluster!r}; the cluster ids "
+                "and the sampling weights are different columns"
+            )
+        return self
 
 
 class PredictionColumns(_Model):
@@ -306,12 +334,35 @@ class FairnessGate(_GateCommon):
         return [self.sensitive] if isinstance(self.sensitive, str) else list(self.sensitive)
 
 
+def _refuse_statistical_key(cls: type, value: Any, info: ValidationInfo) -> Any:
+    """A check that judges exactly what it observes has no interval: ``evidence``,
+    ``confidence`` and ``min_support`` would be silently ignored, so they are refused."""
+    if value is not None and not getattr(cls, "_statistical", True):
+        why = getattr(cls, "_why_no_interval", "judges what it observes")
+        raise ValueError(
+            f"`{info.field_name}` does not apply to this check: it {why} (no interval); "
+            "remove it. It applies to metric gates and to the drift, serving_skew, invariance, "
+            "directional and latency checks"
+        )
+    return value
+
+
 class _Check(_GateCommon):
     columns: list[str] | None = Field(None, description="columns to check (default: all)")
+
+    #: whether the check is judged on an interval (``evidence``/``confidence`` apply)
+    _statistical: ClassVar[bool] = False
+    _why_no_interval: ClassVar[str] = (
+        "compares the share of rows it observes in the test data with the limit"
+    )
+    _no_interval: Any = field_validator("evidence", "confidence", "min_support")(
+        classmethod(_refuse_statistical_key)
+    )
 
 
 class SchemaCheck(_Check):
     check: Literal["schema"]
+    _why_no_interval: ClassVar[str] = "compares column names and types"
 
 
 class MissingValuesCheck(_Check):
@@ -330,47 +381,131 @@ class RangeCheck(_Check):
 
 
 class DriftCheck(_Check):
+    # --- drift (issue #21): an estimate with an interval, judged against a tolerance ---------
     check: Literal["drift", "prediction_drift", "label_drift"]
-    method: Literal["psi", "jensen_shannon", "wasserstein", "ks", "chi2"] = Field(
-        "psi",
-        description="a distance with a threshold (psi, jensen_shannon, wasserstein) or a "
-        "test with Holm across columns (ks, chi2)",
+    _statistical: ClassVar[bool] = True
+    method: Literal["shift", "psi", "jensen_shannon", "wasserstein", "ks", "chi2"] = Field(
+        "shift",
+        description="a distance with an interval judged against a tolerance (shift: numeric "
+        "columns in robust sd, categorical ones by total variation; psi, jensen_shannon, "
+        "wasserstein) or a test with Holm across columns (ks, chi2)",
     )
     max: float | None = Field(
         None,
         ge=0,
-        description="the distance's threshold (default: psi "
-        "0.2, jensen_shannon 0.1, wasserstein 0.1) or the tests' alpha",
+        description="the tolerance (default: shift 0.25 sd, psi 0.2, jensen_shannon 0.1, "
+        "wasserstein 0.1 IQR) or the tests' alpha (default 1 - confidence)",
+    )
+    max_categorical: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="method shift: the total variation tolerance of categorical columns "
+        "(default 0.1)",
     )
     kinds: dict[str, Literal["numeric", "categorical"]] | None = Field(
         None, description="override the per-column kind chosen from the dtype"
     )
 
+    @model_validator(mode="after")
+    def _drift_rule(self) -> DriftCheck:
+        if self.max is not None and "method" not in self.model_fields_set:
+            # `max` alone meant a PSI threshold before #21; read as sd units it would change
+            # meaning silently
+            raise ValueError(
+                "`max` needs `method`: the default method is now shift (numeric columns in "
+                "robust sd, categorical ones by total variation `max_categorical`); write "
+                "`method: shift` for that, or `method: psi` for the PSI threshold `max` meant "
+                "before"
+            )
+        if self.max_categorical is not None and self.method != "shift":
+            raise ValueError(
+                f"`max_categorical` is the total variation tolerance of method shift; "
+                f"method {self.method} uses `max` on every column"
+            )
+        if self.method in ("ks", "chi2") and self.evidence in ("strict", "point"):
+            raise ValueError(
+                f"`evidence: {self.evidence}` needs a distance with a tolerance; {self.method} is "
+                "a test that fails on evidence of any difference (as lenient does): use method "
+                "shift (or psi, jensen_shannon, wasserstein) with a tolerance `max`"
+            )
+        if self.method in ("ks", "chi2") and self.max is not None and not 0 < self.max < 1:
+            raise ValueError(f"`max` is {self.method}'s alpha and must lie in (0, 1)")
+        return self
+
 
 class ServingSkewCheck(_GateCommon):
     check: Literal["serving_skew"]
-    column: str = Field(description="the column with the predictions the serving system logged")
-    tolerance: float = Field(0.0, ge=0, description="numeric difference still counted as equal")
+    column: str | None = Field(
+        None, description="the column with the predictions the serving system logged"
+    )
+    logged: Literal["auto", "labels", "scores"] = Field(
+        "auto",
+        description="what `column` holds: predicted labels (compared exactly) or positive-class "
+        "scores (within `tolerance`); auto: numbers that are not all class labels are scores",
+    )
+    features: dict[str, str] = Field(
+        default_factory=dict,
+        description="{offline column: logged column}: feature values serving used against the "
+        "ones the offline pipeline recomputed, row by row",
+    )
+    tolerance: float | None = Field(
+        None,
+        ge=0,
+        description="largest numeric difference still counted as equal (default 1e-6; labels "
+        "are compared exactly)",
+    )
     max_mismatch: Fraction = Field(0.0, description="largest share of rows that may differ")
+
+    @model_validator(mode="after")
+    def _something_to_compare(self) -> ServingSkewCheck:
+        if self.column is None and not self.features:
+            raise ValueError(
+                "serving_skew needs `column` (the logged predictions) and/or `features` "
+                "({offline column: logged column})"
+            )
+        if self.logged == "labels" and self.tolerance is not None:
+            raise ValueError(
+                "`tolerance` applies to scores and numbers; `logged: labels` compares exactly"
+            )
+        return self
 
 
 class LatencyCheck(_GateCommon):
     check: Literal["latency"]
-    batch_size: int = Field(1, ge=1, description="rows per predict() call")
-    p95_ms: float | None = Field(None, gt=0, description="95th percentile bound, milliseconds")
+    batch_size: int = Field(1, ge=1, description="rows per timed predict() call")
     p50_ms: float | None = Field(None, gt=0, description="median bound, milliseconds")
-    repeats: int = Field(50, ge=5, le=100_000, description="timed calls after warm-up")
+    p95_ms: float | None = Field(None, gt=0, description="95th percentile bound, milliseconds")
+    p99_ms: float | None = Field(None, gt=0, description="99th percentile bound, milliseconds")
+    repeats: int = Field(
+        100,
+        ge=5,
+        le=100_000,
+        description="timed calls after warm-up (more when a bound's interval needs more: 72 "
+        "for p95, 368 for p99 at 95%)",
+    )
+    warmup: int = Field(3, ge=0, le=10_000, description="untimed calls first")
+    max_seconds: float = Field(10.0, gt=0, le=3600, description="cap on the timed calls' wall time")
+    batch_rows: int = Field(
+        1000, ge=1, description="rows of the throughput measurement (reported, not gated)"
+    )
 
     @model_validator(mode="after")
     def _some_bound(self) -> LatencyCheck:
-        if self.p95_ms is None and self.p50_ms is None:
-            raise ValueError("a latency check needs `p95_ms` and/or `p50_ms`")
+        if self.p95_ms is None and self.p50_ms is None and self.p99_ms is None:
+            raise ValueError("a latency check needs `p50_ms`, `p95_ms` and/or `p99_ms`")
         return self
 
 
 class ModelSizeCheck(_GateCommon):
     check: Literal["model_size"]
     max_mb: float = Field(gt=0, description="largest model file, in MB (10^6 bytes)")
+
+    _statistical: ClassVar[bool] = False
+    _why_no_interval: ClassVar[str] = "measures one file"
+    _no_interval: Any = field_validator("evidence", "confidence", "min_support")(
+        classmethod(_refuse_statistical_key)
+    )
 
 
 class Perturbation(_Model):

@@ -38,7 +38,7 @@ def test_fixture_and_helpers_under_modelgate(project):
     out = result.stdout.str()
     result.stdout.fnmatch_lines(
         [
-            "*FAIL: recall = 0.*, 95% CI [[]0.*, 0.*[]] (wilson), n = *; required >= 0.95*",
+            "*FAIL: recall = 0.*, 95% CI [[]0.*, 0.*[]] (clopper-pearson), n = *; required >= 0.95*",
             "*rule      strict: lower 95% bound >= 0.95*",
             "*golden cases: * of 3 rows predicted wrongly (allowed: 0)*",
         ]

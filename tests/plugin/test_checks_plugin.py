@@ -90,7 +90,9 @@ def test_doctored_data_fails_with_the_columns_named(project):
     assert drift["verdict"] == "FAIL" and "f1" in drift["message"]
     flagged = [g["group"] for g in drift["groups"] if g["flagged"]]
     assert "f1" in flagged and "group" not in flagged
-    assert "gates.yaml:19: drift: FAIL: 1 of 3 columns drifted (psi > 0.2): f1" in out
+    assert (
+        "gates.yaml:19: drift: FAIL: 1 of 3 columns drifted beyond tolerance (95% CI): f1 " in out
+    )
 
 
 def test_changed_dtype_is_a_schema_failure(project):
@@ -169,7 +171,7 @@ def test_serving_skew_latency_and_size(project):
     )
     skewed = gates["serving_skew"]
     assert skewed["verdict"] == "FAIL" and skewed["estimate"] == 5 / 1500
-    assert "5 of 1500 rows (0.33%) differ from the serving log" in skewed["message"]
+    assert "5 of 1500 rows (0.33%, clopper-pearson" in skewed["message"]
     assert gates["skew_scores"]["verdict"] == "PASS"
     latency = gates["latency"]
     assert (

@@ -31,8 +31,8 @@ def test_passing_spec_exits_0_and_promotes(project):
         [
             "*modelgate release decision*",
             "gate*estimate*interval*required*rule*n*verdict",
-            "roc_auc>=0.75 *0.8* delong-logit *>=0.75*strict*1500*PASS",
-            "accuracy>=0.7 *wilson*PASS",
+            "roc_auc>=0.75 *0.8* delong-newcombe-hull *>=0.75*strict*1500*PASS",
+            "accuracy>=0.7 *clopper-pearson*PASS",
             "f1>=0.6 *bootstrap-bca*PASS",
             "DECISION: PROMOTE*",
         ]
@@ -55,7 +55,7 @@ def test_failing_gate_exits_1_and_explains(project):
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*FAIL: recall = 0.*, 95% CI [[]0.*, 0.*[]] (wilson), n = 1500; required >= 0.95*",
+            "*FAIL: recall = 0.*, 95% CI [[]0.*, 0.*[]] (clopper-pearson), n = 1500; required >= 0.95*",
             "*gates.yaml:15: gate recall>=0.95 (severity block)*",
             "*next*improve the model on recall*",
             "DECISION: BLOCK — 1 blocking gate failed: recall>=0.95",
@@ -318,7 +318,7 @@ def test_junitxml_carries_the_gate_results(project):
     props = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert props["modelgate_verdict"] == "PASS"
     assert 0.75 < float(props["modelgate_estimate"]) <= 1
-    assert json.loads(props["modelgate"])[0]["interval"]["method"] == "delong-logit"
+    assert json.loads(props["modelgate"])[0]["interval"]["method"] == "delong-newcombe-hull"
 
 
 def test_a_yaml_argument_is_the_spec(project):

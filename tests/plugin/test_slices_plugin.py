@@ -25,8 +25,8 @@ def test_sliced_gate_reports_every_slice(project):
     result.stdout.fnmatch_lines(
         [
             "accuracy>=0.7 (4 slices) *>=0.7 *strict: all slices*PASS",
-            "  group=a *wilson*PASS*",
-            "  group=b *wilson*PASS*",
+            "  group=a *clopper-pearson*PASS*",
+            "  group=b *clopper-pearson*PASS*",
             "  f1=[[]-10, 0) *PASS*",
             "  f1=[[]0, 10) *PASS*",
         ]

@@ -124,7 +124,7 @@ def test_reprs(data):
     ev = make_eval(data)
     r = ev.metric("recall", slice={"sex": "M"})
     assert repr(r).startswith("MetricResult(recall [sex=M] = 0.")
-    assert "<table>" in r._repr_html_() and "wilson" in r._repr_html_()
+    assert "<table>" in r._repr_html_() and "clopper-pearson" in r._repr_html_()
     assert "delong-paired" in repr(ev.compare("roc_auc"))
     assert "<table>" in ev.compare("roc_auc")._repr_html_()
     fair = ev.fairness("equalized_odds_difference", sensitive="sex")
@@ -140,7 +140,7 @@ def test_assert_metric_passes_and_fails_with_the_gate_message(data):
         assert_metric(ev, "accuracy", min=0.99)
     text = str(info.value)
     assert text.startswith("FAIL: accuracy = 0.")
-    assert "95% CI [" in text and "(wilson), n = 1200; required >= 0.99" in text
+    assert "95% CI [" in text and "(clopper-pearson), n = 1200; required >= 0.99" in text
     assert "  rule      strict: lower 95% bound >= 0.99" in text
     with pytest.raises(AssertionError, match="INCONCLUSIVE: only"):
         assert_metric(ev, "accuracy", min=0.5, slice=np.arange(1200) < 10)

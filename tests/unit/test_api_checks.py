@@ -89,7 +89,8 @@ def test_options_are_the_gate_keys(reference: pd.DataFrame) -> None:
         (
             ("drift",),
             {"method": "psy"},
-            "check_data('drift'): method: is not an allowed value (got 'psy'; allowed: 'psi', ",
+            "check_data('drift'): method: is not an allowed value (got 'psy'; allowed: 'shift', "
+            "'psi', ",
         ),
         (
             ("range",),

@@ -71,7 +71,12 @@ def test_invariance_counts_changed_labels_among_perturbed_rows(frame: pd.DataFra
     changed = ((x >= 0) != (x + 0.5 >= 0)).mean()
     assert changed > 0.05
     assert result.verdict is Verdict.FAIL and result.estimate == pytest.approx(changed)
-    assert result.rule == "share of perturbed rows whose predictions changed <= 0.05"
+    assert result.rule == (
+        "share of perturbed rows whose prediction changed <= 0.05 (strict: upper 95% bound)"
+    )
+    assert result.evidence == "strict" and result.interval is not None
+    assert result.interval.method == "clopper-pearson"
+    assert result.interval.low <= changed <= result.interval.high
     assert "'no' → 'yes'" in result.details  # labels, not codes
     assert "the model depends on x" in result.details
 
@@ -110,3 +115,40 @@ def test_perturbations_and_the_rows_they_change() -> None:
     added, changed = _perturbed(X, Perturbation(column="n", add=1), "w")
     assert added["n"].tolist()[::2] == [2.0, 4.0] and changed.tolist() == [True, False, True, True]
     assert X["c"].tolist() == ["a", "b", "c", "a"]  # the input is not modified
+
+
+def test_a_perturbation_that_touches_no_row_is_inconclusive_not_a_pass(frame: pd.DataFrame) -> None:
+    inputs, _ = _inputs(frame)
+    gate = _gate("invariance", perturb={"column": "group", "swap": ["c", "d"]})
+    result = run_check(gate, inputs)
+    assert result.verdict is Verdict.INCONCLUSIVE and result.n == 0
+    assert "no rows to judge" in result.message
+    assert "changed no row" in result.message
+
+
+def test_evidence_rule_of_a_behaviour_gate_is_honoured(frame: pd.DataFrame) -> None:
+    """x + 0.05 flips the rows with x in [-0.05, 0): a few percent. The three rules differ."""
+    inputs, _ = _inputs(frame)
+    perturb = {"column": "x", "add": 0.05}
+    x = frame["x"].to_numpy()
+    share = ((x >= -0.05) & (x < 0)).mean()
+    limit = share + 0.005  # the point estimate is below the limit, the upper bound above
+    verdicts = {
+        ev: run_check(
+            _gate("invariance", perturb=perturb, max_changed=limit, evidence=ev), inputs
+        ).verdict
+        for ev in ("strict", "lenient", "point")
+    }
+    assert verdicts == {"strict": Verdict.FAIL, "lenient": Verdict.PASS, "point": Verdict.PASS}
+
+
+def test_small_samples_are_inconclusive_unless_the_evidence_shows_a_failure(
+    frame: pd.DataFrame,
+) -> None:
+    small = frame.iloc[:10]
+    inputs, _ = _inputs(small)
+    quiet = run_check(_gate("invariance", perturb={"column": "group", "swap": ["a", "b"]}), inputs)
+    assert quiet.verdict is Verdict.INCONCLUSIVE and "min_support = 30" in quiet.message
+    # zero tolerance: one changed row already shows the rule is broken
+    broken = run_check(_gate("invariance", perturb={"column": "x", "add": 5}), inputs)
+    assert broken.verdict is Verdict.FAIL

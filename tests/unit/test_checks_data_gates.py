@@ -66,8 +66,11 @@ def test_default_columns_skip_target_and_excluded(frames: tuple[pd.DataFrame, ..
     missing = run_data_check(_gate("missing_values"), inputs)
     assert [g.group for g in missing.groups] == ["code", "x"]
     schema = run_data_check(_gate("schema"), inputs)
-    assert {g.group for g in schema.groups} == {"code", "x", "id"}  # the reference's columns
+    # the reference's columns, without the target and the excluded ones (exclude everywhere)
+    assert {g.group for g in schema.groups} == {"code", "x"}
     assert schema.verdict is Verdict.PASS
+    drift = run_data_check(_gate("drift"), inputs)
+    assert [g.group for g in drift.groups] == ["code", "x"]
     ranged = run_data_check(_gate("range"), inputs)
     assert [g.group for g in ranged.groups] == ["code", "x"]
 
@@ -107,7 +110,6 @@ def test_missing_reference_is_located(frames: tuple[pd.DataFrame, ...]) -> None:
         ),
         ("schema", {"columns": ["nope"]}, "columns", "schema check columns absent from the ref"),
         ("drift", {"kinds": {"zz": "numeric"}}, "kinds", "kinds names column 'zz'"),
-        ("drift", {"method": "ks", "max": 1.5}, "max", r"alpha \(or max\) must lie in \(0, 1\)"),
         ("drift", {"columns": ["nope"]}, "columns", r"column\(s\) 'nope' not in both"),
     ],
 )
@@ -240,3 +242,19 @@ def test_model_checks_without_a_model_are_our_bug(frames: tuple[pd.DataFrame, ..
     test, reference = frames
     with pytest.raises(RuntimeError, match=r"CheckInputs\.candidate is not set"):
         run_data_check(_gate("prediction_drift"), _inputs(test, reference))
+
+
+def test_a_new_test_column_is_schema_news_and_ignored_elsewhere(
+    frames: tuple[pd.DataFrame, ...],
+) -> None:
+    """Issue #21: a column only the test data has made drift, range and unseen_categories ERROR
+    (their columns came from the test frame); they now take reference ∩ test."""
+    test, reference = frames
+    test = test.assign(new_feature=np.arange(len(test)) * 1.5, new_code=1)
+    inputs = _inputs(test, reference, exclude=("id",))
+    for check in ("drift", "range", "unseen_categories"):
+        result = run_data_check(_gate(check), inputs)
+        assert not {"new_feature", "new_code"} & {g.group for g in result.groups}, check
+    schema = run_data_check(_gate("schema"), inputs)
+    assert schema.verdict is Verdict.PASS
+    assert "extra (allowed): new_feature, new_code" in schema.message

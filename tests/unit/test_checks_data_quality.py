@@ -107,7 +107,7 @@ def test_schema_check_compares_kinds_and_accepts_a_mapping() -> None:
             "t": pd.to_datetime(["2026-01-01", "2026-01-02"]).tz_localize("UTC"),
         }
     )
-    expected = {"n": "float64", "f": "int64", "s": "object", "t": "datetime64[ns]"}
+    expected = {"n": "float64", "f": "int64", "s": "object", "t": "datetime64[ns, UTC]"}
     assert schema_check(expected, test).passed
     assert schema_check({"n": "string"}, test, columns=["n"]).summary.startswith("schema mismatch")
     with pytest.raises(KeyError, match="'zz'"):
@@ -115,3 +115,17 @@ def test_schema_check_compares_kinds_and_accepts_a_mapping() -> None:
     assert dtype_kind("bool") == "bool" and dtype_kind(np.dtype("int8")) == "numeric"
     assert dtype_kind(pd.StringDtype()) == "string"
     assert dtype_kind(pd.Series([True, None], dtype="boolean").dtype) == "bool"
+
+
+def test_a_time_zone_lost_between_reference_and_test_is_a_schema_change() -> None:
+    """Issue #21: tz-aware → naive timestamps passed `schema` (both were "datetime")."""
+    from pytest_modelgate import check_data
+    from pytest_modelgate.checks.data.columns import dtype_kind
+
+    ref = pd.DataFrame({"t": pd.date_range("2024-01-01", periods=5, tz="UTC"), "y": 0})
+    test = pd.DataFrame({"t": pd.date_range("2024-01-01", periods=5), "y": 0})
+    result = check_data("schema", test, ref, target="y")
+    assert result.verdict.value == "FAIL" and "dtype changed: t" in result.message
+    assert dtype_kind("datetime64[ns, UTC]") == "datetime-tz"
+    assert dtype_kind("datetime64[ns]") == "datetime"
+    assert check_data("schema", ref, ref, target="y").verdict.value == "PASS"

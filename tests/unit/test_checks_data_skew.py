@@ -57,8 +57,13 @@ def test_logged_labels_that_differ_are_counted_and_shown(scores: np.ndarray) -> 
     )
     assert result.verdict is Verdict.FAIL
     assert result.estimate == pytest.approx(3 / N)
-    assert result.message.startswith(f"FAIL: 3 of {N} rows (1.50%) differ from the serving log; ")
-    assert "offline prediction differs" in result.rule
+    assert result.message.startswith(
+        f"FAIL: 3 of {N} rows (1.50%, clopper-pearson [0.31%, 4.32%]) differ from the serving log; "
+    )
+    assert result.rule == (
+        "offline labels equal the logged served exactly: share of rows that differ from the "
+        "log <= 0.01 (strict: upper 95% bound)"
+    )
     assert [line.split()[:2] for line in result.details.splitlines()[3:6]] == [
         ["row", "3"],
         ["row", "50"],
@@ -66,7 +71,7 @@ def test_logged_labels_that_differ_are_counted_and_shown(scores: np.ndarray) -> 
     ]
     assert "next" in result.details
     tolerant = serving_skew(
-        _gate(column="served", max_mismatch=0.02), _inputs(frame, _binary(scores))
+        _gate(column="served", max_mismatch=0.05), _inputs(frame, _binary(scores))
     )
     assert tolerant.verdict is Verdict.PASS and "next" not in tolerant.details
 
@@ -78,7 +83,7 @@ def test_logged_scores_within_tolerance_agree(scores: np.ndarray) -> None:
     gate = _gate(column="served", tolerance=1e-6)
     result = serving_skew(gate, _inputs(frame, _binary(scores)))
     assert result.estimate == pytest.approx(3 / N) and result.verdict is Verdict.FAIL
-    assert "offline score differs from the logged one by more than 1e-06" in result.rule
+    assert "offline scores equal the logged served within 1e-06" in result.rule
     # the largest differences first
     shown = [line.split()[1] for line in result.details.splitlines()[3:6]]
     assert shown == ["150", "90", "20"]
@@ -92,7 +97,7 @@ def test_numeric_labels_without_tolerance_compare_labels(scores: np.ndarray) -> 
     frame = pd.DataFrame({"served": candidate.y_pred, "y": 0})  # logged 0/1 labels
     result = serving_skew(_gate(column="served"), _inputs(frame, candidate))
     assert result.verdict is Verdict.PASS and result.estimate == 0
-    assert "offline prediction differs" in result.rule
+    assert "offline labels equal the logged served exactly" in result.rule
 
 
 def _regression(values: np.ndarray) -> SimpleNamespace:
@@ -125,14 +130,14 @@ def test_text_in_a_regression_log_is_the_datas_problem() -> None:
     with pytest.raises(
         DataError,
         match=r"gates\.yaml:9: gates\[1\]\.column: column 'served' \(the logged predictions\) "
-        r"must hold numbers for a regression model \(got 'n/a' in row 7\)",
+        r"must hold numbers \(got 'n/a' in row 7\)",
     ):
         serving_skew(_gate(column="served"), _inputs(frame, _regression(offline)))
 
 
 def test_the_logged_column_must_exist(scores: np.ndarray) -> None:
     frame = pd.DataFrame({"y": np.zeros(N)})
-    with pytest.raises(DataError, match=r"gates\[1\]\.column: column 'served' \(the logged"):
+    with pytest.raises(DataError, match=r"gates\[1\]\.column: column 'served' not in the test"):
         serving_skew(_gate(column="served"), _inputs(frame, _binary(scores)))
 
 
@@ -145,3 +150,55 @@ def test_grouped_evidence_is_refused(scores: np.ndarray) -> None:
     frame = pd.DataFrame({"served": np.zeros(N), "y": 0})
     with pytest.raises(ModelError, match="serving_skew is not available on grouped data"):
         serving_skew(_gate(column="served"), _inputs(frame, candidate))
+
+
+def test_logged_scores_with_the_default_tolerance_are_compared_as_scores(
+    scores: np.ndarray,
+) -> None:
+    """Issue #21: with `tolerance` left out, logged scores were compared with labels (100%)."""
+    frame = pd.DataFrame({"served": scores.astype(np.float32).astype(float), "y": 0})
+    result = serving_skew(_gate(column="served"), _inputs(frame, _binary(scores)))
+    assert result.verdict is Verdict.PASS and result.estimate == 0  # float32 noise < 1e-6
+    assert "offline scores equal the logged served within 1e-06" in result.rule
+
+
+def test_logged_zero_one_labels_of_a_zero_one_model_are_labels(scores: np.ndarray) -> None:
+    candidate = _binary(scores)
+    candidate.classes = (0, 1)
+    frame = pd.DataFrame({"served": candidate.y_pred.astype(float), "y": 0})
+    result = serving_skew(_gate(column="served"), _inputs(frame, candidate))
+    assert result.estimate == 0 and "offline labels" in result.rule
+
+
+def test_a_tolerance_on_labels_is_refused(scores: np.ndarray) -> None:
+    frame = pd.DataFrame({"served": np.where(scores >= 0.5, "yes", "no"), "y": 0})
+    with pytest.raises(DataError, match=r"gates\[1\]\.tolerance: column 'served' holds predicted"):
+        serving_skew(_gate(column="served", tolerance=0.01), _inputs(frame, _binary(scores)))
+    with pytest.raises(ValueError, match="`logged: labels` compares exactly"):
+        _gate(column="served", logged="labels", tolerance=0.1)
+
+
+def test_recomputed_features_against_logged_ones() -> None:
+    rng = np.random.default_rng(1)
+    age = rng.integers(18, 90, N).astype(float)
+    frame = pd.DataFrame(
+        {
+            "age": age,
+            "served_age": age + 1e-9,
+            "country": ["NO"] * N,
+            "served_country": ["NO"] * (N - 2) + ["SE", None],
+            "y": 0,
+        }
+    )
+    frame.loc[[5, 6], "served_age"] += 1.0
+    gate = _gate(features={"age": "served_age", "country": "served_country"}, max_mismatch=0)
+    result = serving_skew(gate, _inputs(frame, None))
+    assert result.verdict is Verdict.FAIL and result.estimate == pytest.approx(4 / N)
+    found = {g.group: g.values["mismatch"] for g in result.groups}
+    assert found == {"age vs served_age": 2 / N, "country vs served_country": 2 / N}
+    assert "row 5" in result.details and "'SE'" in result.details
+
+
+def test_serving_skew_needs_something_to_compare() -> None:
+    with pytest.raises(ValueError, match="needs `column`"):
+        _gate()

@@ -46,16 +46,33 @@ class Sleepy:
         return np.zeros(len(X))
 
 
+class Instant:
+    """predict() returns at once and records the batch sizes it saw."""
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        self.batches.append(len(X))
+        return np.zeros(len(X))
+
+
 def test_latency_measures_predict_on_the_batch() -> None:
-    model = Sleepy(2.0)
-    result = run_check(_gate("latency", batch_size=5, p95_ms=10_000, repeats=5), _inputs(model))
+    model = Instant()
+    gate = _gate("latency", batch_size=5, p95_ms=10_000, repeats=5, batch_rows=10)
+    result = run_check(gate, _inputs(model))
     assert result.verdict is Verdict.PASS
-    assert model.batches == [5] * (3 + 5)  # three warm-up calls, then the timed ones
-    assert result.n == 5 and result.threshold == Threshold(max=10_000)
-    assert result.estimate is not None and 2.0 <= result.estimate < 10_000  # p95 in ms
+    # three warm-up calls, then 72 timed ones (the fewest that bound a p95 at 95%), then
+    # the throughput measurement on 10 rows (one untimed call and three timed)
+    assert model.batches == [5] * (3 + 72) + [10] * 4
+    assert result.n == 72 and result.threshold == Threshold(max=10_000)
+    assert result.interval is not None and result.interval.method == "order-statistic"
+    assert result.estimate is not None and 0 <= result.estimate < 10_000  # p95 in ms
     assert result.message.startswith("PASS: predict() on 5 row(s): p50 ")
-    assert "p99" in result.message and result.rule == "p95 <= 10000 ms"
-    assert "severity: warn" in result.details
+    assert "p99" in result.message
+    assert result.rule == "p95 <= 10000 ms (strict: upper 95% bound)"
+    assert "10 rows in" in result.details and "µs/row" in result.details
+    assert "waited for a CPU" in result.details and result.notes[0].startswith("runner: ")
 
 
 def test_latency_fails_above_the_bound_and_uses_predict_proba() -> None:
@@ -66,12 +83,49 @@ def test_latency_fails_above_the_bound_and_uses_predict_proba() -> None:
             return np.zeros((len(X), 2))
 
     model = Proba(2.0)
-    result = run_check(_gate("latency", p50_ms=0.5, repeats=5), _inputs(model))
+    result = run_check(_gate("latency", p50_ms=0.5, repeats=6, batch_rows=1), _inputs(model))
     assert result.verdict is Verdict.FAIL
-    assert result.rule == "p50 <= 0.5 ms" and result.threshold == Threshold(max=0.5)
+    assert result.rule == "p50 <= 0.5 ms (strict: upper 95% bound)"
+    assert result.threshold == Threshold(max=0.5)
     assert set(model.batches) == {-1}  # batch_size 1, through predict_proba
     assert result.estimate is not None and result.estimate >= 2.0  # p50
     assert "next" in result.details
+
+
+def test_a_failure_on_a_busy_runner_is_inconclusive(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_modelgate.checks import operational
+
+    # the calibration loop took twice its CPU time: half the time waiting for a CPU
+    monkeypatch.setattr(operational, "_calibration", lambda: (2e-4, 1e-4))
+    result = run_check(_gate("latency", p50_ms=0.5, repeats=6, batch_rows=1), _inputs(Sleepy(2.0)))
+    assert result.verdict is Verdict.INCONCLUSIVE
+    assert "the runner was busy (waited for a CPU 50% of a calibration loop's time" in (
+        result.message
+    )
+    # a PASS stays a PASS: a busy runner only makes the model look slower
+    ok = run_check(_gate("latency", p50_ms=1e4, repeats=6, batch_rows=1), _inputs(Instant()))
+    assert ok.verdict is Verdict.PASS
+
+
+def test_too_few_calls_for_the_bound_is_inconclusive() -> None:
+    gate = _gate("latency", p99_ms=1e4, repeats=5, max_seconds=0.02, batch_rows=1)
+    result = run_check(gate, _inputs(Sleepy(2.0)))
+    assert result.verdict is Verdict.INCONCLUSIVE
+    assert "cannot bound p99 at 95% (it needs 368; limited by the time cap" in result.message
+
+
+def test_evidence_rules_of_a_latency_gate() -> None:
+    # every call takes ≥ 2 ms: a 2.5 ms bar on the p50 is clearly broken for lenient too
+    lenient = run_check(
+        _gate("latency", p50_ms=1.0, repeats=10, evidence="lenient", batch_rows=1),
+        _inputs(Sleepy(2.0)),
+    )
+    assert lenient.verdict is Verdict.FAIL and "(lenient: lower 95% bound)" in lenient.rule
+    point = run_check(
+        _gate("latency", p50_ms=1e4, repeats=5, evidence="point", batch_rows=1),
+        _inputs(Instant()),
+    )
+    assert point.verdict is Verdict.PASS and point.n == 5  # no interval needed
 
 
 def test_a_failing_predict_is_a_model_error() -> None:

@@ -50,10 +50,10 @@ def frame() -> pd.DataFrame:
 
 
 GATES: list[dict] = [
-    {"metric": "accuracy", "min": 0.7},  # wilson
-    {"metric": "roc_auc", "min": 0.85},  # delong-logit
+    {"metric": "accuracy", "min": 0.7},  # clopper-pearson
+    {"metric": "roc_auc", "min": 0.85},  # delong-newcombe-hull
     {"metric": "f1", "min": 0.6},  # count bootstrap (BCa): the seed matters
-    {"metric": "log_loss", "max": 0.5},  # normal on per-row losses
+    {"metric": "log_loss", "max": 0.5},  # hall-t on per-row losses
     {"metric": "precision", "min": 0.99, "evidence": "lenient"},
     {"metric": "recall", "min": 0.6, "slices": ["sex"]},
     {"metric": "recall", "min": 0.7, "slices": [["sex", "race"]], "evidence": "lenient"},

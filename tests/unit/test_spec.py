@@ -68,7 +68,7 @@ def test_every_problem_is_reported_with_its_line():
     assert got == [
         "gates.yaml:3: data.target: required key is missing",
         "gates.yaml:5: data.targt: unknown key (did you mean `target`? allowed: test, reference, "
-        "target, positive_label, features, sensitive, exclude, engine, score_bins)",
+        "target, positive_label, features, sensitive, exclude, engine, score_bins, cluster, weight)",
         "gates.yaml:10: gates[0].min: must be a number (got 'high'; allowed: the metric must be "
         "at least this)",
     ]
@@ -117,7 +117,8 @@ def test_every_problem_is_reported_with_its_line():
         (
             "  - metric: roc_auc\n    min: 0.8\n",
             "  - check: drift\n    method: psy\n",
-            "gates.yaml:10: gates[0].method: is not an allowed value (got 'psy'; allowed: 'psi'",
+            "gates.yaml:10: gates[0].method: is not an allowed value (got 'psy'; allowed: 'shift', "
+            "'psi'",
         ),
         (
             "    min: 0.8\n",

@@ -218,7 +218,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "data-unknown-key",
         broken("  target: y\n", "  target: y\n  traget: z\n"),
-        "gates.yaml:7: data.traget: unknown key (did you mean `target`? allowed: test, reference, target, positive_label, features, sensitive, exclude, engine, score_bins)",
+        "gates.yaml:7: data.traget: unknown key (did you mean `target`? allowed: test, reference, target, positive_label, features, sensitive, exclude, engine, score_bins, cluster, weight)",
     ),
     (
         "data-missing-target",
@@ -536,7 +536,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "latency-without-bounds",
         broken(G, "  - check: latency\n"),
-        "gates.yaml:13: gates[0]: a latency check needs `p95_ms` and/or `p50_ms`",
+        "gates.yaml:13: gates[0]: a latency check needs `p50_ms`, `p95_ms` and/or `p99_ms`",
     ),
     (
         "latency-zero",
@@ -582,8 +582,8 @@ CORPUS: list[tuple[str, str, str]] = [
     ),
     (
         "drift-max-negative",
-        broken(G, "  - check: drift\n    max: -1\n"),
-        "gates.yaml:14: gates[0].max: must be greater than or equal to 0",
+        broken(G, "  - check: drift\n    method: psi\n    max: -1\n"),
+        "gates.yaml:15: gates[0].max: must be greater than or equal to 0",
     ),
     (
         "drift-kind",
@@ -596,6 +596,26 @@ CORPUS: list[tuple[str, str, str]] = [
         "gates.yaml:14: gates[0].method: is not an allowed value",
     ),
     (
+        "drift-test-with-strict-evidence",
+        broken(G, "  - check: drift\n    method: ks\n    evidence: strict\n"),
+        "gates.yaml:13: gates[0]: `evidence: strict` needs a distance with a tolerance; ks is a test",
+    ),
+    (
+        "drift-test-alpha-above-1",
+        broken(G, "  - check: drift\n    method: ks\n    max: 1.5\n"),
+        "gates.yaml:13: gates[0]: `max` is ks's alpha and must lie in (0, 1)",
+    ),
+    (
+        "drift-max-without-method",
+        broken(G, "  - check: drift\n    max: 0.2\n"),
+        "gates.yaml:13: gates[0]: `max` needs `method`: the default method is now shift",
+    ),
+    (
+        "drift-max-categorical-with-psi",
+        broken(G, "  - check: drift\n    method: psi\n    max_categorical: 0.1\n"),
+        "gates.yaml:13: gates[0]: `max_categorical` is the total variation tolerance of method shift",
+    ),
+    (
         "model-size-without-max",
         broken(G, "  - check: model_size\n"),
         "gates.yaml:13: gates[0].max_mb: required key is missing",
@@ -603,7 +623,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "serving-skew-unknown-key",
         broken(G, "  - check: serving_skew\n    column: s\n    tolrance: 0.1\n"),
-        "gates.yaml:15: gates[0].tolrance: unknown key (did you mean `tolerance`? allowed: name, severity, evidence, confidence, min_support, check, column, tolerance, max_mismatch)",
+        "gates.yaml:15: gates[0].tolrance: unknown key (did you mean `tolerance`? allowed: name, severity, evidence, confidence, min_support, check, column, logged, features, tolerance, max_mismatch)",
     ),
     (
         "two-gate-kinds",

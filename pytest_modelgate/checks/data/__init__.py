@@ -74,13 +74,13 @@ def _run(gate: Any, inputs: CheckInputs) -> CheckResult:
     test = inputs.test()  # data checks do not need the model's predictions
     if kind == "schema":
         reference = _reference(inputs, gate)
-        cols = (
-            list(cfg.columns)
-            if cfg.columns
-            else [c for c in reference.columns if c != inputs.target]
-        )
+        skip = {inputs.target, *inputs.exclude}
+        cols = list(cfg.columns) if cfg.columns else [c for c in reference.columns if c not in skip]
+        extra_skip = [] if cfg.columns else [c for c in test.columns if c in skip]
         res = schema_check(
-            reference[[c for c in cols if c in reference.columns]], test, columns=cols
+            reference[[c for c in cols if c in reference.columns]],
+            test.drop(columns=extra_skip),
+            columns=cols if cfg.columns else None,
         )
         return to_check_result(
             gate,
@@ -101,8 +101,9 @@ def _run(gate: Any, inputs: CheckInputs) -> CheckResult:
             "find where the values are lost upstream; impute only if the model was trained for it",
         )
     reference = _reference(inputs, gate)
-    # the columns a gate examines by default are chosen by the same rule as the functions'
-    cols = cfg.columns or default_columns(kind, reference, test, inputs.feature_columns())
+    # the columns a gate examines by default are chosen by the same rule as the functions',
+    # among those both frames hold (a new test column is the schema check's news)
+    cols = cfg.columns or default_columns(kind, reference, test, inputs.compared_columns(reference))
     if kind == "unseen_categories":
         res = unseen_categories_check(reference, test, columns=cols, max_fraction=cfg.max_fraction)
         return to_check_result(
@@ -147,7 +148,7 @@ def _drift(gate: Any, inputs: CheckInputs) -> CheckResult:
         columns = ["prediction"]
     else:
         test = inputs.test()
-        columns = inputs.feature_columns(cfg.columns)
+        columns = list(cfg.columns) if cfg.columns else inputs.compared_columns(reference)
         missing = [c for c in columns if c not in reference.columns or c not in test.columns]
         if missing:
             raise DataError(
@@ -157,24 +158,31 @@ def _drift(gate: Any, inputs: CheckInputs) -> CheckResult:
                 f"{', '.join(map(str, list(reference.columns)[:20]))})"
             )
         ref, tst = reference[columns], test[columns]
-    res = drift_check(ref, tst, columns=columns, method=cfg.method, max=cfg.max, kinds=cfg.kinds)
-    what = {
-        "psi": "PSI",
-        "jensen_shannon": "Jensen–Shannon distance",
-        "wasserstein": "Wasserstein distance / reference IQR",
-    }.get(cfg.method)
-    rule = (
-        f"{what} per column <= threshold"
-        if what
-        else f"{cfg.method} test per column, Holm-adjusted across {len(columns)} columns"
+    defaults = inputs.stats_defaults()
+    res = drift_check(
+        ref,
+        tst,
+        columns=columns,
+        method=cfg.method,
+        max=cfg.max,
+        max_categorical=cfg.max_categorical,
+        kinds=cfg.kinds,
+        evidence=cfg.evidence,
+        confidence=cfg.confidence or defaults.stats.confidence,
+        min_support=defaults.min_support_of(gate),
+        seed=defaults.seed,
+        rng_key=cfg.check,
     )
     return to_check_result(
         gate,
         res,
-        rule,
+        res.rule or cfg.method,
         "look at how these columns changed between the "
         "reference and the test data (a pipeline change? a new population?)"
         "; retrain or recalibrate if the shift is real",
+        "more rows decide the undecided columns (each says about how many); a column without "
+        "values is the missing_values check's finding; or use evidence: lenient to fail only "
+        "on evidence of drift",
     )
 
 

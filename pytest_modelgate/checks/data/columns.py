@@ -232,6 +232,7 @@ _KIND_NAMES = {
     "bool": "bool",
     "boolean": "bool",
     "datetime": "datetime",
+    "datetime-tz": "datetime-tz",
     "timedelta": "timedelta",
 }
 
@@ -250,7 +251,8 @@ def dtype_kind(dtype: Any) -> str:
     -------
     str
         ``"numeric"`` (all int, uint, float and complex widths, nullable or not), ``"bool"``,
-        ``"string"`` (object, str, string), ``"datetime"`` (with or without time zone),
+        ``"string"`` (object, str, string), ``"datetime"`` (naive), ``"datetime-tz"`` (with a
+        time zone: naive and zoned timestamps cannot be compared, so the change is flagged),
         ``"timedelta"``, or ``"other"``. A categorical dtype has the kind of its categories
         (``"string"`` when they are not known, e.g. the string ``"category"``).
     """
@@ -266,6 +268,8 @@ def dtype_kind(dtype: Any) -> str:
         return "string" if categories is None else dtype_kind(categories.dtype)
     if pdt.is_bool_dtype(dtype):
         return "bool"
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return "datetime-tz"
     if pdt.is_datetime64_any_dtype(dtype):
         return "datetime"
     if pdt.is_timedelta64_dtype(dtype):

@@ -355,7 +355,7 @@ def schema_check(
         got = test[column].dtype
         kind = (
             "numeric"
-            if dtype_kind(got) in ("numeric", "datetime", "timedelta")
+            if dtype_kind(got) in ("numeric", "datetime", "datetime-tz", "timedelta")
             else ("categorical")
         )
         findings.append(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from pytest_modelgate.checks.common import details_table, gate_fields
-from pytest_modelgate.results import CheckResult, GroupValue, Threshold, Verdict
+from pytest_modelgate.results import CheckResult, GroupValue, Interval, Threshold, Verdict
 
 __all__ = [
     "ColumnFinding",
@@ -55,7 +55,12 @@ class ColumnFinding:
     kind : {"numeric", "categorical"}
         The column kind used.
     p_value, p_adjusted : float or None
-        Raw and Holm-adjusted p-values, for the test methods only.
+        Raw and Holm-adjusted p-values (drift: of the tests, or of "within tolerance" for the
+        distances, one-sided).
+    low, high : float or None
+        The statistic's confidence interval (drift distances).
+    state : str or None
+        Drift: ``"drifted"``, ``"within"``, ``"undecided"`` or ``"not measurable"``.
     """
 
     column: str
@@ -66,6 +71,9 @@ class ColumnFinding:
     kind: str
     p_value: float | None = None
     p_adjusted: float | None = None
+    low: float | None = None
+    high: float | None = None
+    state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,11 @@ class DataCheckResult:
         One line, e.g. ``"2 of 14 columns drifted (psi > 0.2): age 0.31, hours_per_week 0.25"``.
     n_reference, n_test : int or None
         Row counts of the frames compared (``None`` where there is no such frame).
+    verdict : {"PASS", "FAIL", "INCONCLUSIVE"} or None
+        Set by checks with a three-way outcome (drift); else ``passed`` decides.
+    evidence, level, rule, interval_method : str, float, str, str or None
+        Drift: the rule applied (``"three-way"``, ``"strict"``, ``"lenient"``, ``"point"``), the
+        intervals' level, the rule in words and how the intervals were computed.
     """
 
     check: str
@@ -92,6 +105,11 @@ class DataCheckResult:
     summary: str
     n_reference: int | None = None
     n_test: int | None = None
+    verdict: str | None = None
+    evidence: str | None = None
+    level: float | None = None
+    rule: str | None = None
+    interval_method: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,11 +157,17 @@ def worst_first(
 # --------------------------------------------------------------------------------------------
 
 
-def to_check_result(gate: Any, res: DataCheckResult, rule: str, advice: str) -> CheckResult:
+def to_check_result(
+    gate: Any,
+    res: DataCheckResult,
+    rule: str,
+    advice: str,
+    inconclusive_advice: str | None = None,
+) -> CheckResult:
     """The gate's verdict on a data check: the worst column drives estimate and threshold.
 
     ``rule`` is the one-line rule shown in the details; ``advice`` the "next" line shown when
-    a column is flagged.
+    a column is flagged, ``inconclusive_advice`` the one shown when the check is INCONCLUSIVE.
     """
     findings = list(res.findings)
     flagged = [f for f in findings if f.flagged]
@@ -162,17 +186,31 @@ def to_check_result(gate: Any, res: DataCheckResult, rule: str, advice: str) -> 
         )
     if flagged:
         rows.append(("next", advice))
-    verdict = Verdict.PASS if res.passed else Verdict.FAIL
+    elif res.verdict == "INCONCLUSIVE" and inconclusive_advice:
+        rows.append(("next", inconclusive_advice))
+    if res.verdict is not None:
+        verdict = Verdict(res.verdict)
+    else:
+        verdict = Verdict.PASS if res.passed else Verdict.FAIL
+    interval = None
+    if worst is not None and worst.low is not None and worst.high is not None:
+        interval = Interval(
+            worst.low, worst.high, res.level or 0.95, res.interval_method or "bootstrap"
+        )
     threshold = None
     if worst is not None and worst.threshold is not None:
         # tests (ks, chi2) flag a column when its adjusted p-value falls *below* alpha
         is_test = getattr(gate.config, "method", None) in ("ks", "chi2")
         threshold = Threshold(min=worst.threshold) if is_test else Threshold(max=worst.threshold)
+    fields = gate_fields(gate)
+    if res.evidence is not None:
+        fields["evidence"] = res.evidence
     return CheckResult(
         verdict=verdict,
         message=f"{verdict.value}: {res.summary}",
         details=details_table(rows),
         estimate=float(worst.statistic) if worst is not None else None,
+        interval=interval,
         threshold=threshold,
         rule=rule,
         n=res.n_test,
@@ -182,11 +220,16 @@ def to_check_result(gate: Any, res: DataCheckResult, rule: str, advice: str) -> 
             GroupValue(
                 f.column,
                 res.n_test or 0,
-                {"statistic": float(f.statistic)},
+                {"statistic": float(f.statistic)}
+                | (
+                    {"low": f.low, "high": f.high}
+                    if f.low is not None and f.high is not None
+                    else {}
+                ),
                 flagged=f.flagged,
                 detail=f.detail,
             )
             for f in findings
         ),
-        **gate_fields(gate),
+        **fields,
     )
