@@ -499,21 +499,23 @@ def test_paired_score_interval_edge_cases() -> None:
 
 
 def _hall_interval_by_root_finding(d: np.ndarray, confidence: float) -> tuple[float, float]:
-    """Hall (1992) from its definition: the μ where √n(g(W) + γ/(6n)) = ±z, with
-    W = (mean − μ)/sd and g(W) = W + γW²/3 + γ²W³/27, found by root finding."""
+    """Hall (1992) from its definition: the μ where g(T) = ±t for T = √n(mean − μ)/sd and
+    g(T) = T + aT² + a²T³/3 + b, a = γ/(3√n), b = γ/(6√n) (γ the adjusted sample skewness,
+    t Student's quantile), found by root finding."""
     from scipy import optimize
 
     n, mean, sd = d.size, d.mean(), d.std(ddof=1)
-    gamma = np.mean((d - mean) ** 3) / sd**3
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    gamma = stats.skew(d, bias=False)
+    t = stats.t.ppf(0.5 + confidence / 2, n - 1)
+    a, b = gamma / (3 * math.sqrt(n)), gamma / (6 * math.sqrt(n))
 
-    def t1(mu: float) -> float:
-        w = (mean - mu) / sd
-        return math.sqrt(n) * (w + gamma * w**2 / 3 + gamma**2 * w**3 / 27 + gamma / (6 * n))
+    def g(mu: float) -> float:
+        tt = math.sqrt(n) * (mean - mu) / sd
+        return tt + a * tt**2 + a**2 * tt**3 / 3 + b
 
     span = 50 * sd
-    low = optimize.brentq(lambda mu: t1(mu) - z, mean - span, mean + span, xtol=1e-14)
-    high = optimize.brentq(lambda mu: t1(mu) + z, mean - span, mean + span, xtol=1e-14)
+    low = optimize.brentq(lambda mu: g(mu) - t, mean - span, mean + span, xtol=1e-14)
+    high = optimize.brentq(lambda mu: g(mu) + t, mean - span, mean + span, xtol=1e-14)
     return low, high
 
 
