@@ -38,7 +38,6 @@ from pytest_modelgate.estimates.metrics import Metric, average_precision_from_hi
 from pytest_modelgate.evidence.core import Evidence
 from pytest_modelgate.results import MetricResult
 from pytest_modelgate.stats import Interval, count_bootstrap
-from pytest_modelgate.stats.skewed_mean import COCHRAN_FACTOR, hall_t_bounds
 from pytest_modelgate.stats.cluster import (
     DesignUnits,
     collapse_units,
@@ -48,6 +47,7 @@ from pytest_modelgate.stats.cluster import (
     numerical_gradient,
     t_interval,
 )
+from pytest_modelgate.stats.skewed_mean import COCHRAN_FACTOR, hall_t_bounds
 
 __all__ = ["MIN_CLUSTERS", "design_estimate", "design_not_supported"]
 
