@@ -179,9 +179,7 @@ def test_weighted_mean_loss_is_the_linearised_ratio_variance(data) -> None:
     loss, w = (data["score"] - data["y"]) ** 2, data["w"]
     mean = (w @ loss) / w.sum()
     sums = np.array([(w * (loss - mean))[data["ids"] == g].sum() for g in range(K)]) / w.sum()
-    assert (r.interval.low, r.interval.high) == pytest.approx(
-        _hall_reference(mean, sums), rel=1e-9
-    )
+    assert (r.interval.low, r.interval.high) == pytest.approx(_hall_reference(mean, sums), rel=1e-9)
 
 
 def test_roc_auc_is_obuchowski_clustered_delong(data) -> None:
