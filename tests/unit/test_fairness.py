@@ -12,6 +12,7 @@ from fairlearn import metrics as flm
 from sklearn import metrics as skm
 
 from pytest_modelgate.errors import ModelError
+from pytest_modelgate.estimates.fairness_pairwise import PAIRWISE_METHOD
 from pytest_modelgate.estimates.fairness import (
     FAIRNESS_NAMES,
     GAP_BOOTSTRAP,
@@ -194,8 +195,15 @@ def test_metric_gaps_equal_metricframe_binary(metric, fn, uses, rng):
     assert abs(ratio.value - mf.ratio()) <= 1e-12
     assert diff.interval.low <= diff.value <= diff.interval.high
     assert diff.higher_is_better is False and ratio.higher_is_better is True
-    expected_method = "parametric-bootstrap" if metric == "brier_score" else "stratified"
+    expected_method = (
+        "parametric-bootstrap"
+        if metric == "brier_score"
+        else PAIRWISE_METHOD
+        if m.proportion is not None  # one binomial proportion per group: pairwise differences
+        else "stratified"
+    )
     assert expected_method in diff.interval.method
+    assert "stratified" in ratio.interval.method or "parametric" in ratio.interval.method
 
 
 @pytest.mark.parametrize(
@@ -240,7 +248,8 @@ def test_metric_gaps_equal_metricframe_multiclass(metric, fn, rng):
         "metric_difference", ev, g, ["a", "b", "c"], metric=get_metric(metric, "multiclass")
     )
     assert abs(est.value - _frame(fn, y, pred, g).difference()) <= 1e-12
-    assert est.interval.method == f"bootstrap-{GAP_BOOTSTRAP}-stratified"
+    expected = PAIRWISE_METHOD if metric == "accuracy" else f"bootstrap-{GAP_BOOTSTRAP}-stratified"
+    assert est.interval.method == expected
 
 
 def test_undefined_group_metric_is_left_out_like_a_nan_in_metricframe(rng):
@@ -311,7 +320,10 @@ def test_worst_names_the_groups_of_the_defining_component():
 def test_interval_methods_and_reproducibility(rng):
     g, y, pred = _random_binary(rng, 800, [0.5, 0.3, 0.2])
     ev = _binary(y, pred)
-    name, labels = "equalized_odds_difference", ["a", "b", "c"]
+    labels = ["a", "b", "c"]
+    difference = _estimate("equalized_odds_difference", ev, g, labels)
+    assert difference.interval.method == PAIRWISE_METHOD  # differences of rates: no bootstrap
+    name = "equalized_odds_ratio"  # ratios keep the stratified bootstrap
     assert GAP_BOOTSTRAP == "percentile"
     default = _estimate(name, ev, g, labels, opts=StatsOptions(resamples=400))  # bca -> gap default
     assert default.interval.method == "bootstrap-percentile-stratified"
@@ -559,3 +571,27 @@ def test_named_gaps_equal_fairlearn_on_the_adult_test_set():
             assert est.value == pytest.approx(
                 reference(y, pred, sensitive_features=sens), abs=1e-12
             ), (name, columns)
+
+
+# --- min_support per group and rate -------------------------------------------------------------
+
+
+def test_min_support_applies_per_group_and_rate():
+    """A TPR rests on the group's positives, an FPR on its negatives: a group with enough rows
+    but 12 positives makes an equalized-odds gate INCONCLUSIVE, named with rate and count; the
+    selection rate (demographic parity) of the same group rests on all its 100 rows."""
+    import pytest_modelgate as mg
+
+    g = np.repeat(["big", "small"], [400, 100])
+    y = np.r_[np.tile([1, 0], 200), np.repeat([1, 0], [12, 88])]
+    pred = y.copy()
+    ev = mg.evaluate(y, pred, None, sensitive={"sex": g})
+    with pytest.raises(AssertionError) as info:
+        mg.assert_fair(ev, "equalized_odds_difference", sensitive="sex", max=0.2)
+    message = str(info.value)
+    assert "INCONCLUSIVE: only 12 rows in the TPR denominator of sex=small (positives)" in message
+    assert "min_support = 30" in message
+    mg.assert_fair(ev, "demographic_parity_difference", sensitive="sex", max=0.5, evidence="point")
+    fe = ev.fairness("equalized_odds_difference", "sex")
+    assert fe.thinnest == ("sex=small", "TPR", "positives", 12)
+    assert "'sex=small': 12 positives for TPR" in fe.note
