@@ -86,7 +86,7 @@ def _z_stat(est: MetricResult, bound: float, below: bool) -> float:
         p0 = min(max(bound, 1e-12), 1 - 1e-12)  # the score test that Wilson's interval inverts
         return sign * (est.value - p0) / math.sqrt(p0 * (1 - p0) / est.support)
     z = _z(iv.level)
-    if iv.method == "delong-logit" and 0 < bound < 1 and 0 < iv.low and iv.high < 1:
+    if iv.method == "delong-logit" and 0 < bound < 1 and iv.low > 0 and iv.high < 1:
         centre, end, at = _logit(est.value), _logit(iv.high if below else iv.low), _logit(bound)
     else:
         centre, end, at = est.value, iv.high if below else iv.low, bound

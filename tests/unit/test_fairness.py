@@ -12,13 +12,13 @@ from fairlearn import metrics as flm
 from sklearn import metrics as skm
 
 from pytest_modelgate.errors import ModelError
-from pytest_modelgate.estimates.fairness_pairwise import PAIRWISE_METHOD
 from pytest_modelgate.estimates.fairness import (
     FAIRNESS_NAMES,
     GAP_BOOTSTRAP,
     _stratified_jackknife,
     fairness_estimate,
 )
+from pytest_modelgate.estimates.fairness_pairwise import PAIRWISE_METHOD
 from pytest_modelgate.estimates.metric import StatsOptions
 from pytest_modelgate.estimates.metrics import get_metric
 from pytest_modelgate.evidence.core import Evidence

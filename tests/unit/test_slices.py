@@ -204,9 +204,9 @@ def test_one_slice_lenient_p_inverts_any_interval():
 
     est = MetricResult("f1", 0.70, Interval(0.60, 0.74, 0.95, "bootstrap-bca"), 300)
     for bar in (0.73, 0.7399, 0.7401, 0.75, 0.8):
-        assert (one_sided_p(est, bar, None) < 0.025) == (0.74 < bar)
+        assert (one_sided_p(est, bar, None) < 0.025) == (bar > 0.74)
     for bar in (0.5, 0.5999, 0.6001, 0.65):
-        assert (one_sided_p(est, None, bar) < 0.025) == (0.60 > bar)
+        assert (one_sided_p(est, None, bar) < 0.025) == (bar < 0.60)
     assert one_sided_p(est, 0.74, None) == pytest.approx(0.025)
 
 
