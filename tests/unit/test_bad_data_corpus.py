@@ -278,8 +278,10 @@ CASES: list[Case] = [
     Case(
         "all-equal-scores",
         lambda p: p.write(frame().assign(score=0.5)),
-        (Verdict.PASS, Verdict.INCONCLUSIVE),
-        ("interval collapsed to the single value 0.5",),
+        # a constant scorer ranks nothing: AUC 0.5 does not clear a bar of 0.5 (the
+        # DeLong–Newcombe hull keeps Newcombe's width where DeLong's variance is 0)
+        (Verdict.PASS, Verdict.FAIL),
+        ("roc_auc = 0.5000 meets >= 0.5, but its 95% CI",),
     ),
     Case(
         "nan-scores",
