@@ -336,16 +336,6 @@ def test_a_yaml_argument_is_the_spec(project):
     result.stderr.fnmatch_lines(["*conf/release.yaml is not the gate spec of this run*"])
 
 
-def test_a_stale_report_is_removed_when_the_spec_is_broken(project):
-    project.makefile(".yaml", gates=PASSING)
-    assert project.runpytest("--modelgate").ret == 0
-    report = project.path / ".modelgate" / "report.json"
-    assert report.exists()
-    project.makefile(".yaml", gates=PASSING.replace("min: 0.7", "min: seventy"))
-    assert project.runpytest("--modelgate").ret == pytest.ExitCode.USAGE_ERROR
-    assert not report.exists()
-
-
 def test_out_of_range_threshold_is_a_spec_error(project):
     project.makefile(".yaml", gates=PASSING.replace("min: 0.7", "min: 70"))
     result = project.runpytest("--modelgate")

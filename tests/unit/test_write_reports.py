@@ -218,3 +218,16 @@ def test_a_rounded_negative_zero_reads_the_same_in_every_report(workdir: Path) -
     h, m = write_reports(results, decide(results), html="r.html", markdown="r.md")
     assert "-0.0000" not in m.read_text(encoding="utf-8")
     assert "-0.0000" not in h.read_text(encoding="utf-8")
+
+
+def test_a_report_path_on_an_input_or_another_report_is_refused(tmp_path: Path) -> None:
+    spec_file = tmp_path / "gates.yaml"
+    spec_file.write_text("version: 1\n", encoding="utf-8")
+    decision = decide([result()])
+    with pytest.raises(OSError, match=r"json=\) .*gates.yaml is the gate spec"):
+        write_reports([result()], decision, spec=SimpleNamespace(path=spec_file), json=spec_file)
+    assert spec_file.read_text(encoding="utf-8") == "version: 1\n"
+    same = tmp_path / "r.out"
+    with pytest.raises(OSError, match=r"html=\) .*r.out is the json report"):
+        write_reports([result()], decision, json=same, html=same)
+    assert not same.exists()  # refused before anything was written
