@@ -56,8 +56,9 @@ def test_github_summary_outputs_and_annotations(project, monkeypatch):
     assert output.read_text() == "decision=block\npartial=false\nreport=.modelgate/report.json\n"
     md = summary.read_text()
     assert md.startswith("## ⛔ Model release decision: **BLOCK**")
-    assert "| `roc_auc>=0.95` | 0." in md and "| **FAIL** |" in md
-    assert "**Worst slices**" in md and "- `accuracy>=0.7`: `accuracy>=0.7[group=" in md
+    assert "| <code>roc_auc>=0.95</code> | 0." in md and "| **FAIL** |" in md
+    assert "**Worst slices**" in md
+    assert "- <code>accuracy>=0.7</code>: <code>accuracy>=0.7&#91;group=" in md
 
 
 def test_no_github_output_outside_actions(project, monkeypatch):
@@ -231,3 +232,40 @@ def test_fail_on_says_why_and_force_needs_update(project):
     result.stderr.fnmatch_lines(
         ["*--modelgate-force only applies with --modelgate-update-baseline*"]
     )
+
+
+def test_hostile_slice_values_are_escaped_in_every_sink(project, monkeypatch):
+    """End to end through the data (the unit corpus: tests/unit/test_sink_escaping.py): slice
+    values that try to start workflow commands, break the summary table or inject HTML reach
+    stdout, the step summary, the annotations, JUnit XML and the HTML report escaped."""
+    import pandas as pd
+
+    summary, output = github_env(project, monkeypatch)
+    frame = pd.read_csv(project.path / "data" / "test.csv.gz")
+    hostile = {
+        "a": "x\n::stop-commands::pwn\r\n##[error]y",
+        "b": "a|b `c` <script>alert(1)</script> [l](javascript:x) @all \u202eevil\x1b[31m",
+    }
+    frame["group"] = frame["group"].map(hostile)
+    frame.to_csv(project.path / "data" / "hostile.csv", index=False)
+    spec = MIXED.replace("data/test.csv.gz", "data/hostile.csv").replace(
+        "min: 0.7\n    slices", "min: 0.99\n    slices"
+    )
+    project.makefile(".yaml", gates=spec)
+    result = project.runpytest(
+        "--modelgate", "--junitxml", "junit.xml", "--modelgate-html", "r.html", "-rA"
+    )
+    assert result.ret == 1
+    for line in result.stdout.lines + result.stderr.lines:
+        assert not re.match(r"\s*(::|##\[)", line) or line.startswith(("::error ", "::warning ")), (
+            line
+        )
+    assert "x\\n::stop-commands::pwn\\r\\n##[error]y" in result.stdout.str()  # shown, escaped
+    md = summary.read_text()
+    rows = [ln for ln in md.splitlines() if ln.startswith("|")]
+    assert len(rows) == 2 + 4 and all(len(re.split(r"(?<!\\)\|", r)) == 9 for r in rows)
+    assert "<script" not in md and "](" not in md and "`" not in md
+    assert output.read_text().startswith("decision=block\n")
+    ET.parse(project.path / "junit.xml")  # well-formed
+    page = (project.path / "r.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "&lt;script&gt;" in page and "\u202e" not in page
