@@ -6,6 +6,7 @@ plugin costs nothing for test runs that do not gate a model.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,6 +97,28 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("modelgate"):
         return
     from pytest_modelgate.errors import SpecError
+
+    try:
+        _configure(config)
+    except (SpecError, pytest.UsageError) as exc:
+        spec_error = isinstance(exc, SpecError)
+        message = f"invalid gate spec\n{exc}" if spec_error else str(exc)
+        if os.environ.get("GITHUB_ACTIONS") == "true" and not hasattr(config, "workerinput"):
+            # where an annotation helps most: the pull request shows it on gates.yaml's line
+            from pytest_modelgate.report.github import write_github_usage_error
+
+            try:
+                spec_path: Path | None = _spec_path(config)
+            except pytest.UsageError:
+                spec_path = None
+            problems = exc.problems if isinstance(exc, SpecError) else ()
+            lines = write_github_usage_error(message, spec_path=spec_path, problems=problems)
+            message += "\n" + "\n".join(lines)  # stderr: the runner reads commands there too
+        raise pytest.UsageError(message) from None
+
+
+def _configure(config: pytest.Config) -> None:
+    from pytest_modelgate.errors import SpecError
     from pytest_modelgate.spec import load_spec
 
     report = config.getoption("modelgate_report")
@@ -112,11 +135,7 @@ def pytest_configure(config: pytest.Config) -> None:
             validate_arguments(StatsSpec, {"seed": seed}, "--modelgate-seed")
         except SpecError as exc:
             raise pytest.UsageError(str(exc)) from None
-    path = _spec_path(config)
-    try:
-        spec = load_spec(path)
-    except SpecError as exc:
-        raise pytest.UsageError(f"invalid gate spec\n{exc}") from None
+    spec = load_spec(_spec_path(config))  # a SpecError is reported by pytest_configure
     if not hasattr(config, "workerinput"):
         _check_report_paths(config, spec, report_path)
     if spec.data.engine != "memory":

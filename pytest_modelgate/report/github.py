@@ -13,6 +13,7 @@ from pathlib import Path
 from pytest_modelgate._format import fmt_num, one_line
 from pytest_modelgate._paths import display_path
 from pytest_modelgate.decision import Decision
+from pytest_modelgate.errors import SpecProblem
 from pytest_modelgate.report.terminal import label_of, worst_slice
 from pytest_modelgate.results import CheckResult, Verdict
 
@@ -24,6 +25,7 @@ __all__ = [
     "markdown_summary",
     "md_text",
     "write_github",
+    "write_github_usage_error",
 ]
 
 
@@ -158,3 +160,43 @@ def write_github(
         with open(output_file, "a", encoding="utf-8") as fh:
             fh.write("".join(github_output_line(k, v) for k, v in outputs.items()))
     return [a for a in (annotation(r, spec_path) for r in results) if a]
+
+
+def write_github_usage_error(
+    message: str, *, spec_path: Path | None, problems: Sequence[SpecProblem] = ()
+) -> list[str]:
+    """A run that stops before any gate ran (exit 4: a broken spec, a refused option) on GitHub
+    Actions: an ``::error`` annotation per spec problem at its line, the step summary and
+    ``decision=error`` (no ``report=``: none was written). Returns the annotation lines.
+
+    A summary or output file that cannot be written is skipped: the run fails anyway, and the
+    annotations still reach the log."""
+    title = escape_property("modelgate: invalid gate spec" if problems else "modelgate")
+    where = [f"file={escape_property(_spec_file(spec_path))}"] if spec_path is not None else []
+    annotations = [
+        f"::error {','.join([*where, *([f'line={p.line}'] if p.line else []), f'title={title}'])}"
+        f"::{escape_data(str(p))}"
+        for p in problems
+    ] or [f"::error {','.join([*where, f'title={title}'])}::{escape_data(message)}"]
+    summary = "\n".join(
+        [
+            "## ⛔ Model release decision: **ERROR** (nothing was run)",
+            "",
+            *(f"- {md_text(line)}" for line in message.splitlines() if line.strip()),
+            "",
+            "Exit status 4: fix the spec or the option; no gate was evaluated and no report "
+            "was written.",
+        ]
+    )
+    for variable, text in (
+        ("GITHUB_STEP_SUMMARY", summary + "\n"),
+        ("GITHUB_OUTPUT", github_output_line("decision", "error") + "partial=false\n"),
+    ):
+        target = os.environ.get(variable)
+        if target:
+            try:
+                with open(target, "a", encoding="utf-8") as fh:
+                    fh.write(text)
+            except OSError:
+                pass
+    return annotations

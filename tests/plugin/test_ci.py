@@ -269,3 +269,28 @@ def test_hostile_slice_values_are_escaped_in_every_sink(project, monkeypatch):
     ET.parse(project.path / "junit.xml")  # well-formed
     page = (project.path / "r.html").read_text(encoding="utf-8")
     assert "<script" not in page and "&lt;script&gt;" in page and "\u202e" not in page
+
+
+def test_a_broken_spec_on_github_still_annotates_summarises_and_outputs(project, monkeypatch):
+    summary, output = github_env(project, monkeypatch)
+    project.makefile(".yaml", gates=MIXED.replace("min: 0.7\n", "min: seventy\n", 1))
+    result = project.runpytest("--modelgate")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert any(
+        re.match(
+            r"::error file=gates\.yaml,line=14,title=modelgate%3A invalid gate spec::"
+            r"gates\.yaml:14: gates\[0\]\.min: ",
+            line,
+        )
+        for line in result.stderr.lines
+    ), result.stderr.str()
+    assert output.read_text() == "decision=error\npartial=false\n"
+    md = summary.read_text()
+    assert md.startswith("## ⛔ Model release decision: **ERROR** (nothing was run)")
+    assert "- gates.yaml:14: gates&#91;0&#93;.min: " in md
+    # a refused option is reported the same way, without a line
+    project.makefile(".yaml", gates=MIXED)
+    result = project.runpytest("--modelgate", "--modelgate-report", "gates.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["::error file=gates.yaml,title=modelgate::--modelgate-report *"])
+    assert output.read_text().endswith("decision=error\npartial=false\n" * 2)
