@@ -151,7 +151,12 @@ def _configure(config: pytest.Config) -> None:
         report_path,
     )
     config.stash[_STATE] = state
-    config.pluginmanager.register(_RunHooks(state), _PLUGIN_NAME)
+    xunit2 = (
+        bool(config.getoption("xmlpath", None))
+        and config.getini("junit_family") == "xunit2"
+        and not hasattr(config, "workerinput")
+    )
+    config.pluginmanager.register(_RunHooks(state, xunit2), _PLUGIN_NAME)
 
 
 def _check_report_paths(config: pytest.Config, spec: Spec, report_path: Path) -> None:

@@ -8,9 +8,9 @@ which ``safe_load`` silently resolves to the last one, are reported as problems.
 Plain (unquoted) scalars are resolved as YAML 1.2 does, where PyYAML follows YAML 1.1: ``5e-2``
 and ``1e3`` are numbers (1.1 needs a dot), and only ``true``/``false`` are booleans — ``yes``,
 ``no``, ``on``, ``off`` stay text, so ``positive_label: yes`` is the label ``"yes"`` and a
-country code ``NO`` is not ``False``. Quoted scalars are always text. libyaml parses when
-installed (PyYAML's wheels ship it), so a large file costs seconds, not minutes; files over
-``_MAX_BYTES`` are refused before parsing.
+country code ``NO`` is not ``False``. Quoted scalars are always text. Files over ``_MAX_BYTES``
+are refused before parsing (the pure-Python parser needs ~15 s per MB), and nesting depth is
+checked while composing, in the same pass.
 """
 
 from __future__ import annotations
@@ -89,12 +89,35 @@ def _yaml12_loader(base: Any) -> Any:
     return loader
 
 
-_PyLoader = _yaml12_loader(yaml.SafeLoader)
-# libyaml (in PyYAML's wheels) parses ~10x faster; its error texts differ, so a file it refuses
-# is parsed again by the pure-Python loader for the messages users and tests know
-_FastLoader = _yaml12_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """The safe loader, refusing collections nested deeper than ``_MAX_DEPTH`` while it composes
+    (one pass; PyYAML's composer is recursive and would overflow the stack first)."""
 
-_MAX_BYTES = 1_000_000  # a gate spec is a few KB; this is a wrong file, not a spec
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if not self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"values are nested more than {_MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+# PyYAML's pure-Python loader: libyaml's (CSafeLoader) is faster, but its error texts differ and
+# it keeps references to the yaml module's classes from its first import (pytester's in-process
+# runs re-import yaml, and it then resolves no tags); the size limit keeps parsing to seconds
+_Loader = _yaml12_loader(_DepthLimitedLoader)
+
+_MAX_BYTES = 256_000  # a gate spec is a few KB; this is a wrong file, not a spec (~4 s to parse)
 _MAX_VALUES = 100_000
 _MAX_DEPTH = 50  # far beyond any spec; deeper nesting would overflow PyYAML's recursive composer
 
@@ -177,26 +200,8 @@ class _Builder:
         return self.constructor.construct_object(node, deep=True)
 
 
-def _too_deep(text: str, loader: Any) -> yaml.Mark | None:
-    """Where collections first nest deeper than ``_MAX_DEPTH`` (the event parser is iterative)."""
-    depth = 0
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > _MAX_DEPTH:
-                return event.start_mark
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-    return None
-
-
-def _documents(text: str, loader: Any) -> Iterator[yaml.Node]:
-    deep = _too_deep(text, loader)
-    if deep is not None:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"values are nested more than {_MAX_DEPTH} levels deep", deep
-        )
-    yield from yaml.compose_all(text, Loader=loader)
+def _documents(text: str) -> Iterator[yaml.Node]:
+    yield from yaml.compose_all(text, Loader=_Loader)
 
 
 def load_yaml(text: str, file: str) -> YamlDocument:
@@ -220,10 +225,7 @@ def load_yaml(text: str, file: str) -> YamlDocument:
             ],
         )
     try:
-        try:
-            nodes = list(_documents(text, _FastLoader))
-        except yaml.YAMLError:
-            nodes = list(_documents(text, _PyLoader))  # raises again, with PyYAML's message
+        nodes = list(_documents(text))
     except yaml.constructor.ConstructorError as exc:  # nested too deeply: not an indentation slip
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
         return YamlDocument(

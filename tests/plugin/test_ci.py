@@ -144,6 +144,49 @@ def test_junit_gets_the_decision_as_a_global_property(project):
         }
         assert suite_props["modelgate_decision"] == "review"
         assert suite_props["modelgate_partial"] == "false"
+        cases = list(tree.getroot().iter("testcase"))
+        assert len(cases) == 3
+        if family == "xunit2":  # pytest's xunit2 schema allows no per-testcase <properties>
+            assert all(case.find("properties") is None for case in cases)
+            assert suite_props["modelgate_verdict[recall>=0.99]"].startswith("FAIL 0.")
+            assert suite_props["modelgate_verdict[accuracy>=0.7[group=a]]"].startswith("PASS")
+        else:
+            assert all(case.find("properties") is not None for case in cases)
+
+
+def test_data_is_loaded_before_the_first_gate(project):
+    """Loading and predicting happen before the first gate runs (so its JUnit time is its own),
+    once: the model sees no current test while it predicts."""
+    project.syspathinsert()
+    project.makepyfile(
+        probe="""
+        import os
+        import joblib
+
+        class Probe:
+            def __init__(self):
+                self.model = joblib.load("models/model.joblib")
+                self.classes_ = self.model.classes_
+
+            def predict_proba(self, X):
+                with open("calls.txt", "a") as fh:
+                    fh.write(os.environ.get("PYTEST_CURRENT_TEST", "-") + "\\n")
+                return self.model.predict_proba(X)
+
+            def predict(self, X):
+                return self.model.predict(X)
+
+
+        def make():
+            return Probe()
+        """
+    )
+    project.makefile(
+        ".yaml", gates=MIXED.replace("candidate: models/model.joblib", "candidate: probe:make")
+    )
+    assert project.runpytest("--modelgate").ret == 0
+    [during] = (project.path / "calls.txt").read_text().splitlines()  # one prediction
+    assert not during.startswith("gates.yaml::")  # in no gate (in-process: the outer test's)
 
 
 class _Collect(HTMLParser):
