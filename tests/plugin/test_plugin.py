@@ -311,7 +311,11 @@ def test_junitxml_carries_the_gate_results(project):
     import xml.etree.ElementTree as ET
 
     project.makefile(".yaml", gates=PASSING)
-    result = project.runpytest("--modelgate", "--junitxml", "junit.xml")
+    # per-testcase properties are xunit1's (pytest's default family, xunit2, has none:
+    # test_ci.py::test_junit_gets_the_decision_as_a_global_property)
+    result = project.runpytest(
+        "--modelgate", "--junitxml", "junit.xml", "-o", "junit_family=xunit1"
+    )
     assert result.ret == 0
     tree = ET.parse(project.path / "junit.xml")
     case = tree.find(".//testcase[@name='roc_auc>=0.75']")
