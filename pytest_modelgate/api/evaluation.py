@@ -442,6 +442,9 @@ def evaluate(
     frame = frame.reset_index(drop=True)
     if len(frame) != n:
         raise ModelgateError(f"sensitive has {len(frame)} rows, y_true has {n}")
+    from pytest_modelgate.inputs.loading import check_slice_labels
+
+    check_slice_labels(frame, [str(c) for c in frame.columns], "evaluate(sensitive=)")
     if threshold is None and pred is None and task == "binary":
         threshold = 0.5
     cand_ev = build_evidence(y, candidate, task, positive_label, threshold, "evaluate()")

@@ -497,7 +497,7 @@ def test_two_processes_storing_at_once_take_turns(folder: Path) -> None:
         )
         assert child.stdout is not None and child.stdout.readline() == "ready\n"
         with pytest.raises(subprocess.TimeoutExpired):
-            child.wait(timeout=1.0)  # blocked on the lock this process holds
+            child.wait(timeout=0.5)  # blocked on the lock this process holds
         assert not (folder / "baseline.json").exists()
     assert child.wait(timeout=120) == 0
     assert read(folder) is not None

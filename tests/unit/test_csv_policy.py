@@ -85,3 +85,11 @@ def test_one_and_the_text_one_are_refused_in_a_frame() -> None:
     with pytest.raises(DataError, match=r"holds 1 and '1', distinct values that would print"):
         check_slice_labels(frame, ["g"], "frame")
     check_slice_labels(pd.DataFrame({"g": ["1", "2", None]}), ["g", "absent"], "frame")
+
+
+def test_evaluate_refuses_clashing_group_labels_too() -> None:
+    from pytest_modelgate import evaluate
+
+    y = np.array([0, 1] * 20)
+    with pytest.raises(DataError, match=r"evaluate\(sensitive=\): column 'g' holds 1 and '1'"):
+        evaluate(y, y, sensitive={"g": pd.Series([1, "1"] * 20, dtype=object)})
