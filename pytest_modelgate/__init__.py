@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pytest_modelgate.errors import DataError, ModelError, ModelgateError, SpecError
+from pytest_modelgate.errors import (
+    DataError,
+    InvertedScoresWarning,
+    ModelError,
+    ModelgateError,
+    SpecError,
+)
 
 __version__ = "0.1.0"
 
@@ -22,6 +28,7 @@ __all__ = [
     "GateRun",
     "GroupValue",
     "Interval",
+    "InvertedScoresWarning",
     "MetricResult",
     "ModelError",
     "ModelgateError",

@@ -19,6 +19,7 @@ __all__ = [
     "interval_text",
     "one_line",
     "plain",
+    "safe_lines",
     "slice_label",
 ]
 
@@ -76,6 +77,26 @@ def one_line(text: Any) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+_COMMAND_STARTS = ("::", "##[")  # GitHub workflow commands (v2 and the older ##[...] form)
+
+
+def safe_lines(text: Any) -> str:
+    """Multi-line ``text`` for a CI log: each line shown with :func:`one_line` (so ``\r``,
+    escape sequences and Unicode line breaks cannot make lines of their own), and a line that
+    would begin — after any indentation — with a workflow command (``::stop-commands::``,
+    ``##[...]``) has that first character shown escaped (``\x3a:stop-commands::``). Text from
+    a model's exception or the data can then never be read as a command by the runner."""
+    out = []
+    for raw in str(text).split("\n"):
+        line = one_line(raw)
+        body = line.lstrip()
+        if body.startswith(_COMMAND_STARTS):
+            indent = line[: len(line) - len(body)]
+            line = f"{indent}\\x{ord(body[0]):02x}{body[1:]}"
+        out.append(line)
+    return "\n".join(out)
 
 
 def slice_label(labels: Mapping[str, Any] | None) -> str:

@@ -67,6 +67,12 @@ class SpecError(ModelgateError):
         return self.problems[0].line if self.problems else None
 
 
+class InvertedScoresWarning(UserWarning):
+    """Binary scores that rank the positive class below the negative one far beyond chance (or
+    disagree with the predicted labels): most often the column of the *other* class was taken
+    (``predict_proba(X)[:, 1]`` where ``classes_[1]`` is the negative class)."""
+
+
 class DataError(ModelgateError):
     """A data file is missing, unreadable, or lacks a column the spec names."""
 

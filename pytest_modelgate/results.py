@@ -300,7 +300,10 @@ class FairnessResult:
     excluded); ``groups`` are every group with at least one row; ``worst`` names the groups
     holding the largest and smallest value of the component that defines the gap;
     ``higher_is_better`` is False for ``*_difference`` (gate with ``max``) and True for
-    ``*_ratio`` (gate with ``min``). :attr:`by_group` is the per-group table.
+    ``*_ratio`` (gate with ``min``). :attr:`by_group` is the per-group table. ``thinnest`` is
+    the smallest denominator of a compared rate among the included groups — (group, rate, what
+    it counts, count), e.g. ``("sex=F", "TPR", "positives", 12)`` — which ``min_support`` is
+    checked against (None when the compared quantity is not a rate of counts).
     """
 
     name: str
@@ -312,6 +315,7 @@ class FairnessResult:
     note: str = ""
     higher_is_better: bool = False
     metric: str | None = None
+    thinnest: tuple[str, str, str, int] | None = None
 
     @property
     def value(self) -> float:

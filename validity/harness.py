@@ -404,13 +404,20 @@ def summarize(result: dict[str, Any]) -> list[dict[str, Any]]:
         t = result["tallies"][check.key]
         reps = t["reps"]
         err = t["errors"] / reps if reps else float("nan")
-        cov = t["covered"] / t["judged"] if t["judged"] else float("nan")
+        # An undefined interval (INCONCLUSIVE by design: too few rows, too skewed for n) claims
+        # nothing — it is the whole range, so it covers the truth. Counting only the defined
+        # ones would measure a selection effect (defined exactly when the sample missed the
+        # tail). Slices pool several intervals per replication: there only defined ones count.
+        pooled = scenario.family == "slices"
+        cov_hits = t["covered"] + (0 if pooled else t["undefined"])
+        cov_n = t["judged"] + (0 if pooled else t["undefined"])
+        cov = cov_hits / cov_n if cov_n else float("nan")
         d_err = t["default_errors"] / reps if reps else float("nan")
         d = t["default"]
         se0_err = _se(NOMINAL_ERROR, reps)
-        se0_cov = _se(NOMINAL_COVERAGE, t["judged"])
+        se0_cov = _se(NOMINAL_COVERAGE, cov_n)
         meets_err = err <= NOMINAL_ERROR + 3 * se0_err
-        meets_cov = (not t["judged"]) or cov >= NOMINAL_COVERAGE - 3 * se0_cov
+        meets_cov = (not cov_n) or cov >= NOMINAL_COVERAGE - 3 * se0_cov
         meets_default = d_err <= NOMINAL_ERROR + 3 * se0_err
         exact = (result.get("exact") or {}).get(check.key)
         rows.append(
@@ -432,8 +439,8 @@ def summarize(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "error_kind": "false PASS" if "strict" in check.rule else "false FAIL",
                 "undefined": t["undefined"] / reps if reps else float("nan"),
                 "coverage": cov,
-                "coverage_se": _se(cov, t["judged"]) if t["judged"] else float("nan"),
-                "coverage_n": t["judged"],
+                "coverage_se": _se(cov, cov_n) if cov_n else float("nan"),
+                "coverage_n": cov_n,
                 "default_error": d_err,
                 "default_error_se": _se(d_err, reps),
                 "default_verdicts": {v: d.get(v, 0) / reps for v in VERDICTS if d.get(v)},

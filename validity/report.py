@@ -35,6 +35,9 @@ def _methods(methods: dict[str, int]) -> str:
 
 def _contract(row: dict[str, Any]) -> str:
     if row["meets_contract"]:
+        undefined = _num(row["undefined"])
+        if undefined >= 0.5:
+            return f"yes (INCONCLUSIVE by design in {100 * undefined:.0f}%)"
         return "yes"
     why = [
         w
@@ -158,8 +161,9 @@ def render(data: dict[str, Any]) -> str:
         f"- **R**: replications (simulated test sets) of the cell.\n"
         f"- **coverage %**: share of the two-sided {100 * NOMINAL_COVERAGE:g}% intervals (with "
         "`min_support=1`) that contain the truth, ± its Monte-Carlo standard error "
-        "√(p(1−p)/R). Slices: pooled over the slices' intervals. Undefined intervals are left out "
-        "of the coverage and counted as *undef.*\n"
+        "√(p(1−p)/R). An undefined interval (INCONCLUSIVE by design: too few rows, or a sample "
+        "too skewed for its size) claims nothing and counts as covering; *undef.* says how "
+        "often. Slices: pooled over the slices' defined intervals.\n"
         "- **false PASS / false FAIL % (interval)**: the product's rule applied to the interval "
         "of `evaluate(..., min_support=1)` (the interval itself, no support check). An undefined "
         "interval is INCONCLUSIVE — neither a false PASS nor a false FAIL — and its rate is "

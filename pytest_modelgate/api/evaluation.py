@@ -455,6 +455,9 @@ def evaluate(
     frame = frame.reset_index(drop=True)
     if len(frame) != n:
         raise ModelgateError(f"sensitive has {len(frame)} rows, y_true has {n}")
+    from pytest_modelgate.inputs.loading import check_slice_labels
+
+    check_slice_labels(frame, [str(c) for c in frame.columns], "evaluate(sensitive=)")
     if threshold is None and pred is None and task == "binary":
         threshold = 0.5
     from pytest_modelgate.evidence.design import cluster_codes, sampling_weights, with_design
@@ -472,6 +475,7 @@ def evaluate(
         clusters,
         weights,
     )
+    _warn_if_scores_look_inverted(cand_ev, predicted=pred is not None, threshold=threshold)
     base_ev = (
         with_design(
             build_evidence(y, base, task, positive_label, threshold, "evaluate()"),
@@ -484,6 +488,58 @@ def evaluate(
     return evaluation_from_evidence(
         cand_ev, base_ev, frame, defaults=GateDefaults.from_stats(stats)
     )
+
+
+def _warn_if_scores_look_inverted(
+    evidence: Evidence, *, predicted: bool, threshold: float | None
+) -> None:
+    """Warn (:class:`InvertedScoresWarning`) when binary scores rank the positive class *below*
+    the negative one far beyond chance (one-sided Mann–Whitney p < 1e-6, i.e. ROC AUC well under
+    0.5), or when most given labels disagree with the scores at the threshold: the usual cause
+    is ``predict_proba(X)[:, 1]`` where column 1 is the negative class."""
+    import warnings
+
+    from pytest_modelgate.errors import InvertedScoresWarning
+
+    scores = evidence.scores
+    if (
+        evidence.task != "binary"
+        or scores is None
+        or scores.ndim != 1
+        or evidence.weight is not None
+    ):
+        return
+    positive = evidence.y_true == 1
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    hint = (
+        f"check that y_score is the score of the positive class {evidence.classes[1]!r}: with "
+        "scikit-learn take predict_proba(X)[:, list(model.classes_).index(positive_label)], "
+        "not [:, 1]"
+    )
+    if n_pos >= 10 and n_neg >= 10:
+        from scipy.stats import mannwhitneyu
+
+        test = mannwhitneyu(scores[positive], scores[~positive], alternative="less")
+        auc = float(test.statistic) / (n_pos * n_neg)
+        if test.pvalue < 1e-6:
+            warnings.warn(
+                f"evaluate(): the scores rank the positive class below the negative one (ROC "
+                f"AUC {auc:.3f}, far below 0.5 for {n_pos + n_neg} rows); {hint}",
+                InvertedScoresWarning,
+                stacklevel=3,
+            )
+            return
+    if predicted and evidence.y_pred is not None:
+        if threshold is None:  # probabilities cut at 0.5, decision values at 0
+            threshold = 0.5 if scores.min() >= 0 and scores.max() <= 1 else 0.0
+        agree = float(np.mean((scores >= threshold) == (evidence.y_pred == 1)))
+        if agree < 0.5:
+            warnings.warn(
+                f"evaluate(): y_pred and y_score disagree on {1 - agree:.0%} of the rows at the "
+                f"threshold {threshold:g}; {hint}",
+                InvertedScoresWarning,
+                stacklevel=3,
+            )
 
 
 def evaluation_from_evidence(

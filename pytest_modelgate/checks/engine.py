@@ -300,20 +300,37 @@ def refuse_design(candidate: Any, what: str) -> None:
 
 def run_gate(gate: Any, inputs: GateInputs) -> list[CheckResult]:
     """Evaluate one metric, compare or fairness gate: one result, or one per slice."""
-    from pytest_modelgate.checks.slices import combine_slices, detectable_effect
+    from pytest_modelgate.checks.slices import (
+        LENIENT_SLICE_INTERVAL,
+        combine_slices,
+        detectable_effect,
+    )
 
     cfg = gate.config
     if gate.kind == "fairness":
         return [fairness_gate(gate, inputs)]
     if gate.kind not in ("metric", "compare"):
         raise ValueError(f"run_gate evaluates metric, compare and fairness gates, not {gate.kind}")
-    one = compare_gate if gate.kind == "compare" else metric_gate
     if not cfg.slices:
-        result, _ = one(gate, inputs)
+        result, _ = (compare_gate if gate.kind == "compare" else metric_gate)(gate, inputs)
         return [result]
+    evidence = inputs.defaults.evidence_of(gate)
+    opts = inputs.defaults.options(gate)
+    if (
+        gate.kind == "metric"
+        and evidence == "lenient"
+        and opts.interval == "auto"
+        and inputs.metric(cfg.metric).proportion is not None
+    ):
+        # Holm judges each slice far in its tail, where only the exact binomial test keeps its
+        # level: show the interval that test inverts (checks/slices.py)
+        opts = replace(opts, interval=LENIENT_SLICE_INTERVAL)
     results, estimates = [], []
     for sl in inputs.slices(gate):
-        result, est = one(gate, inputs, sl.rows, sl.label)
+        if gate.kind == "compare":
+            result, est = compare_gate(gate, inputs, sl.rows, sl.label)
+        else:
+            result, est = metric_gate(gate, inputs, sl.rows, sl.label, opts)
         if est is not None:
             result = replace(result, detectable=detectable_effect(est))
         results.append(result)
@@ -325,7 +342,7 @@ def run_gate(gate: Any, inputs: GateInputs) -> list[CheckResult]:
     return combine_slices(
         results,
         defined,
-        evidence=inputs.defaults.evidence_of(gate),
+        evidence=evidence,
         lo=threshold.min,
         hi=threshold.max,
         level=inputs.defaults.options(gate).confidence,
@@ -350,12 +367,14 @@ def metric_gate(
     inputs: GateInputs,
     rows: np.ndarray | None = None,
     label: dict[str, str] | None = None,
+    opts: Any = None,
 ) -> tuple[CheckResult, MetricResult]:
-    """A threshold gate (``min``/``max``) on all rows or one slice."""
+    """A threshold gate (``min``/``max``) on all rows or one slice (``opts``: the estimation
+    options when not the gate's own)."""
     from pytest_modelgate.checks.threshold import check_threshold
 
     cfg = gate.config
-    est = inputs.estimate(cfg.metric, rows, label, inputs.defaults.options(gate))
+    est = inputs.estimate(cfg.metric, rows, label, opts or inputs.defaults.options(gate))
     result = check_threshold(estimate=est, lo=cfg.min, hi=cfg.max, **_common(gate, inputs, label))
     return result, est
 
@@ -452,7 +471,21 @@ def fairness_gate(gate: Any, inputs: GateInputs) -> CheckResult:
     if fe.worst:
         extra.append(("gap between", f"{one_line(fe.worst[0])} and {one_line(fe.worst[1])}"))
     what = cfg.gap + (f"({cfg.metric})" if cfg.metric else "")
-    est = MetricResult(what, fe.estimate, fe.interval, fe.n, note=fe.note)
+    # min_support applies per group and rate (a TPR rests on the group's positives): the
+    # smallest denominator is the estimate's support, judged by check_threshold's one rule
+    support, where = None, ""
+    if fe.thinnest is not None:
+        group, rate, counts, support = fe.thinnest
+        where = f"the {rate} denominator of {one_line(group)}" + (f" ({counts})" if counts else "")
+    est = MetricResult(
+        what,
+        fe.estimate,
+        fe.interval,
+        fe.n,
+        note=fe.note,
+        support=support,
+        support_label=f"rows in {where}" if where else "in the denominator",
+    )
     advice = (
         f"the model treats the groups of {' × '.join(cfg.columns)} differently on "
         f"{what}: look at the groups named above (their error rates and base rates) before "
@@ -473,4 +506,7 @@ def fairness_gate(gate: Any, inputs: GateInputs) -> CheckResult:
         if excluded
         else ()
     )
-    return replace(result, notes=notes, groups=fe.groups)
+    # name the group and the rate in the support message ("only 12 rows in the TPR
+    # denominator of sex=F (positives)"), not the gap's own name
+    message = result.message.replace(f"rows in {what}'s denominator", f"rows in {where}")
+    return replace(result, notes=notes, groups=fe.groups, message=message)

@@ -16,7 +16,8 @@ other confusion metrics (f1, mcc, ...) cluster bootstrap (BCa) on the units' cou
                                        many distinct count vectors to resample cheaply
 roc_auc                                clustered DeLong (Obuchowski 1997), logit scale
 average_precision                      delta method on the score histogram
-mean losses, mae, mse, mape, rmse      CR1 variance of the weighted mean
+mean losses, mae, mse, mape, rmse      Hall's skewness-corrected t on the units' CR1
+                                       contributions, t(K−1), undefined when K < 25·skew²
 r2                                     delta method (influence function), CR1
 =====================================  ========================================================
 
@@ -46,6 +47,7 @@ from pytest_modelgate.stats.cluster import (
     numerical_gradient,
     t_interval,
 )
+from pytest_modelgate.stats.skewed_mean import COCHRAN_FACTOR, hall_t_bounds
 
 __all__ = ["MIN_CLUSTERS", "design_estimate", "design_not_supported"]
 
@@ -316,6 +318,48 @@ def _logit_t_interval(auc: float, variance: float, level: float, df: float) -> I
 # --- means of per-row losses, and r2 --------------------------------------------------------------
 
 
+def _skew_corrected(
+    mean: float,
+    z: np.ndarray,
+    mult: np.ndarray | None,
+    units: DesignUnits,
+    level: float,
+    method: str,
+    bounds: tuple[float | None, float | None],
+) -> tuple[Interval, str]:
+    """Hall's skewness-corrected t on the units' (clusters' or weighted rows') contributions
+    ``z``, with K − 1 degrees of freedom, under Cochran's rule on the units: a mean loss over
+    few clusters is as skewed as the clusters' totals, and the plain t interval passed falsely
+    5.6–5.8% (Brier, 20–40 clusters) — the same defect as the i.i.d. normal interval. Undefined,
+    with the reason, when K < 25·skewness²."""
+    k = float(units.k)
+    m = np.ones(z.shape[0]) if mult is None else np.asarray(mult, np.float64)
+    variance = linearised_variance(z, mult)
+    if not (math.isfinite(variance) and k >= 3):
+        return _nan(level, method), ""
+    if variance <= 0:
+        return Interval(mean, mean, level, method), ""
+    centred = z - (m @ z) / k
+    m2 = float(m @ (centred * centred)) / k
+    g1 = float(m @ (centred**3)) / k / m2**1.5
+    skewness = g1 * math.sqrt(k * (k - 1.0)) / (k - 2.0)
+    needed = COCHRAN_FACTOR * skewness * skewness
+    what = "clusters" if units.codes is not None else "weighted rows"
+    if k < needed:
+        return _nan(level, method), (
+            f"the {what}' contributions are too skewed for {k:,.0f} {what} (skewness "
+            f"{skewness:.2g}): an interval needs about {math.ceil(needed):,} (Cochran's rule "
+            "K ≥ 25·skewness²)"
+        )
+    low, high = hall_t_bounds(mean, math.sqrt(variance * k), k, skewness, level)
+    lower, upper = bounds
+    if lower is not None:
+        low, high = max(low, lower), max(high, lower)
+    if upper is not None:
+        low, high = min(low, upper), min(high, upper)
+    return Interval(low, high, level, method), ""
+
+
 def _means(metric: Metric, ev: Evidence, opts: Any, units: DesignUnits) -> MetricResult:
     from pytest_modelgate.estimates.metric import per_row_loss
 
@@ -348,9 +392,9 @@ def _means(metric: Metric, ev: Evidence, opts: Any, units: DesignUnits) -> Metri
     mean = float(pw @ losses / total)
     z, mult = units.sums(w * (losses - mean) / total)
     bounds = (0.0, None) if metric.kind == "regression" else metric.bounds
-    iv = t_interval(
-        mean, linearised_variance(z, mult), level, units.k - 1, f"t-{_suffix(ev)}", bounds
-    )
+    iv, why = _skew_corrected(mean, z, mult, units, level, f"hall-t-{_suffix(ev)}", bounds)
+    if why:
+        note = f"{note}; {why}" if note else why
     if name != "rmse":
         return MetricResult(name, mean, iv, ev.n, note=note)
     return MetricResult(

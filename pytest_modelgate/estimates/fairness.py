@@ -56,6 +56,7 @@ from pytest_modelgate.estimates.fairness_groups import (
     _named_stats,
     _names,
 )
+from pytest_modelgate.estimates.fairness_pairwise import pairwise_gap_interval
 from pytest_modelgate.estimates.metric import StatsOptions
 from pytest_modelgate.estimates.metrics import (
     Metric,
@@ -239,6 +240,31 @@ def _interval(
     return Interval(low, high, level, f"bootstrap-{kind}-stratified"), note
 
 
+def _thinnest_denominator(
+    stats: _GroupStats,
+    included: NDArray[np.intp],
+    labels: Sequence[str],
+    min_support: int,
+    notes: list[str],
+) -> tuple[str, str, str, int] | None:
+    """The smallest rate denominator among the included groups (min_support is checked against
+    it, per group and rate); the ones below ``min_support`` are named in ``notes``."""
+    if stats.trials is None or included.size == 0:
+        return None
+    trials = stats.trials[included]
+    rates = [c.upper() if c in ("tpr", "fpr") else c for c in stats.components]
+    thin = [
+        f"{labels[int(g)]!r}: {int(trials[k, c])} {stats.denominators[c] or 'rows'} for {rates[c]}"
+        for k, g in enumerate(included)
+        for c in range(trials.shape[1])
+        if trials[k, c] < min_support
+    ]
+    if thin:
+        notes.append(f"below min_support = {min_support} for a compared rate: {'; '.join(thin)}")
+    k, c = np.unravel_index(int(np.argmin(trials)), trials.shape)
+    return labels[int(included[k])], rates[c], stats.denominators[c], int(trials[k, c])
+
+
 # --- public entry point --------------------------------------------------------------------------
 
 
@@ -363,6 +389,7 @@ def fairness_estimate(
     )
     level = opts.confidence
     higher_is_better = ratio
+    thinnest = _thinnest_denominator(stats, included, labels, min_support, notes)
 
     def result(value: float, interval: Interval, worst: tuple[str, str] | None) -> FairnessResult:
         if interval.is_defined and interval.width == 0 and not math.isnan(value):
@@ -384,6 +411,7 @@ def fairness_estimate(
             "; ".join(notes),
             higher_is_better,
             metric.name if metric is not None else None,
+            thinnest,
         )
 
     if included.size < 2:
@@ -403,6 +431,17 @@ def fairness_estimate(
         labels[included[np.argmax(values[:, comp])]],
         labels[included[np.argmin(values[:, comp])]],
     )
+
+    if bootstrap is None and not ratio and stats.successes is not None:
+        assert stats.trials is not None
+        interval, tests = pairwise_gap_interval(
+            stats.successes[included], stats.trials[included], level
+        )
+        notes.append(
+            f"interval from {tests} pairwise group differences (MOVER, Clopper–Pearson limits); "
+            f"its lower end Holm-corrected over the {tests}"
+        )
+        return result(value, interval, worst)
 
     resamples = int(opts.resamples)
     if stats.tables is not None:

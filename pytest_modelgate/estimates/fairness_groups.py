@@ -18,6 +18,9 @@ from pytest_modelgate.estimates.metrics import (
 )
 from pytest_modelgate.evidence.core import Evidence, weighted_bincount, weighted_quantile
 
+# what each named rate divides by (min_support applies to it, per group and rate)
+_DENOMINATORS = {"selection_rate": "rows", "tpr": "positives", "fpr": "negatives"}
+
 # named gap -> the per-group rates it compares (order matters for equalized odds: fairlearn's
 # builtin max/min over (tpr, fpr) treats a nan in the first position differently)
 _NAMED_RATES: dict[str, tuple[str, ...]] = {
@@ -45,7 +48,9 @@ class _GroupStats:
     ``values`` are exact (they give the point estimate). Either ``tables`` + ``table_values``
     (stratified multinomial bootstrap on per-group cell counts; ``approx`` when the tables are
     binned and their values only approximate ``values``) or ``centre`` + ``se`` (parametric
-    bootstrap, ``transform`` maps draws to values) is set.
+    bootstrap, ``transform`` maps draws to values) is set. When every component is one binomial
+    proportion (selection rate, TPR, FPR, recall, accuracy, ...), ``successes``/``trials`` hold
+    its counts per group and ``denominators`` name what each component divides by.
     """
 
     components: tuple[str, ...]
@@ -57,6 +62,9 @@ class _GroupStats:
     se: NDArray[np.float64] | None = None  # (G, m)
     transform: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None
     notes: tuple[str, ...] = ()
+    successes: NDArray[np.float64] | None = None  # (G, m)
+    trials: NDArray[np.float64] | None = None  # (G, m)
+    denominators: tuple[str, ...] = ()
 
 
 # --- the gap --------------------------------------------------------------------------------------
@@ -113,7 +121,22 @@ def _named_stats(
     tables = _group_counts(ev, codes, len(labels))
     rates = _rates_function(components)
     values = rates(tables)
-    return _GroupStats(components, values, tables, rates)
+    c = tables.astype(np.float64)
+    tn, fp, fn, tp = c[:, 0, 0], c[:, 0, 1], c[:, 1, 0], c[:, 1, 1]
+    counts = {
+        "selection_rate": (fp + tp, tn + fp + fn + tp),
+        "tpr": (tp, tp + fn),
+        "fpr": (fp, fp + tn),
+    }
+    return _GroupStats(
+        components,
+        values,
+        tables,
+        rates,
+        successes=np.stack([counts[comp][0] for comp in components], axis=-1),
+        trials=np.stack([counts[comp][1] for comp in components], axis=-1),
+        denominators=tuple(_DENOMINATORS[comp] for comp in components),
+    )
 
 
 def _empty_denominator_notes(
@@ -266,7 +289,18 @@ def _metric_stats(
                 return np.asarray(from_counts(c), dtype=np.float64)[..., None]
 
         tables = _group_counts(ev, codes, len(labels))
-        return _GroupStats((metric.name,), table_values(tables), tables, table_values)
+        if metric.proportion is None:
+            return _GroupStats((metric.name,), table_values(tables), tables, table_values)
+        successes, trials = (np.asarray(a, dtype=np.float64) for a in metric.proportion(tables))
+        return _GroupStats(
+            (metric.name,),
+            table_values(tables),
+            tables,
+            table_values,
+            successes=successes[:, None],
+            trials=trials[:, None],
+            denominators=("",),  # the metric's own denominator (positives for recall)
+        )
     if metric.kind == "ranking":
         return _ranking_stats(metric, ev, codes, labels)
     return _parametric_stats(metric, ev, codes, labels)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import importlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,18 @@ from pytest_modelgate.errors import (
 )
 from pytest_modelgate.spec import PredictionColumns, Spec
 
-__all__ = ["LoadedData", "Predictions", "load_data", "load_model", "predict", "read_table"]
+__all__ = [
+    "DEFAULT_NA_VALUES",
+    "LoadedData",
+    "Predictions",
+    "check_slice_labels",
+    "load_data",
+    "load_model",
+    "predict",
+    "read_table",
+    "slice_columns",
+    "text_columns_of",
+]
 
 _TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 
@@ -63,8 +75,28 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a ``.csv``, ``.csv.gz``, ``.parquet`` file, or a folder of ``.parquet`` files."""
+# --- CSV reading policy (#15) -------------------------------------------------------------------
+# pandas' defaults guess: "NA" (Namibia), "None", "null", "n/a", "#N/A" become missing, "007"
+# becomes 7, and integers beyond 2**53 become equal floats; each silently rewrote slice values.
+# The policy: only ``data.na_values`` cells are missing (DEFAULT_NA_VALUES unless the spec says
+# otherwise), and slice/sensitive columns that are not model inputs are read as text.
+
+DEFAULT_NA_VALUES: tuple[str, ...] = ("", "NaN", "nan")
+"""CSV cells that mean "no value" unless ``data.na_values`` says otherwise."""
+
+
+def read_table(
+    path: Path,
+    *,
+    na_values: Sequence[str] = DEFAULT_NA_VALUES,
+    text_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Read a ``.csv``, ``.csv.gz`` (…) or ``.parquet`` file, or a folder of ``.parquet`` files.
+
+    CSV cells are missing only when they are one of ``na_values`` (pandas' list of NA spellings
+    is not used), and ``text_columns`` are read as text (``"007"`` stays ``"007"``). A line break
+    inside a quoted field (also a lone ``\\r``) is part of the value.
+    """
     name = path.name.lower()
     if not path.exists():
         raise DataError(f"{_shown(path)}: data file does not exist (resolved to {path})")
@@ -77,12 +109,18 @@ def read_table(path: Path) -> pd.DataFrame:
             return pd.concat([_read_parquet(p) for p in parts], ignore_index=True)
         if name.endswith((".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst")):
             # pandas renames a repeated header ("y", "y" → "y", "y.1"): read the raw header first
-            header = pd.read_csv(path, nrows=1, header=None, dtype=str)
+            header = pd.read_csv(path, nrows=1, header=None, dtype=str, keep_default_na=False)
+            names: list[str] = []
             if len(header):
                 # blank header cells are pandas' "Unnamed: i" columns, not duplicates
                 names = [str(c) for c in header.iloc[0].tolist() if isinstance(c, str) and c]
                 _no_duplicate_columns(path, names)
-            return pd.read_csv(path)
+            return pd.read_csv(
+                path,
+                keep_default_na=False,
+                na_values=list(na_values),
+                dtype={c: str for c in text_columns if c in names} or None,
+            )
         if name.endswith((".parquet", ".pq")):
             _need_pyarrow(path)
             return _read_parquet(path)
@@ -96,6 +134,74 @@ def read_table(path: Path) -> pd.DataFrame:
         f"{_shown(path)}: unsupported data format (allowed: {', '.join(_TABLE_SUFFIXES)},"
         " or a folder of .parquet files)"
     )
+
+
+def slice_columns(spec: Spec) -> list[str]:
+    """Columns whose values become slice or group labels: ``data.sensitive``, each gate's
+    value slices (``slices: [col]``, ``[[a, b]]``; not binned ones) and fairness groups."""
+    found: list[str] = list(spec.data.sensitive)
+    for gate in spec.gates:
+        for entry in getattr(gate.config, "slices", None) or []:
+            if isinstance(entry, str):
+                found.append(entry)
+            elif isinstance(entry, list):
+                found.extend(entry)
+        sensitive = getattr(gate.config, "sensitive", None)
+        if sensitive is not None:
+            found.extend([sensitive] if isinstance(sensitive, str) else sensitive)
+    return list(dict.fromkeys(found))
+
+
+def text_columns_of(spec: Spec) -> list[str]:
+    """The slice columns that are not model inputs, so reading them as text changes nothing a
+    model sees (a model input keeps the type it was trained on)."""
+    data = spec.data
+    if data.features is not None:
+        inputs = set(data.features)
+        return [c for c in slice_columns(spec) if c not in inputs]
+    not_inputs = {data.target, *data.sensitive, *data.exclude}
+    return [c for c in slice_columns(spec) if c in not_inputs]
+
+
+def check_slice_labels(frame: pd.DataFrame, columns: Sequence[str], source: str) -> None:
+    """Refuse a slice column whose distinct values would print as the same label: ``1`` and
+    ``"1"``, a literal ``<missing>`` next to missing cells, or two Unicode spellings of one text
+    (``café`` composed and decomposed). Rows would be split between two slices with one name;
+    which one is meant is for the data's owner to say."""
+    import unicodedata
+
+    from pytest_modelgate._format import MISSING_LABEL, one_line, plain
+
+    for column in columns:
+        if column not in frame.columns:
+            continue  # reported with its gate's line where the slice is made
+        values = frame[column]
+        distinct = pd.unique(values.dropna())
+        by_label: dict[str, list[Any]] = {}
+        for value in distinct:
+            text = unicodedata.normalize("NFC", str(plain(value)))
+            by_label.setdefault(text, []).append(plain(value))
+        clash = next((vs for vs in by_label.values() if len(vs) > 1), None)
+        if clash is not None:
+            a, b = clash[:2]
+            # two spellings of one text look alike: show their code points
+            spell = ascii if str(a) != str(b) else repr
+            shown = f"{one_line(spell(a))} and {one_line(spell(b))}"
+            raise DataError(
+                f"{source}: column {column!r} holds {shown}, distinct values that would print as "
+                f"the same slice label {one_line(str(clash[0]))!r}; rows would be split between "
+                "two slices of one name — make the column one type and one spelling "
+                "(e.g. Unicode NFC) before gating"
+            )
+        if MISSING_LABEL in by_label and bool(values.isna().any()):
+            raise DataError(
+                f"{source}: column {column!r} holds the text {MISSING_LABEL!r} and also missing "
+                f"cells, which are labelled {MISSING_LABEL!r}; rename that value (or make those "
+                "cells missing) so the two can be told apart"
+            )
+
+
+# --- end CSV reading policy ----------------------------------------------------------------------
 
 
 def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
@@ -212,7 +318,8 @@ def load_data(spec: Spec) -> LoadedData:
                 else ")"
             )
         )
-    frame = read_table(path)
+    frame = read_table(path, na_values=spec.data.na_values, text_columns=text_columns_of(spec))
+    check_slice_labels(frame, slice_columns(spec), _shown(path))
     if frame.empty:
         raise DataError(f"{_shown(path)}: the test data has no rows")
     columns = set(frame.columns)

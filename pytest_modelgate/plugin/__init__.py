@@ -6,7 +6,9 @@ plugin costs nothing for test runs that do not gate a model.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -20,6 +22,9 @@ from pytest_modelgate.plugin.state import (
     _spec_path,
     _State,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pytest_modelgate.spec import Spec
 
 __all__ = ["modelgate"]
 
@@ -92,26 +97,34 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("modelgate"):
         return
     from pytest_modelgate.errors import SpecError
+
+    try:
+        _configure(config)
+    except (SpecError, pytest.UsageError) as exc:
+        spec_error = isinstance(exc, SpecError)
+        message = f"invalid gate spec\n{exc}" if spec_error else str(exc)
+        if os.environ.get("GITHUB_ACTIONS") == "true" and not hasattr(config, "workerinput"):
+            # where an annotation helps most: the pull request shows it on gates.yaml's line
+            from pytest_modelgate.report.github import write_github_usage_error
+
+            try:
+                spec_path: Path | None = _spec_path(config)
+            except pytest.UsageError:
+                spec_path = None
+            problems = exc.problems if isinstance(exc, SpecError) else ()
+            lines = write_github_usage_error(message, spec_path=spec_path, problems=problems)
+            message += "\n" + "\n".join(lines)  # stderr: the runner reads commands there too
+        raise pytest.UsageError(message) from None
+
+
+def _configure(config: pytest.Config) -> None:
+    from pytest_modelgate.errors import SpecError
     from pytest_modelgate.spec import load_spec
 
     report = config.getoption("modelgate_report")
     report_path = (
         Path(config.invocation_params.dir, report) if report else config.rootpath / DEFAULT_REPORT
-    ).resolve()
-    if not hasattr(config, "workerinput"):
-        from pytest_modelgate._paths import check_writable
-
-        html = config.getoption("modelgate_html")
-        for what, target in (
-            ("--modelgate-report", report_path),
-            ("--modelgate-html", Path(config.invocation_params.dir, html) if html else None),
-        ):
-            problem = target and check_writable(target, what)
-            if problem:
-                raise pytest.UsageError(f"{problem}; nothing was run")
-        if report_path.is_file():
-            # a report left by an earlier run must not pass for this run's, whatever happens next
-            report_path.unlink()
+    ).absolute()
     if config.getoption("modelgate_force") and not config.getoption("modelgate_update_baseline"):
         raise pytest.UsageError("--modelgate-force only applies with --modelgate-update-baseline")
     seed = config.getoption("modelgate_seed")
@@ -122,11 +135,9 @@ def pytest_configure(config: pytest.Config) -> None:
             validate_arguments(StatsSpec, {"seed": seed}, "--modelgate-seed")
         except SpecError as exc:
             raise pytest.UsageError(str(exc)) from None
-    path = _spec_path(config)
-    try:
-        spec = load_spec(path)
-    except SpecError as exc:
-        raise pytest.UsageError(f"invalid gate spec\n{exc}") from None
+    spec = load_spec(_spec_path(config))  # a SpecError is reported by pytest_configure
+    if not hasattr(config, "workerinput"):
+        _check_report_paths(config, spec, report_path)
     if spec.data.engine != "memory":
         from pytest_modelgate.inputs.engines import missing_dependency
 
@@ -140,7 +151,34 @@ def pytest_configure(config: pytest.Config) -> None:
         report_path,
     )
     config.stash[_STATE] = state
-    config.pluginmanager.register(_RunHooks(state), _PLUGIN_NAME)
+    xunit2 = (
+        bool(config.getoption("xmlpath", None))
+        and config.getini("junit_family") == "xunit2"
+        and not hasattr(config, "workerinput")
+    )
+    config.pluginmanager.register(_RunHooks(state, xunit2), _PLUGIN_NAME)
+
+
+def _check_report_paths(config: pytest.Config, spec: Spec, report_path: Path) -> None:
+    """Refuse, before anything runs, a report path that is an input of the run (the spec, data,
+    model files, the baseline store), the other report, a device, FIFO, socket, folder or
+    symbolic link, or cannot be written. Nothing is deleted here: an earlier report stays until
+    this run has a decision to replace it with (``--co`` and a broken spec leave it alone)."""
+    from pytest_modelgate._paths import check_report_path
+    from pytest_modelgate.runner.lineage import input_paths
+
+    inputs = input_paths(spec)
+    html = config.getoption("modelgate_html")
+    html_path = Path(config.invocation_params.dir, html).absolute() if html else None
+    targets: list[tuple[str, Path, list[tuple[Path, str]]]] = [
+        ("--modelgate-report", report_path, inputs)
+    ]
+    if html_path is not None:
+        targets.append(("--modelgate-html", html_path, [*inputs, (report_path, "the JSON report")]))
+    for what, target, protected in targets:
+        problem = check_report_path(target, what, protected)
+        if problem:
+            raise pytest.UsageError(f"{problem}; nothing was run")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

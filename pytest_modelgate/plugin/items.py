@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pytest_modelgate.results import CheckResult
     from pytest_modelgate.spec import Gate
 
+from pytest_modelgate._format import safe_lines
 from pytest_modelgate.plugin.state import _STATE, PROPERTY
 
 
@@ -98,7 +99,7 @@ class GateItem(pytest.Item):
             # a warning gate reports, it does not fail: pytest's warnings summary shows it
             for r in bad:  # located at the gate's line in the spec
                 warnings.warn_explicit(
-                    ModelgateWarning(f"{_slice_label(r)}{r.message}"),
+                    ModelgateWarning(safe_lines(f"{_slice_label(r)}{r.message}")),
                     category=ModelgateWarning,
                     filename=str(self.path),
                     lineno=self.gate.line,
@@ -116,7 +117,7 @@ class GateItem(pytest.Item):
                 else bad[0].message
             )
             # reported at the gate's line in gates.yaml (as skip marks are), not at this file
-            raise pytest.skip.Exception(reason, _use_item_location=True)
+            raise pytest.skip.Exception(safe_lines(reason), _use_item_location=True)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if not isinstance(excinfo.value, GateFailed):
@@ -135,7 +136,8 @@ class GateItem(pytest.Item):
             if r.details and r.details != r.message.removeprefix("ERROR: "):
                 parts.append(r.details)
         parts.insert(1, f"{where}: gate {r0.id} (severity {r0.severity})")
-        return "\n".join(parts)
+        # pytest prints this on stdout: a model's exception text must not start a command line
+        return safe_lines("\n".join(parts))
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.gate.line - 1, f"gate {self.gate.id}"

@@ -22,8 +22,9 @@ from pytest_modelgate.plugin.state import _STATE, PROPERTY, TEST_PROPERTY, _Stat
 class _RunHooks:
     """Hooks that need the run's state; registered only when ``--modelgate`` is on."""
 
-    def __init__(self, state: _State) -> None:
+    def __init__(self, state: _State, xunit2: bool = False) -> None:
         self.state = state
+        self.xunit2 = xunit2  # --junitxml with junit_family=xunit2, on the controller
 
     def pytest_collect_file(
         self, file_path: Path, parent: pytest.Collector
@@ -54,17 +55,46 @@ class _RunHooks:
         spec_file = GatesFile.from_parent(session, path=self.state.spec.path)
         items[:0] = list(spec_file.collect())
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """Load the data and predict before the first gate (each xdist worker too), so that the
+        first gate's JUnit ``time`` is its own, not the loading of everything. A failure is
+        kept by the session and becomes each gate's ERROR as before. Grouped engines load in
+        the first gate, where their progress line is shown."""
+        if session.config.option.collectonly or self.state.spec.data.engine != "memory":
+            return
+        gates = [i for i in session.items if isinstance(i, GateItem)]
+        if not gates:
+            return
+        from pytest_modelgate.errors import ModelgateError
+
+        gate_session = self.state.session
+        try:
+            gate_session.data  # noqa: B018 - a cached property: loads once
+            if any(item.gate.kind != "check" for item in gates):
+                gate_session.loaded  # noqa: B018
+        except ModelgateError:
+            pass  # kept; every gate that needs it reports it
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # on the xdist controller this also receives the workers' reports
         from pytest_modelgate.results import CheckResult, Verdict
 
         state = self.state
-        props = [v for k, v in report.user_properties if k == PROPERTY]
+        original = list(report.user_properties)
+        props = [v for k, v in original if k == PROPERTY]
+        if self.xunit2:
+            # pytest's xunit2 schema has no per-testcase <properties>: ours go to the testsuite
+            # (_junit_global_properties); read them here first, then keep them out of the XML
+            report.user_properties = [
+                (k, v) for k, v in report.user_properties if not str(k).startswith("modelgate")
+            ]
         if props:
             results = [CheckResult.from_dict(d) for d in json.loads(str(props[-1]))]
             state.results[results[0].id] = results
             return
-        marked = [v for k, v in report.user_properties if k == TEST_PROPERTY]
+        marked = [v for k, v in original if k == TEST_PROPERTY]
         if marked:
             if report.when == "call" or report.failed or report.skipped:
                 verdict = (
@@ -254,7 +284,8 @@ def _update_baseline(
 
 
 def _junit_global_properties(config: pytest.Config, state: _State) -> None:
-    """The decision as testsuite-level properties of --junitxml (valid in xunit1 and xunit2)."""
+    """The decision as testsuite-level properties of --junitxml (valid in xunit1 and xunit2);
+    with xunit2 also each result's verdict and estimate, which xunit1 has per testcase."""
     try:
         from _pytest.junitxml import xml_key
     except ImportError:  # pragma: no cover - pytest internals moved
@@ -266,6 +297,12 @@ def _junit_global_properties(config: pytest.Config, state: _State) -> None:
     xml.add_global_property("modelgate_partial", str(state.decision.partial).lower())
     if state.decision.reasons:
         xml.add_global_property("modelgate_reason", state.decision.reasons[0])
+    if xml.family == "xunit2":  # no per-testcase properties there: each result's verdict here
+        from pytest_modelgate.report.terminal import label_of
+
+        for r in _ordered(state):
+            estimate = "" if r.estimate is None else f" {r.estimate:.6g}"
+            xml.add_global_property(f"modelgate_verdict[{label_of(r)}]", r.verdict.value + estimate)
 
 
 def _ordered(state: _State) -> list[CheckResult]:

@@ -44,8 +44,29 @@ def write_reports(
     spec : the :class:`~pytest_modelgate.Spec` the results came from, if any.
     task : the task, recorded in the JSON report.
     json, html, markdown : where to write each report (None: not written).
+
+    Raises
+    ------
+    OSError
+        before anything is written, when a path is an input of ``spec`` (the spec, its data,
+        model files, the baseline store), another of these reports, a device, FIFO, socket,
+        folder or symbolic link, or cannot be written; or when a write fails.
     """
-    from pytest_modelgate._paths import atomic_write, display_path
+    from pytest_modelgate._paths import atomic_write, check_report_path, display_path
+
+    protected: list[tuple[Path, str]] = []
+    if spec is not None:
+        from pytest_modelgate.runner.lineage import input_paths
+
+        protected = input_paths(spec)
+    for what, target in (("json", json), ("html", html), ("markdown", markdown)):
+        if target is not None:
+            problem = check_report_path(
+                Path(target).absolute(), f"write_reports({what}=)", protected
+            )
+            if problem:
+                raise OSError(problem)
+            protected.append((Path(target), f"the {what} report"))
 
     written: list[Path] = []
     spec_name = display_path(spec.path) if spec is not None else "python api"

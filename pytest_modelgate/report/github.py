@@ -10,9 +10,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from pytest_modelgate._format import fmt_num
+from pytest_modelgate._format import fmt_num, one_line
 from pytest_modelgate._paths import display_path
 from pytest_modelgate.decision import Decision
+from pytest_modelgate.errors import SpecProblem
 from pytest_modelgate.report.terminal import label_of, worst_slice
 from pytest_modelgate.results import CheckResult, Verdict
 
@@ -22,7 +23,9 @@ __all__ = [
     "escape_property",
     "github_output_line",
     "markdown_summary",
+    "md_text",
     "write_github",
+    "write_github_usage_error",
 ]
 
 
@@ -39,13 +42,39 @@ def github_output_line(name: str, value: str) -> str:
 
 
 def escape_data(text: str) -> str:
-    """Workflow-command message escaping (``%``, CR, LF)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Workflow-command message escaping (``%``, CR, LF), after every other control character,
+    surrogate and Unicode line break is shown escaped (line by line: an annotation's own line
+    breaks stay line breaks, as ``%0A``)."""
+    import re
+
+    parts = re.split(r"(\r\n|\r|\n)", str(text))  # the separators are kept, at odd indices
+    shown = "".join(part if i % 2 else one_line(part) for i, part in enumerate(parts))
+    return shown.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
     """Workflow-command property escaping (also ``:`` and ``,``)."""
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# Markdown (and inline HTML) syntax characters, written as numeric character references: they
+# render as themselves and are never read as markup, also inside a table cell (a '|' would split
+# it) and next to a backslash (which would otherwise escape the next character). '[' and ']'
+# cover links and images, '<' tags and autolinks, '@' mentions, '$' math; '#', '-', '>' only
+# matter at the start of a line, and every line here starts with our own '| ' or '- '; '_'
+# emphasis needs a word boundary and cannot hide or link anything (metric names keep theirs).
+_MARKDOWN_SYNTAX = frozenset("\\`*[]<|&#~@$")
+
+
+def md_text(text: object) -> str:
+    """``text`` as literal Markdown on one line: no table cell split, code span, emphasis, link,
+    image, autolink, mention, HTML tag or heading can come out of a slice value, a gate name or
+    a message."""
+    return "".join(f"&#{ord(c)};" if c in _MARKDOWN_SYNTAX else c for c in one_line(text))
+
+
+def _code(text: object) -> str:
+    return f"<code>{md_text(text)}</code>"
 
 
 def _spec_file(spec_path: Path) -> str:
@@ -80,7 +109,7 @@ def markdown_summary(
         + (" (partial)" if decision.partial else ""),
         "",
     ]
-    lines += [f"- {r}" for r in decision.reasons]
+    lines += [f"- {md_text(r)}" for r in decision.reasons]
     lines += [
         "",
         "| gate | estimate | interval | required | rule | n | verdict |",
@@ -93,8 +122,8 @@ def markdown_summary(
         if r.verdict is not Verdict.PASS:
             verdict = f"**{verdict}**"
         lines.append(
-            f"| `{label_of(r)}` | {_num(r.estimate)} | {interval} | {required} | "
-            f"{r.evidence or '–'} | {r.n if r.n is not None else '–'} | {verdict} |"
+            f"| {_code(label_of(r))} | {_num(r.estimate)} | {interval} | {required} | "
+            f"{md_text(r.evidence or '–')} | {r.n if r.n is not None else '–'} | {verdict} |"
         )
     by_gate: dict[str, list[CheckResult]] = {}
     for r in results:
@@ -106,11 +135,11 @@ def markdown_summary(
             worst = worst_slice(group)
             if worst is not None:
                 lines.append(
-                    f"- `{gate_id}`: `{label_of(worst)}` = {_num(worst.estimate)} "
+                    f"- {_code(gate_id)}: {_code(label_of(worst))} = {_num(worst.estimate)} "
                     f"({worst.verdict.value})"
                 )
     if report_path is not None:
-        lines += ["", f"JSON report: `{display_path(report_path)}`"]
+        lines += ["", f"JSON report: {_code(display_path(report_path))}"]
     return "\n".join(lines) + "\n"
 
 
@@ -131,3 +160,43 @@ def write_github(
         with open(output_file, "a", encoding="utf-8") as fh:
             fh.write("".join(github_output_line(k, v) for k, v in outputs.items()))
     return [a for a in (annotation(r, spec_path) for r in results) if a]
+
+
+def write_github_usage_error(
+    message: str, *, spec_path: Path | None, problems: Sequence[SpecProblem] = ()
+) -> list[str]:
+    """A run that stops before any gate ran (exit 4: a broken spec, a refused option) on GitHub
+    Actions: an ``::error`` annotation per spec problem at its line, the step summary and
+    ``decision=error`` (no ``report=``: none was written). Returns the annotation lines.
+
+    A summary or output file that cannot be written is skipped: the run fails anyway, and the
+    annotations still reach the log."""
+    title = escape_property("modelgate: invalid gate spec" if problems else "modelgate")
+    where = [f"file={escape_property(_spec_file(spec_path))}"] if spec_path is not None else []
+    annotations = [
+        f"::error {','.join([*where, *([f'line={p.line}'] if p.line else []), f'title={title}'])}"
+        f"::{escape_data(str(p))}"
+        for p in problems
+    ] or [f"::error {','.join([*where, f'title={title}'])}::{escape_data(message)}"]
+    summary = "\n".join(
+        [
+            "## ⛔ Model release decision: **ERROR** (nothing was run)",
+            "",
+            *(f"- {md_text(line)}" for line in message.splitlines() if line.strip()),
+            "",
+            "Exit status 4: fix the spec or the option; no gate was evaluated and no report "
+            "was written.",
+        ]
+    )
+    for variable, text in (
+        ("GITHUB_STEP_SUMMARY", summary + "\n"),
+        ("GITHUB_OUTPUT", github_output_line("decision", "error") + "partial=false\n"),
+    ):
+        target = os.environ.get(variable)
+        if target:
+            try:
+                with open(target, "a", encoding="utf-8") as fh:
+                    fh.write(text)
+            except OSError:
+                pass
+    return annotations

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_modelgate._format import fmt_num
+from pytest_modelgate._format import fmt_num, one_line
 from pytest_modelgate.decision import Decision
 from pytest_modelgate.report.terminal import label_of, slice_text, worst_slice
 from pytest_modelgate.results import CheckResult, Verdict
@@ -38,7 +38,9 @@ th{background:#f6f8fa} td.num{text-align:right;font-variant-numeric:tabular-nums
 
 
 def _e(x: Any) -> str:
-    return html.escape(str(x))
+    """HTML-escaped text whose control characters, bidi overrides and lone surrogates are
+    shown escaped line by line (a surrogate cannot even be written as UTF-8)."""
+    return html.escape("\n".join(one_line(line) for line in str(x).split("\n")))
 
 
 def _num(x: float | None) -> str:

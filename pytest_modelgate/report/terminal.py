@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from pytest_modelgate._format import fmt_num, slice_label
+from pytest_modelgate._format import fmt_num, safe_lines, slice_label
 from pytest_modelgate.decision import Decision
 from pytest_modelgate.results import CheckResult, Threshold
 
@@ -164,4 +164,5 @@ def format_decision_section(
     for reason in decision.reasons[1:]:
         lines.append(f"  - {reason}")
     lines.append(decision.headline())
-    return lines
+    # messages can carry a model's exception text: no line may become a workflow command
+    return [safe for line in lines for safe in safe_lines(line).split("\n")]

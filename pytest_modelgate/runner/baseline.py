@@ -10,15 +10,24 @@
   same predictions give the same bytes.
 
 Reading checks the fingerprint: a baseline made on other test data is never paired with these
-rows; the compare gates ERROR and say what changed.
+rows; the compare gates ERROR and say what changed. The checksums detect accidental edits and
+files from two different runs; they are not a signature (whoever can edit the file can recompute
+them): integrity against a deliberate editor comes from reviewing the committed baseline.
+
+Two ``--modelgate-update-baseline`` runs on one store take turns (an exclusive ``flock`` on the
+store folder, POSIX): the files left are both from the run that wrote last.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
 import json
+import math
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -60,12 +69,51 @@ class StoredBaseline:
         )
 
 
+@contextlib.contextmanager
+def _store_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the store folder while its two files are replaced, so two
+    concurrent runs cannot leave one run's predictions next to the other's baseline.json. The
+    folder itself is locked (no lock file to commit by mistake); without ``fcntl`` (Windows)
+    nothing is locked and the checksums still catch a mixed pair on reading."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _finite(x: Any) -> Any:
+    """NaN and infinities as ``None``: baseline.json is read by other tools (``jq``,
+    ``JSON.parse``), which refuse the ``NaN`` token Python would write."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_finite(v) for v in x]
+    return x
+
+
 def write_stored_baseline(
     folder: Path, *, evidence: Evidence, metrics: dict[str, Any], fingerprints: dict[str, Any]
 ) -> list[Path]:
-    """Write ``baseline.json`` and ``predictions.csv.gz`` atomically; return the paths."""
+    """Write ``baseline.json`` and ``predictions.csv.gz`` atomically, holding the store's lock;
+    return the paths."""
     evidence.require_rows("a stored baseline", "it keeps one prediction per test row")
     folder.mkdir(parents=True, exist_ok=True)
+    with _store_lock(folder):
+        return _write_locked(folder, evidence, metrics, fingerprints)
+
+
+def _write_locked(
+    folder: Path, evidence: Evidence, metrics: dict[str, Any], fingerprints: dict[str, Any]
+) -> list[Path]:
     columns: dict[str, Any] = {}
     if evidence.y_pred is not None:
         if evidence.task == "regression":
@@ -97,7 +145,7 @@ def write_stored_baseline(
         "score_kind": evidence.score_kind,
         "metrics": metrics,
     }
-    meta = json.loads(json.dumps(meta, default=_json_default))  # plain JSON types only
+    meta = _finite(json.loads(json.dumps(meta, default=_json_default)))  # plain JSON types only
     meta["checksum"] = _checksum(meta)
     meta_path = folder / META
     atomic_write(meta_path, json.dumps(meta, indent=2) + "\n")
@@ -123,7 +171,10 @@ def _shape_problem(meta: Any) -> str | None:
     if not isinstance(meta, dict):
         return f"the top level is a {type(meta).__name__}, not an object"
     if meta.get("format_version") not in (1, FORMAT_VERSION):
-        return f"format_version {meta.get('format_version')!r} is not one this version reads (1)"
+        return (
+            f"format_version {meta.get('format_version')!r} is not one this version reads "
+            f"(1 and {FORMAT_VERSION})"
+        )
     for key in ("data", "metrics"):
         if key in meta and not isinstance(meta[key], dict):
             return f"{key!r} is a {type(meta[key]).__name__}, not an object"
@@ -189,10 +240,19 @@ def read_stored_baseline(folder: Path, *, data_sha256: str, n_rows: int) -> Stor
         raise DataError(
             f"{shown}: not a stored baseline this version can read: {problem}; {refresh}"
         )
-    if "checksum" in meta and meta["checksum"] != _checksum(meta):
+    checked = meta.get("format_version") == FORMAT_VERSION  # format 1 had no checksums
+    missing = [k for k in ("checksum", "predictions_sha256") if checked and k not in meta]
+    if missing or ("checksum" in meta and meta["checksum"] != _checksum(meta)):
+        what = (
+            f"its {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
+            if missing
+            else "its checksum does not match its content"
+        )
         raise DataError(
-            f"{shown}: the stored baseline was edited after it was written (its checksum does "
-            "not match its content), so its numbers and fingerprints cannot be trusted; " + refresh
+            f"{shown}: the stored baseline was changed after it was written ({what}), so its "
+            "numbers and fingerprints cannot be trusted. If the change was not meant: "
+            f"{refresh}. A baseline is never edited by hand: to change it, store a model's "
+            "predictions again with --modelgate-update-baseline and commit both files"
         )
     pred_path = folder / PREDICTIONS
     if not pred_path.is_file():  # numbers only: compare gates fall back to unpaired tests

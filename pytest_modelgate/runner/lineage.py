@@ -75,6 +75,24 @@ def is_import_ref(ref: str, spec: Any) -> bool:
     )
 
 
+def input_paths(spec: Any) -> list[tuple[Path, str]]:
+    """Every file or folder a run reads or keeps, with what it is: the spec, the data, model
+    files and the baseline store. No report may be written over (or into) any of them."""
+    found: list[tuple[Path, str]] = [(Path(spec.path), "the gate spec")]
+    if not hasattr(spec, "doc"):  # a stand-in that knows only its path
+        return found
+    for role in ("test", "reference"):
+        ref = getattr(spec.data, role)
+        if ref:
+            found.append((spec.resolve(ref), f"the {role} data (data.{role})"))
+    for role in ("candidate", "baseline"):
+        ref = getattr(spec.models, role)
+        if isinstance(ref, str) and not is_import_ref(ref, spec):
+            found.append((spec.resolve(ref), f"the {role} model file (models.{role})"))
+    found.append((spec.resolve(spec.doc.baseline.store), "the baseline store (baseline.store)"))
+    return found
+
+
 def lineage(spec: Any, seed: int) -> dict[str, Any]:
     """Hashes of spec, data and models, the seed, versions and git state."""
     out: dict[str, Any] = {

@@ -263,10 +263,15 @@ class GateSession:
     @cached_property
     def reference_frame(self) -> Any:
         """The reference (training) data, read once."""
-        from pytest_modelgate.inputs.loading import read_table
+        from pytest_modelgate.inputs.loading import read_table, text_columns_of
 
-        assert self.spec.data.reference is not None
-        return read_table(self.spec.resolve(self.spec.data.reference))
+        data = self.spec.data
+        assert data.reference is not None
+        return read_table(
+            self.spec.resolve(data.reference),
+            na_values=data.na_values,
+            text_columns=text_columns_of(self.spec),
+        )
 
     def _model(self, role: str) -> tuple[Any, Path | None]:
         """The model object of ``models.<role>`` and its file, loaded once per session."""

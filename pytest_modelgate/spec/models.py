@@ -62,6 +62,14 @@ class DataSpec(_Model):
         [], description="protected attributes (not model input unless listed in features)"
     )
     exclude: list[str] = Field([], description="columns that are neither features nor labels")
+    # --- CSV missing values (#15) ---
+    na_values: list[str] = Field(
+        ["", "NaN", "nan"],
+        description="CSV cells that mean 'no value' (default: an empty cell, NaN, nan). Nothing "
+        "else is missing: NA (Namibia), None, null, n/a stay values; add R's NA or SQL's NULL "
+        "here if your files use them",
+    )
+    # --- end CSV missing values ---
     engine: Literal["memory", "stream", "duckdb", "spark"] = Field(
         "memory",
         description="how the test rows are turned into evidence: memory (pandas, every gate), "

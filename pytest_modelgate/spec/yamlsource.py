@@ -4,10 +4,18 @@ PyYAML's ``safe_load`` forgets where values came from. We compose the node graph
 loader and build plain Python objects ourselves, recording the 1-based line of every path
 (``("gates", 2, "min")``) so that spec errors can point at ``gates.yaml:LINE``. Duplicate keys,
 which ``safe_load`` silently resolves to the last one, are reported as problems.
+
+Plain (unquoted) scalars are resolved as YAML 1.2 does, where PyYAML follows YAML 1.1: ``5e-2``
+and ``1e3`` are numbers (1.1 needs a dot), and only ``true``/``false`` are booleans — ``yes``,
+``no``, ``on``, ``off`` stay text, so ``positive_label: yes`` is the label ``"yes"`` and a
+country code ``NO`` is not ``False``. Quoted scalars are always text. Files over ``_MAX_BYTES``
+are refused before parsing (the pure-Python parser needs ~15 s per MB), and nesting depth is
+checked while composing, in the same pass.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +69,55 @@ _PLAIN_COLLECTION_TAGS = (
 )
 
 
+def _yaml12_loader(base: Any) -> Any:
+    """``base`` (a safe loader) with YAML 1.2's resolution of plain booleans and floats."""
+    loader: Any = type(f"_Yaml12{base.__name__}", (base,), {})
+    loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
+    loader.add_implicit_resolver(  # YAML 1.2 core floats; 1.1's own (with a dot) match first
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$|^[-+]\.[0-9]+$"),
+        list("-+0123456789."),
+    )
+    return loader
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """The safe loader, refusing collections nested deeper than ``_MAX_DEPTH`` while it composes
+    (one pass; PyYAML's composer is recursive and would overflow the stack first)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if not self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"values are nested more than {_MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+# PyYAML's pure-Python loader: libyaml's (CSafeLoader) is faster, but its error texts differ and
+# it keeps references to the yaml module's classes from its first import (pytester's in-process
+# runs re-import yaml, and it then resolves no tags); the size limit keeps parsing to seconds
+_Loader = _yaml12_loader(_DepthLimitedLoader)
+
+_MAX_BYTES = 256_000  # a gate spec is a few KB; this is a wrong file, not a spec (~4 s to parse)
 _MAX_VALUES = 100_000
 _MAX_DEPTH = 50  # far beyond any spec; deeper nesting would overflow PyYAML's recursive composer
 
@@ -73,9 +130,14 @@ class _Builder:
         self.problems: list[SpecProblem] = []
         self.open: set[int] = set()  # collection nodes being built (a recursive alias loops)
         self.count = 0  # values built: aliases of aliases can expand exponentially
+        self.built: set[int] = set()  # nodes built once: a second time is an alias
+        self.aliased = False
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1
+        if id(node) in self.built:
+            self.aliased = True
+        self.built.add(id(node))
         if self.count > _MAX_VALUES or id(node) in self.open or len(path) > _MAX_DEPTH:
             what = (
                 "an alias (*name) refers to a value that contains it"
@@ -83,6 +145,9 @@ class _Builder:
                 else f"values are nested more than {_MAX_DEPTH} levels deep"
                 if len(path) > _MAX_DEPTH
                 else f"the document expands to more than {_MAX_VALUES} values through aliases"
+                if self.aliased
+                else f"the document holds more than {_MAX_VALUES} values (a gate spec holds "
+                "hundreds)"
             )
             raise yaml.constructor.ConstructorError(None, None, what, node.start_mark)
         if isinstance(node, yaml.CollectionNode):
@@ -135,26 +200,8 @@ class _Builder:
         return self.constructor.construct_object(node, deep=True)
 
 
-def _too_deep(text: str) -> yaml.Mark | None:
-    """Where collections first nest deeper than ``_MAX_DEPTH`` (the event parser is iterative)."""
-    depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > _MAX_DEPTH:
-                return event.start_mark
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-    return None
-
-
 def _documents(text: str) -> Iterator[yaml.Node]:
-    deep = _too_deep(text)
-    if deep is not None:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"values are nested more than {_MAX_DEPTH} levels deep", deep
-        )
-    yield from yaml.compose_all(text, Loader=yaml.SafeLoader)
+    yield from yaml.compose_all(text, Loader=_Loader)
 
 
 def load_yaml(text: str, file: str) -> YamlDocument:
@@ -163,6 +210,20 @@ def load_yaml(text: str, file: str) -> YamlDocument:
     Syntax errors become a :class:`SpecProblem` at the line PyYAML reports; they never escape
     as a traceback.
     """
+    if len(text) > _MAX_BYTES:
+        return YamlDocument(
+            file,
+            None,
+            problems=[
+                SpecProblem(
+                    file,
+                    1,
+                    "",
+                    f"the file holds {len(text) / 1e6:.1f} million characters; a gate spec is "
+                    f"a few thousand (limit {_MAX_BYTES:,}): is this the right file?",
+                )
+            ],
+        )
     try:
         nodes = list(_documents(text))
     except yaml.constructor.ConstructorError as exc:  # nested too deeply: not an indentation slip

@@ -1,6 +1,10 @@
-"""Holm's step-down adjustment, used within one gate: across its slices (lenient slices) and
-across the columns of one drift check. There is no error control across the gates of a release
-decision: each gate is judged at its own level (strict gates need none: every one must pass)."""
+"""Holm's step-down adjustment, used within one gate only: across its slices (lenient slices)
+and across the columns of one drift check. (A lenient fairness gap uses Holm across its pairwise
+group differences through its first step, Bonferroni: estimates/fairness_pairwise.py.)
+
+There is no error control across the gates of a release decision: each gate is judged at its own
+level. For strict gates none is needed (to pass, every gate must pass); a release with several
+lenient gates can be blocked falsely more often than one gate's (1 − confidence)/2."""
 
 from __future__ import annotations
 

@@ -56,8 +56,9 @@ def test_github_summary_outputs_and_annotations(project, monkeypatch):
     assert output.read_text() == "decision=block\npartial=false\nreport=.modelgate/report.json\n"
     md = summary.read_text()
     assert md.startswith("## ⛔ Model release decision: **BLOCK**")
-    assert "| `roc_auc>=0.95` | 0." in md and "| **FAIL** |" in md
-    assert "**Worst slices**" in md and "- `accuracy>=0.7`: `accuracy>=0.7[group=" in md
+    assert "| <code>roc_auc>=0.95</code> | 0." in md and "| **FAIL** |" in md
+    assert "**Worst slices**" in md
+    assert "- <code>accuracy>=0.7</code>: <code>accuracy>=0.7&#91;group=" in md
 
 
 def test_no_github_output_outside_actions(project, monkeypatch):
@@ -143,6 +144,49 @@ def test_junit_gets_the_decision_as_a_global_property(project):
         }
         assert suite_props["modelgate_decision"] == "review"
         assert suite_props["modelgate_partial"] == "false"
+        cases = list(tree.getroot().iter("testcase"))
+        assert len(cases) == 3
+        if family == "xunit2":  # pytest's xunit2 schema allows no per-testcase <properties>
+            assert all(case.find("properties") is None for case in cases)
+            assert suite_props["modelgate_verdict[recall>=0.99]"].startswith("FAIL 0.")
+            assert suite_props["modelgate_verdict[accuracy>=0.7[group=a]]"].startswith("PASS")
+        else:
+            assert all(case.find("properties") is not None for case in cases)
+
+
+def test_data_is_loaded_before_the_first_gate(project):
+    """Loading and predicting happen before the first gate runs (so its JUnit time is its own),
+    once: the model sees no current test while it predicts."""
+    project.syspathinsert()
+    project.makepyfile(
+        probe="""
+        import os
+        import joblib
+
+        class Probe:
+            def __init__(self):
+                self.model = joblib.load("models/model.joblib")
+                self.classes_ = self.model.classes_
+
+            def predict_proba(self, X):
+                with open("calls.txt", "a") as fh:
+                    fh.write(os.environ.get("PYTEST_CURRENT_TEST", "-") + "\\n")
+                return self.model.predict_proba(X)
+
+            def predict(self, X):
+                return self.model.predict(X)
+
+
+        def make():
+            return Probe()
+        """
+    )
+    project.makefile(
+        ".yaml", gates=MIXED.replace("candidate: models/model.joblib", "candidate: probe:make")
+    )
+    assert project.runpytest("--modelgate").ret == 0
+    [during] = (project.path / "calls.txt").read_text().splitlines()  # one prediction
+    assert not during.startswith("gates.yaml::")  # in no gate (in-process: the outer test's)
 
 
 class _Collect(HTMLParser):
@@ -186,31 +230,45 @@ def test_xdist_gives_the_same_report(project):
 
 
 def test_html_report_renders_in_headless_chromium(project, tmp_path):
+    """The report opened by a real browser (Debian's ``chromium``, which ``.ci/run`` installs):
+    the DOM it builds holds the decision and every gate, and a screenshot is drawn. Skipped
+    without chromium, except in CI (``CI=true``), where a missing browser is a failure."""
+    import os
     import shutil
     import subprocess
 
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.skip("Debian's chromium is not installed (scripts/screenshot-html-report.sh)")
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but chromium is not installed: .ci/run installs it with apt-get")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     project.makefile(".yaml", gates=MIXED)
     project.runpytest("--modelgate", "--modelgate-html", "report.html")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1200,900",
+    ]
+    page = (project.path / "report.html").as_uri()
+    dom = subprocess.run(
+        [chromium, *flags, "--dump-dom", page],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout
+    assert "REVIEW" in dom and "roc_auc&gt;=0.7" in dom and "accuracy&gt;=0.7" in dom, dom[:2000]
+    assert "<svg" in dom  # the forest plot of the sliced gate is drawn inline
     png = tmp_path / "shot.png"
     subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1200,900",
-            f"--screenshot={png}",
-            (project.path / "report.html").as_uri(),
-        ],
+        [chromium, *flags, f"--screenshot={png}", page],
         capture_output=True,
         timeout=120,
         check=False,
@@ -231,3 +289,65 @@ def test_fail_on_says_why_and_force_needs_update(project):
     result.stderr.fnmatch_lines(
         ["*--modelgate-force only applies with --modelgate-update-baseline*"]
     )
+
+
+def test_hostile_slice_values_are_escaped_in_every_sink(project, monkeypatch):
+    """End to end through the data (the unit corpus: tests/unit/test_sink_escaping.py): slice
+    values that try to start workflow commands, break the summary table or inject HTML reach
+    stdout, the step summary, the annotations, JUnit XML and the HTML report escaped."""
+    import pandas as pd
+
+    summary, output = github_env(project, monkeypatch)
+    frame = pd.read_csv(project.path / "data" / "test.csv.gz")
+    hostile = {
+        "a": "x\n::stop-commands::pwn\r\n##[error]y",
+        "b": "a|b `c` <script>alert(1)</script> [l](javascript:x) @all \u202eevil\x1b[31m",
+    }
+    frame["group"] = frame["group"].map(hostile)
+    frame.to_csv(project.path / "data" / "hostile.csv", index=False)
+    spec = MIXED.replace("data/test.csv.gz", "data/hostile.csv").replace(
+        "min: 0.7\n    slices", "min: 0.99\n    slices"
+    )
+    project.makefile(".yaml", gates=spec)
+    result = project.runpytest(
+        "--modelgate", "--junitxml", "junit.xml", "--modelgate-html", "r.html", "-rA"
+    )
+    assert result.ret == 1
+    for line in result.stdout.lines + result.stderr.lines:
+        assert not re.match(r"\s*(::|##\[)", line) or line.startswith(("::error ", "::warning ")), (
+            line
+        )
+    assert "x\\n::stop-commands::pwn\\r\\n##[error]y" in result.stdout.str()  # shown, escaped
+    md = summary.read_text()
+    rows = [ln for ln in md.splitlines() if ln.startswith("|")]
+    assert len(rows) == 2 + 4 and all(len(re.split(r"(?<!\\)\|", r)) == 9 for r in rows)
+    assert "<script" not in md and "](" not in md and "`" not in md
+    assert output.read_text().startswith("decision=block\n")
+    ET.parse(project.path / "junit.xml")  # well-formed
+    page = (project.path / "r.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "&lt;script&gt;" in page and "\u202e" not in page
+
+
+def test_a_broken_spec_on_github_still_annotates_summarises_and_outputs(project, monkeypatch):
+    summary, output = github_env(project, monkeypatch)
+    project.makefile(".yaml", gates=MIXED.replace("min: 0.7\n", "min: seventy\n", 1))
+    result = project.runpytest("--modelgate")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert any(
+        re.match(
+            r"::error file=gates\.yaml,line=14,title=modelgate%3A invalid gate spec::"
+            r"gates\.yaml:14: gates\[0\]\.min: ",
+            line,
+        )
+        for line in result.stderr.lines
+    ), result.stderr.str()
+    assert output.read_text() == "decision=error\npartial=false\n"
+    md = summary.read_text()
+    assert md.startswith("## ⛔ Model release decision: **ERROR** (nothing was run)")
+    assert "- gates.yaml:14: gates&#91;0&#93;.min: " in md
+    # a refused option is reported the same way, without a line
+    project.makefile(".yaml", gates=MIXED)
+    result = project.runpytest("--modelgate", "--modelgate-report", "gates.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["::error file=gates.yaml,title=modelgate::--modelgate-report *"])
+    assert output.read_text().endswith("decision=error\npartial=false\n" * 2)

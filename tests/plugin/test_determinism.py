@@ -32,6 +32,9 @@ GATES = (
   - fairness: equalized_odds_difference
     sensitive: group
     max: 0.3
+  - fairness: equalized_odds_ratio
+    sensitive: group
+    min: 0.5
   - metric: roc_auc
     compare: baseline
     max_drop: 0.01

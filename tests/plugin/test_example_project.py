@@ -48,11 +48,20 @@ def test_example_project_end_to_end(tmp_path: Path):
     )
     out = run.stdout
     assert run.returncode == 0, out
-    assert (
-        "DECISION: REVIEW — 1 gate (2 slices) inconclusive: recall_by_race[race=Amer-Indian-Eskimo], recall_by_race[race=Other]"
-        in out
-    )
     report = json.loads((tmp_path / ".modelgate" / "report.json").read_text())
+    # the latency gate (severity warn) is PASS on an idle machine and INCONCLUSIVE on a busy
+    # one (its design: never a false FAIL) — the only machine-dependent verdict
+    (latency,) = [g for g in report["gates"] if g["metric"] == "latency"]
+    assert latency["verdict"] in ("PASS", "INCONCLUSIVE"), latency["message"]
+    busy = latency["verdict"] == "INCONCLUSIVE"
+    decision = (
+        "DECISION: REVIEW — 2 gates (3 slices) inconclusive: recall_by_race[race=Amer-Indian-"
+        "Eskimo], recall_by_race[race=Other], latency"
+        if busy
+        else "DECISION: REVIEW — 1 gate (2 slices) inconclusive: recall_by_race[race=Amer-Indian-"
+        "Eskimo], recall_by_race[race=Other]"
+    )
+    assert decision in out
     verdicts = {g["verdict"] for g in report["gates"]}
     assert verdicts == {
         "PASS",
@@ -60,7 +69,8 @@ def test_example_project_end_to_end(tmp_path: Path):
         "FAIL",
     }  # the FAIL is the warn-only four-fifths gate
     assert all(g["severity"] == "warn" for g in report["gates"] if g["verdict"] == "FAIL")
-    assert "31 passed, 1 skipped" in out.splitlines()[-1]  # 26 gates + 5 model tests
+    counts = "30 passed, 2 skipped" if busy else "31 passed, 1 skipped"
+    assert counts in out.splitlines()[-1]  # 26 gates + 5 model tests
 
 
 @pytest.mark.parametrize("broken", ["    mni: 0.70\n"])

@@ -278,8 +278,10 @@ CASES: list[Case] = [
     Case(
         "all-equal-scores",
         lambda p: p.write(frame().assign(score=0.5)),
-        (Verdict.PASS, Verdict.INCONCLUSIVE),
-        ("interval collapsed to the single value 0.5",),
+        # a constant scorer ranks nothing: AUC 0.5 does not clear a bar of 0.5 (the
+        # DeLong–Newcombe hull keeps Newcombe's width where DeLong's variance is 0)
+        (Verdict.PASS, Verdict.FAIL),
+        ("roc_auc = 0.5000 meets >= 0.5, but its 95% CI",),
     ),
     Case(
         "nan-scores",
@@ -501,7 +503,10 @@ def _edit_json(path: Path, edit: Callable[[dict], object]) -> None:
 
 def _truncate_old_format_predictions(folder: Path) -> None:
     """A format-1 baseline (no checksums) whose predictions file was cut short."""
-    _edit_json(folder / "baseline.json", lambda m: (m.pop("checksum"), m.pop("predictions_sha256")))
+    _edit_json(
+        folder / "baseline.json",
+        lambda m: (m.pop("checksum"), m.pop("predictions_sha256"), m.update(format_version=1)),
+    )
     whole = (folder / "predictions.csv.gz").read_bytes()
     (folder / "predictions.csv.gz").write_bytes(whole[:40])
 
@@ -512,7 +517,19 @@ BASELINE_EDITS: list[tuple[str, Callable[[Path], None], str]] = [
         lambda d: _edit_json(
             d / "baseline.json", lambda m: m["metrics"]["accuracy"].update(estimate=0.99)
         ),
-        "baseline.json: the stored baseline was edited after it was written",
+        "baseline.json: the stored baseline was changed after it was written",
+    ),
+    (
+        "checksums-deleted",
+        lambda d: _edit_json(
+            d / "baseline.json",
+            lambda m: (
+                m.pop("checksum"),
+                m.pop("predictions_sha256"),
+                m["metrics"]["accuracy"].update(estimate=0.99),
+            ),
+        ),
+        "(its checksum and predictions_sha256 are missing)",
     ),
     (
         "not-json",

@@ -37,3 +37,12 @@ def test_negative_zero_reads_zero() -> None:
     assert fmt_num(-0.00004) == "0.0000"
     assert fmt_num(-0.1) == "-0.1000"
     assert fmt_num(None) == "n/a" and fmt_num(float("nan"), missing="–") == "–"
+
+
+def test_safe_lines_keeps_line_breaks_but_no_line_starts_a_workflow_command() -> None:
+    from pytest_modelgate._format import safe_lines
+
+    text = "FAIL: x\n::stop-commands::pwn\n  ##[error]old\r::add-mask::s\nok"
+    assert safe_lines(text) == (
+        "FAIL: x\n\\x3a:stop-commands::pwn\n  \\x23#[error]old\\r::add-mask::s\nok"
+    )

@@ -198,16 +198,20 @@ def test_queries_share_the_gates_numbers(frame, yaml_results):
 
 def test_a_collapsed_fairness_interval_is_inconclusive_both_ways():
     """A gap whose bootstrap shows no variation (everyone selected) cannot pass on no evidence:
-    the gate and assert_fair are both INCONCLUSIVE (assert_fair used to PASS here)."""
+    the gate and assert_fair are both INCONCLUSIVE (assert_fair used to PASS here). The
+    difference's pairwise interval (exact limits) does measure it: [0, 0.036], both ways."""
     n = 200
     y = np.tile([0, 1], n // 2)
     sex = np.repeat(["F", "M"], n // 2)
     ev = evaluate(y, np.ones(n, dtype=int), sensitive={"sex": sex})
-    (result,) = ev.check(fairness="demographic_parity_difference", sensitive="sex", max=1.0)
+    (result,) = ev.check(fairness="demographic_parity_ratio", sensitive="sex", min=0.5)
     assert result.verdict.value == "INCONCLUSIVE"
     assert "collapsed" in result.message
     with pytest.raises(AssertionError, match="INCONCLUSIVE"):
-        assert_fair(ev, "demographic_parity_difference", sensitive="sex", max=1.0)
+        assert_fair(ev, "demographic_parity_ratio", sensitive="sex", min=0.5)
+    (result,) = ev.check(fairness="demographic_parity_difference", sensitive="sex", max=0.1)
+    assert result.verdict.value == "PASS" and result.interval.high < 0.04
+    assert_fair(ev, "demographic_parity_difference", sensitive="sex", max=0.1)
 
 
 @pytest.mark.parametrize(

@@ -169,6 +169,9 @@ def test_regression_point_estimates_equal_sklearn(metric, rng):
     ev = Evidence("regression", (), y, pred, None, None)
     est = estimate_metric(get_metric(metric, "regression"), ev, StatsOptions(), rng)
     assert est.value == pytest.approx(REGRESSION_REFERENCES[metric](y, pred), rel=1e-12, abs=1e-12)
+    if metric == "mape":  # y = 0 rows make a few per-row errors astronomically large
+        assert not est.interval.is_defined and "Cochran's rule" in est.note
+        return
     assert est.interval.low <= est.value <= est.interval.high
 
 

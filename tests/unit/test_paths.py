@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -10,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from pytest_modelgate import _paths
-from pytest_modelgate._paths import atomic_write, check_writable, display_path
+from pytest_modelgate._paths import (
+    atomic_write,
+    check_report_path,
+    check_writable,
+    display_path,
+    not_a_regular_file,
+)
 
 
 @pytest.fixture
@@ -57,14 +64,9 @@ def test_names_with_dots_below_the_working_folder(cwd: Path) -> None:
     assert display_path(cwd / "a..b") == "a..b"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="display_path tests rel.startswith('..'), so a file or folder below the working "
-    "folder whose name starts with two dots ('..cache/report.json') is shown as an absolute "
-    "path, contrary to 'relative when it lies below it'",
-)
 def test_a_name_starting_with_two_dots_is_still_below(cwd: Path) -> None:
     assert display_path(cwd / "..cache" / "report.json") == "..cache/report.json"
+    assert display_path(cwd / "..") == str(cwd.parent)
 
 
 # ---------------------------------------------------------------------------- atomic_write
@@ -83,14 +85,34 @@ def test_writes_bytes_unchanged(cwd: Path) -> None:
     assert (cwd / "blob.bin").read_bytes() == payload
 
 
-def test_replaces_a_longer_file_and_sets_readable_permissions(cwd: Path) -> None:
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_replaces_a_longer_file_with_the_umasks_permissions(cwd: Path, umask: int) -> None:
     target = cwd / "r.json"
     target.write_text("x" * 10_000, encoding="utf-8")
     os.chmod(target, 0o600)
-    atomic_write(target, "{}\n")
+    old = os.umask(umask)
+    try:
+        atomic_write(target, "{}\n")
+    finally:
+        os.umask(old)
     assert target.read_text(encoding="utf-8") == "{}\n"
-    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask  # as a new file would be
     assert sorted(p.name for p in cwd.iterdir()) == ["r.json"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_only_a_regular_file_is_ever_replaced(cwd: Path) -> None:
+    os.mkfifo(cwd / "pipe")
+    (cwd / "real.json").write_text("real", encoding="utf-8")
+    os.symlink("real.json", cwd / "link.json")
+    for name, kind in (("pipe", "named pipe (FIFO)"), ("link.json", "symbolic link")):
+        before = os.lstat(cwd / name)
+        with pytest.raises(OSError, match=f"{name} is a {re.escape(kind)}, not a regular file"):
+            atomic_write(cwd / name, "data")
+        after = os.lstat(cwd / name)
+        assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert (cwd / "real.json").read_text(encoding="utf-8") == "real"
+    assert leftovers(cwd) == []
 
 
 def test_goes_through_a_temporary_file_in_the_same_folder(
@@ -216,3 +238,33 @@ def test_the_check_names_what_and_shows_absolute_paths_outside(cwd: Path) -> Non
     assert message == (
         f"--modelgate-markdown {shown} is a folder; give a file name (e.g. {shown}/report.json)"
     )
+
+
+# ---------------------------------------------------------------------------- check_report_path
+
+
+def test_a_report_path_is_refused_on_an_input_by_any_spelling(cwd: Path) -> None:
+    (cwd / "data").mkdir()
+    (cwd / "data" / "test.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    os.link(cwd / "data" / "test.csv", cwd / "same.csv")
+    inputs = [(cwd / "data" / "test.csv", "the test data (data.test)")]
+    for spelling in ("data/test.csv", "data/../data/test.csv", "same.csv"):
+        message = check_report_path(Path(spelling).absolute(), "--x", inputs)
+        assert message is not None and "is the test data (data.test); writing" in message
+    assert check_report_path(cwd / "data" / "other.json", "--x", inputs) is None
+    store = [(cwd / ".modelgate" / "baseline", "the baseline store (baseline.store)")]
+    message = check_report_path(cwd / ".modelgate" / "baseline" / "r.json", "--x", store)
+    assert message == (
+        "--x .modelgate/baseline/r.json lies inside the baseline store (baseline.store) "
+        "(.modelgate/baseline); give a path outside it (e.g. .modelgate/report.json)"
+    )
+    assert check_report_path(cwd / ".modelgate" / "report.json", "--x", store) is None
+
+
+def test_devices_are_named_and_refused_without_writing() -> None:
+    assert not_a_regular_file("/dev/null") == "character device"
+    assert check_report_path(Path("/dev/null"), "--x") == (
+        "--x /dev/null is a character device, not a regular file; a report would replace it: "
+        "give a file name"
+    )
+    assert not_a_regular_file("/nonexistent/file") is None

@@ -153,3 +153,72 @@ def test_one_sided_p_matches_the_wilson_interval():
         est = estimate_metric(metric, ev, StatsOptions(), rng)
         shows_violation = est.interval.high < 0.78
         assert (one_sided_p(est, 0.78, None) < 0.025) == shows_violation
+
+
+# --- the p-values behind lenient Holm ------------------------------------------------------------
+
+
+def _proportion(x, n, interval):
+    from pytest_modelgate.results import MetricResult
+    from pytest_modelgate.stats import clopper_pearson_interval, wilson_interval
+
+    make = clopper_pearson_interval if interval == "clopper-pearson" else wilson_interval
+    return MetricResult("accuracy", x / n, make(x, n, 0.95), n, support=n)
+
+
+def test_exact_tails_equal_scipy_binomtest():
+    from scipy import stats
+
+    for x, n, bar in ((38, 50, 0.9), (50, 50, 0.95), (0, 20, 0.1), (170, 200, 0.8)):
+        est = _proportion(x, n, "clopper-pearson")
+        less = stats.binomtest(x, n, bar, alternative="less").pvalue
+        greater = stats.binomtest(x, n, bar, alternative="greater").pvalue
+        assert one_sided_p(est, bar, None) == pytest.approx(less, rel=1e-9)
+        assert one_sided_p(est, None, bar) == pytest.approx(greater, rel=1e-9)
+        assert one_sided_p(est, bar, bar) == pytest.approx(min(1, 2 * min(less, greater)))
+
+
+def test_lenient_family_wise_error_is_exact_and_within_the_promise():
+    """Ten slices of 50 rows at accuracy 0.95, the bar at 0.95: Holm fails the gate iff the
+    smallest p < 0.025/10, so the family-wise false-FAIL rate is 1 − (1 − q)^10, q enumerated
+    over every success count. The score test (Wilson) gave 11.2%; the exact tail 0.75%."""
+    from scipy import stats
+
+    def family_wise(interval):
+        q = sum(
+            stats.binom.pmf(x, 50, 0.95)
+            for x in range(51)
+            if one_sided_p(_proportion(x, 50, interval), 0.95, None) < 0.025 / 10
+        )
+        return 1 - (1 - q) ** 10
+
+    assert family_wise("wilson") == pytest.approx(0.1118, abs=5e-4)
+    assert family_wise("clopper-pearson") == pytest.approx(0.0075, abs=5e-4)
+
+
+def test_one_slice_lenient_p_inverts_any_interval():
+    """With one slice, p < 0.025 exactly when the interval lies beyond the bar — also for an
+    asymmetric (bootstrap) interval, read with its half-width on the bar's side."""
+    from pytest_modelgate.results import MetricResult
+    from pytest_modelgate.stats import Interval
+
+    est = MetricResult("f1", 0.70, Interval(0.60, 0.74, 0.95, "bootstrap-bca"), 300)
+    for bar in (0.73, 0.7399, 0.7401, 0.75, 0.8):
+        assert (one_sided_p(est, bar, None) < 0.025) == (bar > 0.74)
+    for bar in (0.5, 0.5999, 0.6001, 0.65):
+        assert (one_sided_p(est, None, bar) < 0.025) == (bar < 0.60)
+    assert one_sided_p(est, 0.74, None) == pytest.approx(0.025)
+
+
+def test_lenient_slices_show_the_interval_their_test_inverts():
+    import pytest_modelgate as mg
+
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 400)
+    pred = np.where(rng.random(400) < 0.85, y, 1 - y)
+    s = np.repeat(["a", "b"], 200)
+    ev = mg.evaluate(y, pred, None, sensitive={"s": s})
+    table = mg.assert_slices(ev, "accuracy", "s", min=0.8, evidence="lenient")
+    assert set(table["method"]) == {"clopper-pearson"}
+    strict = mg.assert_slices(ev, "accuracy", "s", min=0.5)
+    assert set(strict["method"]) == {"clopper-pearson"}  # every proportion under auto

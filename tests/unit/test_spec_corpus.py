@@ -218,7 +218,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "data-unknown-key",
         broken("  target: y\n", "  target: y\n  traget: z\n"),
-        "gates.yaml:7: data.traget: unknown key (did you mean `target`? allowed: test, reference, target, positive_label, features, sensitive, exclude, engine, score_bins, cluster, weight)",
+        "gates.yaml:7: data.traget: unknown key (did you mean `target`? allowed: test, reference, target, positive_label, features, sensitive, exclude, na_values, engine, score_bins, cluster, weight)",
     ),
     (
         "data-missing-target",

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from pytest_modelgate import decide, evaluate, write_reports
-from pytest_modelgate.report.github import markdown_summary
+from pytest_modelgate.report.github import markdown_summary, md_text
 from pytest_modelgate.report.html import render_html
 from pytest_modelgate.report.terminal import format_table
 from pytest_modelgate.results import CheckResult, Threshold, Verdict
@@ -98,7 +98,7 @@ def test_contents_are_the_renderers_output(workdir: Path) -> None:
     assert h.read_text(encoding="utf-8") == render_html("ml/gates.yaml", results, decision, lineage)
     # the summary points at the JSON report written in the same call
     assert m.read_text(encoding="utf-8") == markdown_summary(results, decision, Path("r.json"))
-    assert m.read_text(encoding="utf-8").endswith("\nJSON report: `r.json`\n")
+    assert m.read_text(encoding="utf-8").endswith("\nJSON report: <code>r.json</code>\n")
 
 
 def test_without_spec_or_lineage(workdir: Path) -> None:
@@ -203,7 +203,7 @@ def test_real_evaluation_reports_name_every_gate(
     page = h.read_text(encoding="utf-8")
     summary = m.read_text(encoding="utf-8")
     for r in results:
-        assert f"`{r.label}`" in summary
+        assert f"<code>{md_text(r.label)}</code>" in summary
         assert f"{r.estimate:.4f}" in page and f"{r.estimate:.4f}" in summary
     assert "<b>recall&gt;=0.6</b> (2 slices)" in page
     assert page.count("<svg") == 1  # one sliced gate, one forest plot
@@ -218,3 +218,16 @@ def test_a_rounded_negative_zero_reads_the_same_in_every_report(workdir: Path) -
     h, m = write_reports(results, decide(results), html="r.html", markdown="r.md")
     assert "-0.0000" not in m.read_text(encoding="utf-8")
     assert "-0.0000" not in h.read_text(encoding="utf-8")
+
+
+def test_a_report_path_on_an_input_or_another_report_is_refused(tmp_path: Path) -> None:
+    spec_file = tmp_path / "gates.yaml"
+    spec_file.write_text("version: 1\n", encoding="utf-8")
+    decision = decide([result()])
+    with pytest.raises(OSError, match=r"json=\) .*gates.yaml is the gate spec"):
+        write_reports([result()], decision, spec=SimpleNamespace(path=spec_file), json=spec_file)
+    assert spec_file.read_text(encoding="utf-8") == "version: 1\n"
+    same = tmp_path / "r.out"
+    with pytest.raises(OSError, match=r"html=\) .*r.out is the json report"):
+        write_reports([result()], decision, json=same, html=same)
+    assert not same.exists()  # refused before anything was written

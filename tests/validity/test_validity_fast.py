@@ -86,7 +86,6 @@ CELLS = [
         ("equalized_odds_difference/lenient",),
         100,
         id="eo-lenient-5pos",
-        marks=_issue13("percentile interval of a max − min gap inflates lenient false FAILs"),
     ),
 ]
 
