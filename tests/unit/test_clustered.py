@@ -356,3 +356,16 @@ def test_spec_design_errors(tmp_path, extra, column, message) -> None:
     assert result.verdict.value == "ERROR"
     assert re.search(message, result.message), result.message
     assert "gates.yaml:" in result.message  # located in the spec
+
+
+def test_count_metrics_need_thirty_clusters_for_the_cluster_bootstrap() -> None:
+    """With 20 clusters the cluster bootstrap of f1 passed falsely 4.0% (validity matrix): the
+    interval is undefined — INCONCLUSIVE by design, saying why."""
+    rng = np.random.default_rng(5)
+    ids = np.repeat(np.arange(20), 15)
+    y = rng.integers(0, 2, 300)
+    pred = np.where(rng.random(300) < 0.8, y, 1 - y)
+    r = evaluate(y, pred, cluster=ids).metric("f1")
+    assert not r.interval.is_defined
+    assert "20 clusters are too few for an interval of f1" in r.note
+    assert evaluate(y, pred, cluster=ids).metric("accuracy").interval.is_defined
