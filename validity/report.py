@@ -133,7 +133,6 @@ def _excess(row: dict[str, Any]) -> float:
 
 def render(data: dict[str, Any]) -> str:
     meta, rows = data["meta"], data["rows"]
-    bad = [r for r in rows if not r["meets_contract"]]
     out: list[str] = []
     w = out.append
     w("# Validity matrix: how often each gate errs when the truth sits exactly at the bar\n")
