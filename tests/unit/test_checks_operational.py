@@ -33,6 +33,16 @@ def _inputs(model: Any = None, path: Path | None = None) -> CheckInputs:
     )
 
 
+@pytest.fixture(autouse=True)
+def idle_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verdicts below must not depend on what else runs on the test machine: the
+    calibration loop never waits and the load average is 0 unless a test says otherwise."""
+    from pytest_modelgate.checks import operational
+
+    monkeypatch.setattr(operational, "_calibration", lambda: (1e-4, 1e-4))
+    monkeypatch.setattr(operational.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+
+
 class Sleepy:
     """predict() takes ``ms`` milliseconds and records the batch sizes it saw."""
 
@@ -72,7 +82,7 @@ def test_latency_measures_predict_on_the_batch() -> None:
     assert "p99" in result.message
     assert result.rule == "p95 <= 10000 ms (strict: upper 95% bound)"
     assert "10 rows in" in result.details and "µs/row" in result.details
-    assert "waited for a CPU" in result.details and result.notes[0].startswith("runner: ")
+    assert "waited for a CPU 0%" in result.details and result.notes[0].startswith("runner: ")
 
 
 def test_latency_fails_above_the_bound_and_uses_predict_proba() -> None:
@@ -102,6 +112,12 @@ def test_a_failure_on_a_busy_runner_is_inconclusive(monkeypatch: pytest.MonkeyPa
     assert "the runner was busy (waited for a CPU 50% of a calibration loop's time" in (
         result.message
     )
+    # a load average at the number of CPUs is busy too (threaded models wait for each other)
+    monkeypatch.setattr(operational, "_calibration", lambda: (1e-4, 1e-4))
+    monkeypatch.setattr(operational.os, "getloadavg", lambda: (2.0, 1.0, 1.0))
+    monkeypatch.setattr(operational.os, "cpu_count", lambda: 2)
+    loaded = run_check(_gate("latency", p50_ms=0.5, repeats=6, batch_rows=1), _inputs(Sleepy(2.0)))
+    assert loaded.verdict is Verdict.INCONCLUSIVE and "load 2.00 on 2 CPU(s)" in loaded.message
     # a PASS stays a PASS: a busy runner only makes the model look slower
     ok = run_check(_gate("latency", p50_ms=1e4, repeats=6, batch_rows=1), _inputs(Instant()))
     assert ok.verdict is Verdict.PASS
