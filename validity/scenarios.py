@@ -1019,3 +1019,62 @@ def compare_extra_scenarios() -> list[Scenario]:
 
 
 SCENARIOS.update({s.id: s for s in compare_extra_scenarios()})
+
+
+# --- clustered paired comparisons (compare: baseline with data.cluster) -----------------------
+# The baseline is right on a row with its cluster's rate p_j ~ Beta (ICC ρ, mean 0.8); the
+# candidate flips a right row to wrong with probability 0.10 and a wrong row to right with 0.15,
+# independently of the cluster: Δaccuracy = Δrecall = −0.10·0.8 + 0.15·0.2 = −0.05 exactly, and
+# the rows' contributions to Δ are correlated within a cluster through p_j.
+
+CLUSTER_FLIP_LOSE, CLUSTER_FLIP_GAIN = 0.10, 0.15
+
+
+def _clustered_paired(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    clusters, m, icc, mu = p["clusters"], p["size"], p["icc"], 0.8
+    s = 1 / icc - 1
+    pj = rng.beta(mu * s, (1 - mu) * s, clusters)
+    ids = np.repeat(np.arange(clusters), m)
+    n = clusters * m
+    y = rng.integers(0, 2, n)
+    base_right = rng.random(n) < pj[ids]
+    u = rng.random(n)
+    cand_right = np.where(base_right, u >= CLUSTER_FLIP_LOSE, u < CLUSTER_FLIP_GAIN)
+    return Sample(
+        y,
+        np.where(cand_right, y, 1 - y),
+        baseline_pred=np.where(base_right, y, 1 - y),
+        cluster=ids,
+    )
+
+
+GENERATORS["compare-clustered"] = _clustered_paired
+
+
+def clustered_compare_scenarios() -> list[Scenario]:
+    out = []
+    for clusters, size, icc in ((40, 10, 0.3), (40, 50, 0.5), (100, 10, 0.3)):
+        checks: list[Check] = []
+        for metric in ("accuracy", "recall"):
+            checks += _pair(
+                "compare (max_drop 0.05), clustered rows",
+                metric,
+                DLOGLOSS_DELTA,
+                "min",
+                key_prefix=f"{metric}/",
+            )
+        out.append(
+            Scenario(
+                f"compare-clustered/k{clusters}/m{size}/icc{icc:g}",
+                "compare-clustered",
+                f"{clusters} clusters × {size} rows, baseline right with its cluster's rate (ICC "
+                f"{icc:g}, mean 0.8), candidate flips right→wrong 10%, wrong→right 15%",
+                {"clusters": clusters, "size": size, "icc": icc},
+                tuple(checks),
+                cost=4.0,
+            )
+        )
+    return out
+
+
+SCENARIOS.update({s.id: s for s in clustered_compare_scenarios()})

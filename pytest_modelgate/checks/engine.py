@@ -227,7 +227,6 @@ class GateInputs:
         from pytest_modelgate.estimates.compare import compare_metric, constant_evidence
 
         metric = self.metric(name)
-        refuse_design(self.candidate, f"a comparison of {metric.name} (compare:)")
         opts = opts or self.defaults.options()
         key = (
             "compare",

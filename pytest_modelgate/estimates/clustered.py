@@ -421,3 +421,94 @@ def _means(metric: Metric, ev: Evidence, opts: Any, units: DesignUnits) -> Metri
         ev.n,
         note=note,
     )
+
+
+# --- paired comparisons (compare: baseline / constant) ----------------------------------------
+
+
+def design_compare(metric: Metric, cand: Evidence, base: Evidence, opts: Any) -> Any:
+    """Δ (oriented so that higher is better) between two models on the same clustered or
+    weighted rows, with a design-based interval; ``None`` where none exists yet (the caller
+    refuses the gate with a message — never an i.i.d. interval).
+
+    Supported: rates whose denominator the labels fix (accuracy, recall, specificity, fpr, fnr,
+    selection rate: the paired difference is a ratio of per-row sums over one denominator) and
+    the mean losses (log loss, Brier, MAE, MSE, MAPE). Each unit's (cluster's, or weighted row's)
+    contribution to Δ is summed in one ``bincount``; the interval is Hall's skewness-corrected
+    ``t(K − 1)`` on their CR1 variance, joined with the plain ``t`` interval (the union, as for
+    i.i.d. loss differences: Hall alone errs on heavy-tailed symmetric differences), and
+    undefined under Cochran's rule K < 25·skewness². Validated in the validity matrix's
+    clustered compare cells.
+    """
+    from pytest_modelgate.estimates.metric import per_row_loss
+    from pytest_modelgate.results import ComparisonResult
+
+    units = design_units(cand.cluster, cand.weight, cand.n_stored)
+    level = opts.confidence
+    suffix = _suffix(cand)
+    w = _row_weight(cand)
+    f = w if cand.weight is None else w * cand.weight
+    note = _design_note(cand, units)
+    support: int | None = None
+    if metric.kind == "counts":
+        if metric.proportion is None or cand.y_pred is None or base.y_pred is None:
+            return None
+        k = len(cand.classes)
+        basis = np.eye(k * k).reshape(k * k, k, k)
+        num, den = (np.asarray(x, dtype=np.float64) for x in metric.proportion(basis))
+        cells_c = cand.y_true * k + cand.y_pred
+        cells_b = base.y_true * k + base.y_pred
+        d = den[cells_c]
+        if not np.array_equal(d, den[cells_b]):
+            return None  # each model its own denominator (precision): not a paired rate
+        total = float(f @ d)
+        support = int(cand.total(d > 0))
+        if total <= 0:
+            return None
+        c_value = float(f @ num[cells_c]) / total
+        b_value = float(f @ num[cells_b]) / total
+        sign = 1.0 if metric.higher_is_better else -1.0
+        delta = sign * (c_value - b_value)
+        row = w * sign * (num[cells_c] - num[cells_b] - (c_value - b_value) * d) / total
+        bounds: tuple[float | None, float | None] = (-1.0, 1.0)
+    elif metric.kind != "ranking" and metric.name not in ("rmse", "r2"):
+        lc, lb = per_row_loss(metric, cand), per_row_loss(metric, base)
+        total = float(f.sum())
+        c_value, b_value = float(f @ lc) / total, float(f @ lb) / total
+        delta = b_value - c_value  # a loss: lower is better
+        row = w * ((lb - lc) - delta) / total
+        bounds = (None, None)
+    else:
+        return None
+    method = f"paired-hall-t-{suffix}"
+    if cand.cluster is not None and units.k < MIN_CLUSTERS:
+        why = f"only {units.k} clusters (data.cluster): at least {MIN_CLUSTERS} are needed"
+        iv, p = _nan(level, method), None
+    else:
+        z, mult = units.sums(row)
+        hall, why = _skew_corrected(delta, z, mult, units, level, method, bounds)
+        variance = linearised_variance(z, mult)
+        plain = t_interval(delta, variance, level, units.k - 1, method, bounds)
+        if hall.is_defined and plain.is_defined:
+            iv = Interval(min(hall.low, plain.low), max(hall.high, plain.high), level, method)
+        else:
+            iv = hall
+        p = None
+        if math.isfinite(variance) and variance > 0:
+            from scipy import stats as _stats
+
+            t = delta / math.sqrt(variance)
+            p = float(2 * _stats.t.sf(abs(t), units.k - 1))
+    return ComparisonResult(
+        metric.name,
+        float(delta),
+        iv,
+        c_value,
+        b_value,
+        cand.n,
+        True,
+        method,
+        p,
+        "; ".join(x for x in (note, why) if x),
+        support=support,
+    )

@@ -351,9 +351,21 @@ def _loss_comparison(
 def compare_metric(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
 ) -> ComparisonResult:
-    """Paired comparison of ``metric`` between two models scored on the same rows."""
+    """Paired comparison of ``metric`` between two models scored on the same rows.
+
+    On clustered or sampling-weighted rows (``cand.has_design``) the design-based interval of
+    :func:`~pytest_modelgate.estimates.clustered.design_compare`; a ``DataError`` where none
+    exists yet (never an i.i.d. interval, which would be too narrow)."""
     if cand.n_stored != base.n_stored or not np.array_equal(cand.frequencies, base.frequencies):
         raise ValueError("paired comparison needs the same rows")  # guarded by the callers
+    if cand.has_design:
+        from pytest_modelgate.errors import DataError
+        from pytest_modelgate.estimates.clustered import design_compare, design_not_supported
+
+        result = design_compare(metric, cand, base, opts)
+        if result is None:
+            raise DataError(design_not_supported(cand, f"a comparison of {metric.name}"))
+        return result
     if metric.kind == "counts":
         return _counts_comparison(metric, cand, base, opts, rng)
     if metric.name in ("roc_auc", "average_precision"):

@@ -255,17 +255,73 @@ def test_few_clusters_are_inconclusive(data) -> None:
     assert result.verdict.value == "INCONCLUSIVE"
 
 
-def test_compare_and_fairness_are_refused_not_iid(data) -> None:
+def test_fairness_and_unpaired_rates_are_refused_not_iid(data) -> None:
     ev = evaluate(
-        data["y"], data["pred"], baseline_pred=1 - data["pred"], cluster=data["ids"],
-        sensitive={"g": data["ids"] % 2},
+        data["y"], data["pred"], data["score"], baseline_pred=1 - data["pred"],
+        baseline_score=1 - data["score"], cluster=data["ids"], sensitive={"g": data["ids"] % 2},
     )  # fmt: skip
-    with pytest.raises(ModelgateError, match="no cluster-robust or weighted interval yet"):
-        ev.compare("accuracy")
+    for name in ("precision", "f1", "roc_auc"):  # no paired design-based interval yet
+        with pytest.raises(ModelgateError, match="no cluster-robust or weighted interval yet"):
+            ev.compare(name)
     with pytest.raises(ModelgateError, match=r"demographic_parity_difference has no cluster"):
         ev.fairness("demographic_parity_difference", "g")
     table = ev.by_slice("accuracy", "g")  # slices are design-based
     assert set(table["method"]) == {"clopper-pearson-deff-cluster"}
+
+
+def _paired_reference(diff_rows: np.ndarray, den: np.ndarray, ids: np.ndarray, w=None):
+    """Δ = Σ w·diff / Σ w·den with the union of Hall's and the plain t(K − 1) interval on the
+    clusters' CR1 contributions, written out with numpy and scipy."""
+    w = np.ones_like(diff_rows) if w is None else w
+    total = (w * den).sum()
+    delta = (w * diff_rows).sum() / total
+    groups = np.unique(ids)
+    sums = np.array([(w * (diff_rows - delta * den))[ids == g].sum() for g in groups]) / total
+    lo_h, hi_h = _hall_reference(delta, sums)
+    k = groups.size
+    half = stats.t.ppf(0.975, k - 1) * math.sqrt(k / (k - 1) * (sums**2).sum())
+    return delta, min(lo_h, delta - half), max(hi_h, delta + half)
+
+
+def test_clustered_paired_recall_and_loss_differences(data) -> None:
+    y, ids = data["y"], data["ids"]
+    rng = np.random.default_rng(8)
+    base_pred = np.where(rng.random(y.size) < 0.15, 1 - data["pred"], data["pred"])
+    base_score = np.clip(data["score"] + rng.normal(0, 0.1, y.size), 0.01, 0.99)
+    ev = evaluate(
+        y, data["pred"], data["score"], baseline_pred=base_pred, baseline_score=base_score,
+        cluster=ids, sample_weight=data["w"],
+    )  # fmt: skip
+    w = data["w"]
+    # recall: rows are the positives; Δ = candidate − baseline
+    pos = (y == 1).astype(float)
+    hit_c, hit_b = pos * (data["pred"] == 1), pos * (base_pred == 1)
+    got = ev.compare("recall")
+    delta, low, high = _paired_reference(hit_c - hit_b, pos, ids, w)
+    assert got.delta == pytest.approx(delta, rel=1e-12)
+    assert (got.interval.low, got.interval.high) == pytest.approx((low, high), rel=1e-9)
+    assert got.interval.method == "paired-hall-t-cluster" and got.support == int(pos.sum())
+    # brier: a loss, Δ = baseline − candidate (higher is better)
+    loss_c, loss_b = (data["score"] - y) ** 2, (base_score - y) ** 2
+    got = ev.compare("brier_score")
+    delta, low, high = _paired_reference(loss_b - loss_c, np.ones(y.size), ids, w)
+    assert got.delta == pytest.approx(delta, rel=1e-12)
+    assert (got.interval.low, got.interval.high) == pytest.approx((low, high), rel=1e-9)
+
+
+def test_a_clustered_compare_gate_runs_from_the_spec(tmp_path, data) -> None:
+    rng = np.random.default_rng(9)
+    base_pred = np.where(rng.random(data["y"].size) < 0.1, 1 - data["pred"], data["pred"])
+    frame = pd.DataFrame(
+        {"y": data["y"], "pred": data["pred"], "base": base_pred, "customer": data["ids"]}
+    )
+    gates = [{"metric": "accuracy", "compare": "baseline", "max_drop": 0.2}]
+    spec = _spec(tmp_path, frame, {"cluster": "customer"}, gates, baseline="base")
+    (result,) = run_gates(spec)
+    assert result.interval.method == "paired-hall-t-cluster", result.message
+    ev = evaluate(frame["y"], frame["pred"], baseline_pred=base_pred, cluster=frame["customer"])
+    (api,) = ev.check(**gates[0])
+    assert api.message == result.message
 
 
 @pytest.mark.parametrize(
@@ -294,12 +350,16 @@ def test_bad_design_arguments(kwargs, message) -> None:
 # --- gates.yaml: same numbers as the API, clear errors naming key and value -----------------------
 
 
-def _spec(folder, frame: pd.DataFrame, data_extra: dict, gates: list[dict]):
+def _spec(folder, frame: pd.DataFrame, data_extra: dict, gates: list[dict], baseline=None):
     frame.to_csv(folder / "test.csv", index=False)
+    scores = {"scores": "score"} if "score" in frame else {}
+    models: dict = {"candidate": {"predictions": "pred", **scores}}
+    if baseline:
+        models["baseline"] = {"predictions": baseline}
     spec = {
         "version": 1,
         "data": {"test": "test.csv", "target": "y", **data_extra},
-        "models": {"candidate": {"predictions": "pred", "scores": "score"}},
+        "models": models,
         "gates": gates,
     }
     return parse_spec(yaml.safe_dump(spec), root=folder)
