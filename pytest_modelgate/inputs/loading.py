@@ -475,7 +475,7 @@ def predict(
                 f"models.{role}: {source}.{method}() returned an array of shape {shape}; "
                 f"expected {wanted} (one {'label' if method == 'predict' else 'score'} per row)"
             )
-        if method != "predict":
+        if method != "predict" and not np.iscomplexobj(result):  # complex: refused as evidence
             try:
                 result = result.astype(float)
             except (TypeError, ValueError):
