@@ -85,11 +85,26 @@ DEFAULT_NA_VALUES: tuple[str, ...] = ("", "NaN", "nan")
 """CSV cells that mean "no value" unless ``data.na_values`` says otherwise."""
 
 
+def require_readable_data(path: Path, where: str) -> None:
+    """Refuse a data path that is neither a regular file nor a folder (a FIFO, ``/dev/zero``, a
+    socket): reading one waits for a writer or never ends. ``where`` names the spec key."""
+    from pytest_modelgate._paths import not_a_regular_file
+
+    kind = not_a_regular_file(path, follow=True)
+    if kind is not None and kind != "folder":
+        raise DataError(
+            f"{where}: {_shown(path)} is a {kind}, not a regular file; data is read from a "
+            "file (.csv, .csv.gz, .parquet, …) or a folder of .parquet files — a pipe or device "
+            "could be read forever"
+        )
+
+
 def read_table(
     path: Path,
     *,
     na_values: Sequence[str] = DEFAULT_NA_VALUES,
     text_columns: Sequence[str] = (),
+    where: str | None = None,
 ) -> pd.DataFrame:
     """Read a ``.csv``, ``.csv.gz`` (…) or ``.parquet`` file, or a folder of ``.parquet`` files.
 
@@ -100,6 +115,7 @@ def read_table(
     name = path.name.lower()
     if not path.exists():
         raise DataError(f"{_shown(path)}: data file does not exist (resolved to {path})")
+    require_readable_data(path, where or _shown(path))
     try:
         if path.is_dir():
             parts = sorted(p for p in path.iterdir() if p.suffix.lower() in (".parquet", ".pq"))
@@ -318,7 +334,12 @@ def load_data(spec: Spec) -> LoadedData:
                 else ")"
             )
         )
-    frame = read_table(path, na_values=spec.data.na_values, text_columns=text_columns_of(spec))
+    frame = read_table(
+        path,
+        na_values=spec.data.na_values,
+        text_columns=text_columns_of(spec),
+        where=spec.where("data", "test"),
+    )
     check_slice_labels(frame, slice_columns(spec), _shown(path))
     if frame.empty:
         raise DataError(f"{_shown(path)}: the test data has no rows")
@@ -447,9 +468,19 @@ def predict(
     X = data.frame[features]
     n = len(X)
 
+    timeout = spec.models.timeout_s
+
     def call(method: str) -> np.ndarray:
         try:
-            result = np.asarray(getattr(model, method)(X))
+            result = np.asarray(call_with_timeout(getattr(model, method), X, timeout))
+        except PredictTimeout:
+            raise ModelError(
+                f"models.{role}: {source}.{method}() did not return within {timeout:g} s "
+                f"(models.timeout_s) on {n} rows of {_shown(data.path)}; the call goes on in a "
+                "background thread (a thread cannot be stopped) until it returns or pytest "
+                "exits — make the model faster, or raise models.timeout_s "
+                "(--modelgate-timeout)"
+            ) from None
         except BaseException as exc:
             reraise_interrupt(exc)
             nan_cols = [c for c in features if X[c].isna().any()]
@@ -495,6 +526,41 @@ def predict(
         elif hasattr(model, "decision_function"):
             scores, kind = call("decision_function"), "decision_function"
     return Predictions(labels, scores, classes, kind, source)
+
+
+class PredictTimeout(Exception):
+    """A model call that did not return within ``models.timeout_s``."""
+
+
+def call_with_timeout(method: Any, X: Any, timeout: float | None) -> Any:
+    """``method(X)``, waiting at most ``timeout`` seconds (None: in this thread, no limit).
+
+    The call runs in a daemon worker thread and this thread stops waiting after ``timeout``
+    (raising :class:`PredictTimeout`); Python cannot stop a thread, so a call that never returns
+    keeps its thread (and a core, if it computes) until the process exits. Whatever the call
+    raises — ``SystemExit`` and other ``BaseException`` included — is raised here, in the caller's
+    thread, as if it had been called directly. Ctrl-C interrupts the wait.
+    """
+    if timeout is None:
+        return method(X)
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = method(X)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="modelgate-predict", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise PredictTimeout
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def get_predictions(

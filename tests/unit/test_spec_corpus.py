@@ -243,7 +243,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "models-unknown-key",
         broken("  candidate: m.joblib\n", "  candidate: m.joblib\n  candiate: n.joblib\n"),
-        "gates.yaml:10: models.candiate: unknown key (did you mean `candidate`? allowed: candidate, baseline, threshold, trusted_types)",
+        "gates.yaml:10: models.candiate: unknown key (did you mean `candidate`? allowed: candidate, baseline, threshold, trusted_types, timeout_s)",
     ),
     (
         "trusted-types-a-string",
