@@ -178,25 +178,34 @@ def _column_codes(
     frame: pd.DataFrame, spec: Any, where: str, weights: np.ndarray | None = None
 ) -> tuple[list[str], np.ndarray, _Labels]:
     """Column names, a combined code per row, and the labels of the codes."""
-    if isinstance(spec, str):
-        columns = [spec]
-    elif isinstance(spec, (list, tuple)):
-        columns = list(spec)
-    else:
-        columns = [spec.column]
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        names = list(map(str, frame.columns))
-        raise DataError(
-            f"{where}: column(s) {', '.join(map(repr, missing))} not in the test data"
-            f"{did_you_mean(missing, names)} "
-            f"(columns: {', '.join(names[:20])})"
-        )
+    columns = _slicing_columns(spec)
+    _require_columns(frame, columns, where)
     if not isinstance(spec, (str, list, tuple)):
         codes, texts = _binned(frame, spec, where, weights)
         return columns, codes, _Labels([texts], [np.arange(len(texts), dtype=np.int64)])
     combined, texts_per_column, parts = _combine(frame, columns)
     return columns, combined, _Labels(texts_per_column, parts)
+
+
+def _slicing_columns(spec: Any) -> list[str]:
+    if isinstance(spec, str):
+        return [spec]
+    if isinstance(spec, (list, tuple)):
+        return list(spec)
+    return [spec.column]
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
+    """Every column in the frame, else one error naming all that are missing."""
+    from pytest_modelgate._format import column_list
+
+    missing = list(dict.fromkeys(c for c in columns if c not in frame.columns))
+    if missing:
+        names = list(map(str, frame.columns))
+        raise DataError(
+            f"{where}: column(s) {', '.join(map(repr, missing))} not in the test data"
+            f"{did_you_mean(missing, names)} (columns: {column_list(names)})"
+        )
 
 
 def _order_key(value: str) -> tuple[int, float, str]:
@@ -261,6 +270,7 @@ def slice_rows(
     Bins without rows are kept (n = 0) so that the report shows them. ``weights``: the row
     count of each frame row when the frame is a grouped table (``Slice.rows`` are then cells).
     """
+    _require_columns(frame, [c for spec in slices for c in _slicing_columns(spec)], where)
     out: list[Slice] = []
     for spec in slices:
         columns, codes, labels, ordered = _slicing(

@@ -253,6 +253,12 @@ def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
                 ) from None
         return obj, None
     path = spec.resolve(ref)
+    if path.is_dir():
+        raise ModelError(
+            f"{spec.where('models', role)}: {_shown(path)} is a folder, not a model file "
+            "(allowed: a .joblib, .pkl, .pickle or .skops file, 'package.module:attr', or "
+            "prediction columns)"
+        )
     if not path.is_file():
         raise ModelError(
             f"{spec.where('models', role)}: model file {_shown(path)} does not exist"
@@ -270,8 +276,8 @@ def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
             except ImportError:
                 raise ModelError(
                     f"models.{role}: {_shown(path)} needs skops, which is not "
-                    "installed. Install it with: pip install "
-                    "'pytest-modelgate[skops]'"
+                    "installed. Install it with: pip install 'skops>=0.9' (or, in a checkout "
+                    "of pytest-modelgate: pip install -e '.[skops]')"
                 ) from None
             # skops builds only the types it knows to be safe; anything else must be listed by
             # the user (models.trusted_types) after inspecting it — never trusted by pattern
@@ -374,8 +380,9 @@ def load_data(spec: Spec) -> LoadedData:
 
 
 def _column_list(frame: pd.DataFrame, limit: int = 20) -> str:
-    cols = list(map(str, frame.columns))
-    return ", ".join(cols[:limit]) + (f", ... ({len(cols)} in all)" if len(cols) > limit else "")
+    from pytest_modelgate._format import column_list
+
+    return column_list(list(frame.columns), limit)
 
 
 @dataclass(frozen=True)

@@ -519,6 +519,13 @@ CASES: list[Case] = [
         Verdict.ERROR,
         ("gates.yaml:6: models.candidate: model file model.joblib does not exist",),
     ),
+    Case(
+        "model-path-is-a-folder",
+        lambda p: ((p.root / "model.joblib").mkdir() or setattr(p, "model", "model.joblib"))
+        or p.write(frame()),
+        Verdict.ERROR,
+        ("gates.yaml:6: models.candidate: model.joblib is a folder, not a model file",),
+    ),
 ]
 
 

@@ -258,3 +258,14 @@ def test_combined_slices_keep_only_observed_pairs_in_report_order():
     got = {s.key: s.rows.tolist() for s in slice_rows(f, [["a", "b"]], max_slices=9, where="w")}
     assert list(got) == ["a=x, b=2", "a=x, b=10", "a=x, b=<missing>", "a=y, b=1"]
     assert got == {"a=x, b=2": [0], "a=x, b=10": [2], "a=x, b=<missing>": [4], "a=y, b=1": [1, 3]}
+
+
+def test_every_missing_slice_column_is_named_and_long_lists_say_how_many():
+    """#15: only the first bad column was reported, and the column list was cut at 20 names
+    without saying how many there are."""
+    wide = pd.DataFrame({f"col{i}": [1, 2] for i in range(30)})
+    with pytest.raises(DataError) as info:
+        slice_rows(wide, [["col1", "nope"], "gone"], max_slices=5, where="w")
+    text = str(info.value)
+    assert "column(s) 'nope', 'gone' not in the test data" in text
+    assert "col19, ... (30 in all)" in text

@@ -246,6 +246,12 @@ CORPUS: list[tuple[str, str, str]] = [
         "gates.yaml:10: models.candiate: unknown key (did you mean `candidate`? allowed: candidate, baseline, threshold, trusted_types, timeout_s)",
     ),
     (
+        "model-file-of-an-unsupported-kind",
+        broken("  candidate: m.joblib\n", "  candidate: candidate.joblib.gz\n"),
+        "gates.yaml:9: models.candidate: unsupported model file (got 'candidate.joblib.gz'; "
+        "allowed: .joblib, .pkl, .pickle or .skops files",
+    ),
+    (
         "trusted-types-a-string",
         broken("  candidate: m.joblib\n", "  candidate: m.joblib\n  trusted_types: sklearn.\n"),
         "gates.yaml:10: models.trusted_types: must be a list",
