@@ -521,8 +521,10 @@ CASES: list[Case] = [
     ),
     Case(
         "model-path-is-a-folder",
-        lambda p: ((p.root / "model.joblib").mkdir() or setattr(p, "model", "model.joblib"))
-        or p.write(frame()),
+        lambda p: (
+            ((p.root / "model.joblib").mkdir() or setattr(p, "model", "model.joblib"))
+            or p.write(frame())
+        ),
         Verdict.ERROR,
         ("gates.yaml:6: models.candidate: model.joblib is a folder, not a model file",),
     ),
