@@ -445,7 +445,7 @@ def build_evidence(
                 if not idx:
                     raise ModelError(
                         f"{where}: the positive label {positive!r} is not among the "
-                        f"model's classes_ {list(preds.classes)}"
+                        f"model's classes_ {[_plain(c) for c in preds.classes]}"
                     )
                 s = s[:, idx[0]]
             elif (

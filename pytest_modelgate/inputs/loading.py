@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pytest_modelgate._format import plain
 from pytest_modelgate._paths import display_path
 from pytest_modelgate.errors import (
     DataError,
@@ -519,7 +520,7 @@ def predict(
             except (TypeError, ValueError):
                 raise ModelError(
                     f"models.{role}: {source}.{method}() returned non-numeric scores "
-                    f"(dtype {result.dtype}, e.g. {result.flat[0]!r})"
+                    f"(dtype {result.dtype}, e.g. {plain(result.flat[0])!r})"
                 ) from None
         return result
 

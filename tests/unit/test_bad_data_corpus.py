@@ -755,3 +755,20 @@ def test_api_probabilities_that_are_not_a_distribution_raise_model_error() -> No
             evaluate(y, y_score=bad, classes=[0, 1, 2])
     with pytest.raises(ModelError, match="complex-valued"):
         evaluate(y, y_score=good.astype(complex), classes=[0, 1, 2])
+
+
+def test_messages_show_plain_values_not_numpy_reprs() -> None:
+    """#15: messages leaked ``np.int64(0)``; numpy scalars are shown as the values they hold."""
+    from pytest_modelgate.errors import ModelError
+    from pytest_modelgate.evidence.core import build_evidence
+    from pytest_modelgate.inputs.loading import Predictions
+
+    y = pd.Series([0, 1, 1, 0])
+    preds = Predictions(None, np.full((4, 2), 0.5), (np.int64(0), np.int64(2)), "probability", "m")
+    with pytest.raises(ModelError) as info:
+        build_evidence(y, preds, "binary", 1, None, "w")
+    assert "np.int64" not in str(info.value) and "classes_ [0, 2]" in str(info.value)
+    labels = Predictions(np.array([0, 1, 7, 0]), None, None, None, "m")
+    with pytest.raises(ModelError) as info:
+        build_evidence(y, labels, "binary", 1, None, "w")
+    assert "np.int64" not in str(info.value) and "(e.g. 7)" in str(info.value)
