@@ -476,6 +476,8 @@ def predict(
     X = data.frame[features]
     n = len(X)
 
+    from pytest_modelgate.inputs.calls import PredictTimeout, call_with_timeout
+
     timeout = spec.models.timeout_s
 
     def call(method: str) -> np.ndarray:
@@ -534,41 +536,6 @@ def predict(
         elif hasattr(model, "decision_function"):
             scores, kind = call("decision_function"), "decision_function"
     return Predictions(labels, scores, classes, kind, source)
-
-
-class PredictTimeout(Exception):
-    """A model call that did not return within ``models.timeout_s``."""
-
-
-def call_with_timeout(method: Any, X: Any, timeout: float | None) -> Any:
-    """``method(X)``, waiting at most ``timeout`` seconds (None: in this thread, no limit).
-
-    The call runs in a daemon worker thread and this thread stops waiting after ``timeout``
-    (raising :class:`PredictTimeout`); Python cannot stop a thread, so a call that never returns
-    keeps its thread (and a core, if it computes) until the process exits. Whatever the call
-    raises — ``SystemExit`` and other ``BaseException`` included — is raised here, in the caller's
-    thread, as if it had been called directly. Ctrl-C interrupts the wait.
-    """
-    if timeout is None:
-        return method(X)
-    import threading
-
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = method(X)
-        except BaseException as exc:  # handed to the caller's thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run, name="modelgate-predict", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        raise PredictTimeout
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def get_predictions(
