@@ -99,6 +99,13 @@ def safe_lines(text: Any) -> str:
     return "\n".join(out)
 
 
+def column_list(names: Sequence[Any], limit: int = 20) -> str:
+    """``a, b, c`` — the first ``limit`` names, then ``, ... (N in all)`` when there are more."""
+    shown = [str(n) for n in names]
+    more = f", ... ({len(shown)} in all)" if len(shown) > limit else ""
+    return ", ".join(shown[:limit]) + more
+
+
 def slice_label(labels: Mapping[str, Any] | None) -> str:
     """``sex=Female, age=[25, 35)`` (empty for the whole data), on one printable line."""
     if not labels:

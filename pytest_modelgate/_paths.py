@@ -47,12 +47,12 @@ _KINDS = (
 )
 
 
-def not_a_regular_file(path: str | os.PathLike[str]) -> str | None:
+def not_a_regular_file(path: str | os.PathLike[str], *, follow: bool = False) -> str | None:
     """What ``path`` is when it exists and is not a regular file (``"character device"``,
     ``"named pipe (FIFO)"``, ``"symbolic link"``, ...), else ``None``. A symbolic link is
-    named as such, not followed."""
+    named as such, not followed — unless ``follow`` (inputs: a link to a file is that file)."""
     try:
-        mode = os.lstat(path).st_mode
+        mode = (os.stat if follow else os.lstat)(path).st_mode
     except OSError:
         return None
     return next((kind for test, kind in _KINDS if test(mode)), None)

@@ -73,11 +73,15 @@ def _label(r: CheckResult) -> str:
 
 
 def _count(results: Sequence[CheckResult], noun: str) -> str:
-    """``2 blocking gates`` or, when slices are involved, ``1 blocking gate (3 slices)``."""
+    """``2 blocking gates``; with slices ``1 blocking gate (3 slices)``, or ``4 blocking gates
+    (3 slices of 1 sliced gate)`` when some gates are not sliced — only slices count as such."""
     gates = len({r.id for r in results})
     text = f"{gates} {noun}{'s' if gates != 1 else ''}"
-    if len(results) != gates:
-        text += f" ({len(results)} slices)"
+    sliced = [r for r in results if r.slice]
+    if sliced:
+        by = len({r.id for r in sliced})
+        text += f" ({len(sliced)} slice{'s' if len(sliced) != 1 else ''}"
+        text += ")" if by == gates else f" of {by} sliced gate{'s' if by != 1 else ''})"
     return text
 
 
@@ -192,7 +196,13 @@ def decide(
             and r.interval is not None
             and r.interval.is_defined
         ]
-        if not on_primary:
+        if not on_primary and primary is not None and partial:
+            # decision.primary always names a configured `compare: baseline` gate (spec check)
+            reasons[-1] += (
+                f" (the baseline comparison on {primary} was not among the gates run: "
+                f"{len(missing)} gate{'s' if len(missing) != 1 else ''} not selected)"
+            )
+        elif not on_primary:
             reasons[-1] += " (no baseline comparison configured)"
         else:
             best = max(on_primary, key=lambda r: r.interval.low if r.interval else -math.inf)

@@ -418,7 +418,7 @@ def evaluate(
                 f"{name} has shape {arr.shape}; give one label per row (shape ({n},)); "
                 "scores or probabilities go in y_score"
             )
-    if score is not None:
+    if score is not None and not np.iscomplexobj(score):  # complex: refused as evidence
         try:
             score = score.astype(float)
         except (TypeError, ValueError):

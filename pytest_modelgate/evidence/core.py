@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from pytest_modelgate.errors import DataError, ModelError
+from pytest_modelgate.evidence.scores import real_scores, require_distribution
 
 __all__ = [
     "COUNT_COLUMN",
@@ -351,7 +352,7 @@ def build_evidence(
         if preds.labels is None:
             raise ModelError(f"{where}: {preds.source} gave no predictions")
         try:
-            y_pred = np.asarray(preds.labels, dtype=float).reshape(n)
+            y_pred = real_scores(preds.labels, where, preds.source).reshape(n)
         except (TypeError, ValueError):
             raise ModelError(
                 f"{where}: {preds.source} predicted non-numeric values (e.g. "
@@ -381,18 +382,21 @@ def build_evidence(
         y_true = _equals(y, positive).astype(np.int64)
         scores = None
         if preds.scores is not None:
-            s = np.asarray(preds.scores, dtype=float)
+            s = real_scores(preds.scores, where, preds.source)
             if s.ndim == 2:
                 if preds.classes is None or s.shape[1] != len(preds.classes):
                     raise ModelError(
                         f"{where}: {preds.source} returned {s.shape[1]} score "
                         "columns without matching classes_"
                     )
+                if preds.score_kind != "decision_function":
+                    _require_finite(s, where, preds.source)
+                    require_distribution(s, where, preds.source)
                 idx = [i for i, c in enumerate(preds.classes) if _same(c, positive)]
                 if not idx:
                     raise ModelError(
                         f"{where}: the positive label {positive!r} is not among the "
-                        f"model's classes_ {list(preds.classes)}"
+                        f"model's classes_ {[_plain(c) for c in preds.classes]}"
                     )
                 s = s[:, idx[0]]
             elif (
@@ -449,7 +453,7 @@ def build_evidence(
         )
     scores = None
     if preds.scores is not None:
-        s = np.asarray(preds.scores, dtype=float)
+        s = real_scores(preds.scores, where, preds.source)
         if s.ndim == 1:
             raise ModelError(
                 f"{where}: {preds.source} gives one score per row, but the target has "
@@ -463,6 +467,8 @@ def build_evidence(
                 f"(n, {len(model_classes)}) following classes_"
             )
         _require_finite(s, where, preds.source)
+        if preds.score_kind != "decision_function":
+            require_distribution(s, where, preds.source)
         full = np.zeros((n, len(classes_list)))
         full[:, : len(model_classes)] = s
         scores = full

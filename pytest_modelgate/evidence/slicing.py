@@ -14,7 +14,8 @@ On a grouped table (one row per distinct cell, see :func:`~pytest_modelgate.evid
 build_grouped_evidence`) the frame holds the cells and ``weights`` their row counts: a slice is
 then the set of its cells, and quantile edges are the quantiles of the rows the cells stand for
 (computed exactly from the cells, so the slices are those of the row-level path). A slicing
-with more than ``max_slices`` slices (an id column, say) is an error that says how to bin it.
+with more than ``max_slices`` slices (an id column, say) is an error that says how to bin it;
+the slices are counted on the combinations the rows have, before any label is built.
 The same machinery builds the (intersectional) groups of fairness gates.
 """
 
@@ -117,34 +118,94 @@ def _weighted_qcut(col: pd.Series, q: int, weights: np.ndarray) -> pd.Series:
     return pd.cut(col, edges, include_lowest=True, duplicates="drop")
 
 
+class _Labels:
+    """The label tuple of every combined code, built only for the codes asked for.
+
+    ``parts[j][k]`` is column ``j``'s code within combined code ``k``; ``texts[j]`` the text of
+    each of column ``j``'s codes. Holding these instead of every label keeps a slicing of
+    several high-cardinality columns as small as the combinations the rows have.
+    """
+
+    def __init__(self, texts: list[list[str]], parts: list[np.ndarray]) -> None:
+        self.texts = texts
+        self.parts = parts
+
+    def __len__(self) -> int:
+        return len(self.parts[0])
+
+    def __getitem__(self, k: int) -> tuple[str, ...]:
+        return tuple(t[int(p[k])] for t, p in zip(self.texts, self.parts, strict=True))
+
+
+def _combine(
+    frame: pd.DataFrame, columns: list[str]
+) -> tuple[np.ndarray, list[list[str]], list[np.ndarray]]:
+    """A combined code per row for several columns, bounded by the rows rather than by the
+    product of the columns' values.
+
+    Mixed-radix codes while the code range stays within a few times the row count (a bincount
+    then finds the observed ones); beyond that, the combinations are renumbered to the observed
+    ones (``np.unique``) after each column, so neither the codes (int64) nor any per-code array
+    ever grows with the product — 20k × 20k ids cost one sort of the rows, not 4·10⁸ labels.
+    """
+    dense_limit = 4 * len(frame) + 1024
+    combined: np.ndarray | None = None
+    texts: list[list[str]] = []
+    parts: list[np.ndarray] = []
+    for c in columns:
+        codes, own = _factorize(frame[c])
+        radix = len(own)
+        texts.append(own)
+        if combined is None:
+            combined, parts = codes, [np.arange(radix, dtype=np.int64)]
+            continue
+        n_codes = len(parts[0])
+        if n_codes * radix <= dense_limit:
+            combined = combined * radix + codes
+            parts = [np.repeat(p, radix) for p in parts]
+            parts.append(np.tile(np.arange(radix, dtype=np.int64), n_codes))
+        else:  # both factors are at most ~4 × rows: the product fits in int64
+            observed, combined = np.unique(combined * radix + codes, return_inverse=True)
+            previous, last = np.divmod(observed, radix)
+            parts = [p[previous] for p in parts]
+            parts.append(last)
+            combined = combined.reshape(-1).astype(np.int64)
+    assert combined is not None
+    return combined, texts, parts
+
+
 def _column_codes(
     frame: pd.DataFrame, spec: Any, where: str, weights: np.ndarray | None = None
-) -> tuple[list[str], np.ndarray, list[tuple[str, ...]]]:
-    """Column names, a combined code per row, and the label tuple of every possible code."""
+) -> tuple[list[str], np.ndarray, _Labels]:
+    """Column names, a combined code per row, and the labels of the codes."""
+    columns = _slicing_columns(spec)
+    _require_columns(frame, columns, where)
+    if not isinstance(spec, (str, list, tuple)):
+        codes, texts = _binned(frame, spec, where, weights)
+        return columns, codes, _Labels([texts], [np.arange(len(texts), dtype=np.int64)])
+    combined, texts_per_column, parts = _combine(frame, columns)
+    return columns, combined, _Labels(texts_per_column, parts)
+
+
+def _slicing_columns(spec: Any) -> list[str]:
     if isinstance(spec, str):
-        columns = [spec]
-    elif isinstance(spec, (list, tuple)):
-        columns = list(spec)
-    else:
-        columns = [spec.column]
-    missing = [c for c in columns if c not in frame.columns]
+        return [spec]
+    if isinstance(spec, (list, tuple)):
+        return list(spec)
+    return [spec.column]
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
+    """Every column in the frame, else one error naming all that are missing."""
+    from pytest_modelgate._format import column_list
+
+    missing = list(dict.fromkeys(c for c in columns if c not in frame.columns))
     if missing:
         names = list(map(str, frame.columns))
         raise DataError(
             f"{where}: column(s) {', '.join(map(repr, missing))} not in the test data"
-            f"{did_you_mean(missing, names)} "
-            f"(columns: {', '.join(names[:20])})"
+            f"{did_you_mean(missing, names)} (columns: {column_list(names)})"
         )
-    if not isinstance(spec, (str, list, tuple)):
-        codes, texts = _binned(frame, spec, where, weights)
-        return columns, codes, [(t,) for t in texts]
-    combined = np.zeros(len(frame), dtype=np.int64)
-    labels: list[tuple[str, ...]] = [()]
-    for c in columns:  # mixed-radix codes: one vectorised pass per column
-        codes, texts = _factorize(frame[c])
-        combined = combined * len(texts) + codes
-        labels = [(*lab, t) for lab in labels for t in texts]
-    return columns, combined, labels
 
 
 def _order_key(value: str) -> tuple[int, float, str]:
@@ -179,7 +240,7 @@ def _slicing(
     max_slices: int,
     where: str,
     weights: np.ndarray | None = None,
-) -> tuple[list[str], np.ndarray, list[tuple[str, ...]], list[int]]:
+) -> tuple[list[str], np.ndarray, _Labels, list[int]]:
     """One slicing: column names, a code per row, the label of every code, and the codes that
     form slices in report order (after checking the cap)."""
     columns, codes, labels = _column_codes(frame, spec, where, weights)
@@ -209,6 +270,7 @@ def slice_rows(
     Bins without rows are kept (n = 0) so that the report shows them. ``weights``: the row
     count of each frame row when the frame is a grouped table (``Slice.rows`` are then cells).
     """
+    _require_columns(frame, [c for spec in slices for c in _slicing_columns(spec)], where)
     out: list[Slice] = []
     for spec in slices:
         columns, codes, labels, ordered = _slicing(

@@ -109,6 +109,10 @@ class GroupPlan:
             raise DataError(
                 f"{spec.where('data', 'test')}: data file {display_path(path)} does not exist"
             )
+        if not table:  # a FIFO or a device would keep the engine reading forever
+            from pytest_modelgate.inputs.loading import require_readable_data
+
+            require_readable_data(path, spec.where("data", "test"))
         from pytest_modelgate.inputs import engines
 
         keys, scores, thresholds = self.keys()

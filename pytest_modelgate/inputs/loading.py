@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pytest_modelgate._format import plain
 from pytest_modelgate._paths import display_path
 from pytest_modelgate.errors import (
     DataError,
@@ -85,11 +86,26 @@ DEFAULT_NA_VALUES: tuple[str, ...] = ("", "NaN", "nan")
 """CSV cells that mean "no value" unless ``data.na_values`` says otherwise."""
 
 
+def require_readable_data(path: Path, where: str) -> None:
+    """Refuse a data path that is neither a regular file nor a folder (a FIFO, ``/dev/zero``, a
+    socket): reading one waits for a writer or never ends. ``where`` names the spec key."""
+    from pytest_modelgate._paths import not_a_regular_file
+
+    kind = not_a_regular_file(path, follow=True)
+    if kind is not None and kind != "folder":
+        raise DataError(
+            f"{where}: {_shown(path)} is a {kind}, not a regular file; data is read from a "
+            "file (.csv, .csv.gz, .parquet, …) or a folder of .parquet files — a pipe or device "
+            "could be read forever"
+        )
+
+
 def read_table(
     path: Path,
     *,
     na_values: Sequence[str] = DEFAULT_NA_VALUES,
     text_columns: Sequence[str] = (),
+    where: str | None = None,
 ) -> pd.DataFrame:
     """Read a ``.csv``, ``.csv.gz`` (…) or ``.parquet`` file, or a folder of ``.parquet`` files.
 
@@ -100,6 +116,7 @@ def read_table(
     name = path.name.lower()
     if not path.exists():
         raise DataError(f"{_shown(path)}: data file does not exist (resolved to {path})")
+    require_readable_data(path, where or _shown(path))
     try:
         if path.is_dir():
             parts = sorted(p for p in path.iterdir() if p.suffix.lower() in (".parquet", ".pq"))
@@ -237,6 +254,12 @@ def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
                 ) from None
         return obj, None
     path = spec.resolve(ref)
+    if path.is_dir():
+        raise ModelError(
+            f"{spec.where('models', role)}: {_shown(path)} is a folder, not a model file "
+            "(allowed: a .joblib, .pkl, .pickle or .skops file, 'package.module:attr', or "
+            "prediction columns)"
+        )
     if not path.is_file():
         raise ModelError(
             f"{spec.where('models', role)}: model file {_shown(path)} does not exist"
@@ -254,8 +277,8 @@ def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
             except ImportError:
                 raise ModelError(
                     f"models.{role}: {_shown(path)} needs skops, which is not "
-                    "installed. Install it with: pip install "
-                    "'pytest-modelgate[skops]'"
+                    "installed. Install it with: pip install 'skops>=0.9' (or, in a checkout "
+                    "of pytest-modelgate: pip install -e '.[skops]')"
                 ) from None
             # skops builds only the types it knows to be safe; anything else must be listed by
             # the user (models.trusted_types) after inspecting it — never trusted by pattern
@@ -318,7 +341,12 @@ def load_data(spec: Spec) -> LoadedData:
                 else ")"
             )
         )
-    frame = read_table(path, na_values=spec.data.na_values, text_columns=text_columns_of(spec))
+    frame = read_table(
+        path,
+        na_values=spec.data.na_values,
+        text_columns=text_columns_of(spec),
+        where=spec.where("data", "test"),
+    )
     check_slice_labels(frame, slice_columns(spec), _shown(path))
     if frame.empty:
         raise DataError(f"{_shown(path)}: the test data has no rows")
@@ -353,8 +381,9 @@ def load_data(spec: Spec) -> LoadedData:
 
 
 def _column_list(frame: pd.DataFrame, limit: int = 20) -> str:
-    cols = list(map(str, frame.columns))
-    return ", ".join(cols[:limit]) + (f", ... ({len(cols)} in all)" if len(cols) > limit else "")
+    from pytest_modelgate._format import column_list
+
+    return column_list(list(frame.columns), limit)
 
 
 @dataclass(frozen=True)
@@ -447,9 +476,21 @@ def predict(
     X = data.frame[features]
     n = len(X)
 
+    from pytest_modelgate.inputs.calls import PredictTimeout, call_with_timeout
+
+    timeout = spec.models.timeout_s
+
     def call(method: str) -> np.ndarray:
         try:
-            result = np.asarray(getattr(model, method)(X))
+            result = np.asarray(call_with_timeout(getattr(model, method), X, timeout))
+        except PredictTimeout:
+            raise ModelError(
+                f"models.{role}: {source}.{method}() did not return within {timeout:g} s "
+                f"(models.timeout_s) on {n} rows of {_shown(data.path)}; the call goes on in a "
+                "background thread (a thread cannot be stopped) until it returns or pytest "
+                "exits — make the model faster, or raise models.timeout_s "
+                "(--modelgate-timeout)"
+            ) from None
         except BaseException as exc:
             reraise_interrupt(exc)
             nan_cols = [c for c in features if X[c].isna().any()]
@@ -475,13 +516,13 @@ def predict(
                 f"models.{role}: {source}.{method}() returned an array of shape {shape}; "
                 f"expected {wanted} (one {'label' if method == 'predict' else 'score'} per row)"
             )
-        if method != "predict":
+        if method != "predict" and not np.iscomplexobj(result):  # complex: refused as evidence
             try:
                 result = result.astype(float)
             except (TypeError, ValueError):
                 raise ModelError(
                     f"models.{role}: {source}.{method}() returned non-numeric scores "
-                    f"(dtype {result.dtype}, e.g. {result.flat[0]!r})"
+                    f"(dtype {result.dtype}, e.g. {plain(result.flat[0])!r})"
                 ) from None
         return result
 

@@ -87,6 +87,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="override stats.seed (every random draw derives from it)",
     )
+    group.addoption(
+        "--modelgate-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=None,
+        help="override models.timeout_s: how long to wait for one predict() call (default 600)",
+    )
     parser.addini(
         "modelgate_spec", help="path of the gate spec, relative to the rootdir", default=None
     )
@@ -135,7 +142,7 @@ def _configure(config: pytest.Config) -> None:
             validate_arguments(StatsSpec, {"seed": seed}, "--modelgate-seed")
         except SpecError as exc:
             raise pytest.UsageError(str(exc)) from None
-    spec = load_spec(_spec_path(config))  # a SpecError is reported by pytest_configure
+    spec = with_option_overrides(config, load_spec(_spec_path(config)))  # SpecError: above
     if not hasattr(config, "workerinput"):
         _check_report_paths(config, spec, report_path)
     if spec.data.engine != "memory":
@@ -157,6 +164,24 @@ def _configure(config: pytest.Config) -> None:
         and not hasattr(config, "workerinput")
     )
     config.pluginmanager.register(_RunHooks(state, xunit2), _PLUGIN_NAME)
+
+
+def with_option_overrides(config: pytest.Config, spec: Spec) -> Spec:
+    """The spec with ``--modelgate-timeout`` as ``models.timeout_s`` (a usage error unless a
+    positive, finite number of seconds)."""
+    import dataclasses
+    import math
+
+    timeout = config.getoption("modelgate_timeout", None)
+    if timeout is None:
+        return spec
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise pytest.UsageError(
+            f"--modelgate-timeout: must be a positive number of seconds (got {timeout:g}); "
+            "without the option models.timeout_s applies (default 600)"
+        )
+    models = spec.doc.models.model_copy(update={"timeout_s": timeout})
+    return dataclasses.replace(spec, doc=spec.doc.model_copy(update={"models": models}))
 
 
 def _check_report_paths(config: pytest.Config, spec: Spec, report_path: Path) -> None:

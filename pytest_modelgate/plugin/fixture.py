@@ -113,8 +113,10 @@ def modelgate(request: pytest.FixtureRequest) -> ModelgateFixture:
                 f"the modelgate fixture needs a gate spec: none at {display_path(path)} "
                 "(create gates.yaml, or pass --modelgate-spec PATH)"
             )
+        from pytest_modelgate.plugin import with_option_overrides
+
         try:
-            spec = load_spec(path)
+            spec = with_option_overrides(config, load_spec(path))
         except SpecError as exc:
             raise pytest.UsageError(f"invalid gate spec\n{exc}") from None
         fixture = ModelgateFixture(spec, GateSession(spec, config.getoption("modelgate_seed")))

@@ -21,6 +21,12 @@ from pytest_modelgate.results import CheckResult, Verdict
 __all__ = ["forest_plot", "render_html", "write_html"]
 
 _COLOURS = {"PASS": "#1a7f37", "FAIL": "#cf222e", "INCONCLUSIVE": "#9a6700", "ERROR": "#8250df"}
+_SEVERITY_ORDER = {
+    Verdict.PASS: 0,
+    Verdict.INCONCLUSIVE: 1,
+    Verdict.FAIL: 2,
+    Verdict.ERROR: 3,
+}
 _OUTCOME = {"promote": "#1a7f37", "canary": "#bf8700", "review": "#9a6700", "block": "#cf222e"}
 
 _CSS = """
@@ -33,8 +39,28 @@ th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-ali
 th{background:#f6f8fa} td.num{text-align:right;font-variant-numeric:tabular-nums}
 .slice td:first-child{padding-left:1.5rem;color:#57606a}
 .v{font-weight:600} code{font-size:.85rem}
-.forest{margin:.5rem 0 1.5rem 0} .muted{color:#57606a;font-size:.85rem}
+.forest{margin:.5rem 0 1.5rem 0;max-width:100%;height:auto} .muted{color:#57606a;font-size:.85rem}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%;background:#f6f8fa;padding:.5rem}
+td{overflow-wrap:anywhere} tr.gate td{background:#f6f8fa}
+.legend span{margin-right:1rem} .legend .sw{display:inline-block;width:.8rem;height:.8rem;
+border-radius:2px;margin-right:.3rem;vertical-align:-1px}
 """
+
+# width of one character of the SVG's 12 px labels: generous for system-ui, so that a label is
+# never drawn left of the plot's edge (the plot scales down to the page when it is wide)
+_CHAR_PX = 7.5
+
+
+def _legend() -> str:
+    """What the colours and marks mean (the verdict colours of tables and plots)."""
+    swatches = "".join(
+        f"<span><span class='sw' style='background:{colour}'></span>{verdict}</span>"
+        for verdict, colour in _COLOURS.items()
+    )
+    return (
+        f"<p class='legend muted'>{swatches}<span>forest plots: dot = estimate, bar = "
+        "interval, dashed line = the gate's threshold</span></p>"
+    )
 
 
 def _e(x: Any) -> str:
@@ -65,8 +91,12 @@ def forest_plot(results: Sequence[CheckResult], width: int = 640) -> str:
     lo, hi = min(lows), max(highs)
     pad = (hi - lo) * 0.08 or 0.05
     lo, hi = lo - pad, hi + pad
-    label_w, row_h, top = 190, 22, 10
-    plot_w = width - label_w - 20
+    labels = [slice_text(r) or r.id for r, _ in rows]
+    # the label column fits the longest label, whole; the plot keeps at least 60% of ``width``
+    label_w = max(190, int(max(len(t) for t in labels) * _CHAR_PX) + 16)
+    row_h, top = 22, 10
+    plot_w = max(width - 190 - 20, int(width * 0.6))
+    width = label_w + plot_w + 20
     height = top + row_h * len(rows) + 30
 
     def x(v: float) -> float:
@@ -74,7 +104,8 @@ def forest_plot(results: Sequence[CheckResult], width: int = 640) -> str:
 
     parts = [
         f"<svg class='forest' xmlns='http://www.w3.org/2000/svg' width='{width}' "
-        f"height='{height}' role='img' aria-label='forest plot'>"
+        f"height='{height}' viewBox='0 0 {width} {height}' role='img' "
+        "aria-label='forest plot'>"
     ]
     for t in thresholds:
         parts.append(
@@ -88,10 +119,9 @@ def forest_plot(results: Sequence[CheckResult], width: int = 640) -> str:
     for i, (r, iv) in enumerate(rows):
         y = top + row_h * i + row_h / 2
         colour = _COLOURS.get(r.verdict.value, "#000")
-        label = slice_text(r) or r.id
         parts.append(
             f"<text x='{label_w - 8}' y='{y + 4:.1f}' font-size='12' "
-            f"text-anchor='end'>{_e(label[:30])}</text>"
+            f"text-anchor='end'>{_e(labels[i])}</text>"
         )
         parts.append(
             f"<line x1='{x(iv.low):.1f}' x2='{x(iv.high):.1f}' y1='{y:.1f}' "
@@ -124,7 +154,8 @@ def render_html(
     ]
     out += [f"<li>{_e(r)}</li>" for r in decision.reasons[1:]]
     out.append(
-        "</ul><h2>Gates</h2><table><tr><th>gate</th><th>estimate</th><th>interval</th>"
+        "</ul><h2>Gates</h2>" + _legend() + "<table><tr><th>gate</th><th>estimate</th>"
+        "<th>interval</th>"
         "<th>required</th><th>rule</th><th>n</th><th>verdict</th></tr>"
     )
     by_gate: dict[str, list[CheckResult]] = {}
@@ -132,8 +163,12 @@ def render_html(
         by_gate.setdefault(r.id, []).append(r)
     for gate_id, group in by_gate.items():
         sliced = len(group) > 1 or bool(group[0].slice)
-        if sliced:
-            out.append(f"<tr><td colspan='7'><b>{_e(gate_id)}</b> ({len(group)} slices)</td></tr>")
+        if sliced:  # the gate's own row: its verdict is its worst slice's
+            header = max(group, key=lambda r: _SEVERITY_ORDER[r.verdict])
+            out.append(
+                f"<tr class='gate'><td colspan='6'><b>{_e(gate_id)}</b> ({len(group)} "
+                f"slices)</td><td>{_verdict(header)}</td></tr>"
+            )
         for r in group:
             interval = _e(r.interval_cell(missing="–"))
             required = r.required_cell(ge="≥", le="≤", sep=" ") or "–"
@@ -164,6 +199,7 @@ def render_html(
             worst = worst_slice(group)
             note = f" — worst: {_e(label_of(worst))}" if worst is not None else ""
             out.append(f"<h3>{_e(gid)}{note}</h3>{forest_plot(group)}")
+        out.append(_legend())
     compared = [r for r in results if r.comparison is not None]
     if compared:
         out.append(

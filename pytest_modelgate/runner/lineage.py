@@ -27,6 +27,16 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _sha256_if_readable(path: Path) -> str | None:
+    """sha256 of a file or folder; None when missing or a FIFO/device (it could never end: the
+    data loader refuses it with a message, the lineage must not hang on it first)."""
+    from pytest_modelgate._paths import not_a_regular_file
+
+    if not path.exists() or not_a_regular_file(path, follow=True) not in (None, "folder"):
+        return None
+    return sha256_of(path)
+
+
 def _git(cwd: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=True
@@ -111,7 +121,7 @@ def lineage(spec: Any, seed: int) -> dict[str, Any]:
                 continue
             data[role] = {
                 "path": display_path(p, spec.root),
-                "sha256": sha256_of(p) if p.exists() else None,
+                "sha256": _sha256_if_readable(p),
             }
     out["data"] = data
     models: dict[str, Any] = {}
@@ -123,7 +133,7 @@ def lineage(spec: Any, seed: int) -> dict[str, Any]:
             p = spec.resolve(ref)
             models[role] = {
                 "path": display_path(p, spec.root),
-                "sha256": sha256_of(p) if p.exists() else None,
+                "sha256": _sha256_if_readable(p),
             }
         elif isinstance(ref, str):
             models[role] = {"import": ref, "sha256": None}

@@ -50,6 +50,9 @@ class GateSession:
         self._loaded: Loaded | None = None
         self._loaded_error: ModelgateError | None = None
         self._models: dict[str, tuple[Any, Path | None]] = {}
+        # failures kept like results, so a model that fails is not called again per gate
+        self._failures: dict[str, ModelgateError] = {}
+        self._baseline_source: BaselineSource | None = None
 
     @property
     def pass_pending(self) -> bool:
@@ -213,10 +216,26 @@ class GateSession:
     def store_folder(self) -> Path:
         return self.spec.resolve(self.spec.doc.baseline.store)
 
-    @cached_property
+    @property
     def baseline(self) -> BaselineSource:
         """Where the baseline comes from, in order: ``models.baseline`` (a model or prediction
-        columns), the stored baseline's per-row predictions, its stored numbers (unpaired)."""
+        columns), the stored baseline's per-row predictions, its stored numbers (unpaired).
+        Built once; a failure (a baseline model that cannot predict) is kept too."""
+        if self._baseline_source is None:
+            self._baseline_source = self._once("baseline", self._baseline)
+        return self._baseline_source
+
+    def _once(self, key: str, build: Any) -> Any:
+        """``build()``, or the ModelgateError it raised the first time (raised again)."""
+        if key in self._failures:
+            raise self._failures[key]
+        try:
+            return build()
+        except ModelgateError as exc:
+            self._failures[key] = exc
+            raise
+
+    def _baseline(self) -> BaselineSource:
         from pytest_modelgate.runner.baseline import read_stored_baseline
 
         spec, loaded = self.spec, self.loaded
@@ -271,6 +290,7 @@ class GateSession:
             self.spec.resolve(data.reference),
             na_values=data.na_values,
             text_columns=text_columns_of(self.spec),
+            where=self.spec.where("data", "reference"),
         )
 
     def _model(self, role: str) -> tuple[Any, Path | None]:
@@ -284,7 +304,9 @@ class GateSession:
                     f"{self.spec.where('models', role)}: this check needs a model "
                     "object, but models." + role + " names prediction columns"
                 )
-            self._models[role] = load_model(ref, self.spec, role)
+            self._models[role] = self._once(
+                f"model:{role}", lambda: load_model(ref, self.spec, role)
+            )
         return self._models[role]
 
     def model_and_features(self, role: str) -> tuple[Any, Any]:

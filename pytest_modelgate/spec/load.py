@@ -311,6 +311,8 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
             )
     if document is not None and document.data.engine != "memory":
         problems.extend(_engine_problems(document, doc, file))
+    elif document is not None:
+        problems.extend(_model_file_problems(document, doc))
     seen: dict[str, Gate] = {}
     for g in gates:
         if g.id in seen:
@@ -358,6 +360,32 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
     root = root if root is not None else Path.cwd()
     digest = hashlib.sha256(text.encode()).hexdigest()
     return Spec(Path(root) / file, Path(root), digest, document, tuple(gates), dict(doc.lines))
+
+
+MODEL_FILE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".skops")
+
+
+def _model_file_problems(document: SpecDocument, doc: Any) -> list[SpecProblem]:
+    """A model file of a kind no loader reads (``candidate.joblib.gz``), refused at its line
+    rather than when the first gate runs. ``package.module:attr`` (a colon, no model suffix;
+    not a drive letter) is an import reference, checked when it is imported."""
+    problems = []
+    for role in ("candidate", "baseline"):
+        ref = getattr(document.models, role)
+        if not isinstance(ref, str) or ref.lower().endswith(MODEL_FILE_SUFFIXES):
+            continue
+        if ":" in ref and not (len(ref) > 1 and ref[1] == ":"):
+            continue
+        problems.append(
+            doc.problem(
+                ("models", role),
+                f"unsupported model file (got {ref!r}; allowed: .joblib, .pkl, .pickle or .skops "
+                "files — joblib compresses inside the file: joblib.dump(model, 'model.joblib', "
+                "compress=3) — an import reference 'package.module:attr', or prediction "
+                "columns {predictions: col, scores: col})",
+            )
+        )
+    return problems
 
 
 def _engine_problems(document: SpecDocument, doc: Any, file: str) -> list[SpecProblem]:

@@ -153,6 +153,12 @@ class ModelsSpec(_Model):
         "inspected and trust, e.g. sklearn.ensemble._hist_gradient_boosting.predictor."
         "TreePredictor; any other type in the file is refused",
     )
+    timeout_s: float | None = Field(
+        600.0,
+        gt=0,
+        description="seconds to wait for one predict()/predict_proba() call before the model's "
+        "gates are an ERROR; null waits forever (and calls the model in the main thread)",
+    )
 
 
 class StatsSpec(_Model):

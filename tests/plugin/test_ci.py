@@ -3,6 +3,7 @@ the decision levels, and xdist equivalence."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -229,20 +230,47 @@ def test_xdist_gives_the_same_report(project):
     assert serial == parallel
 
 
+LONG_GROUP = "a slice value far longer than thirty characters, kept whole"
+
+# appended to a copy of the report: the browser's own layout numbers, written into the DOM
+MEASURE = """<script>
+const svgText = [...document.querySelectorAll('svg.forest text')];
+const outside = svgText.filter(t => {
+  const b = t.getBBox(), svg = t.ownerSVGElement, vb = svg.viewBox.baseVal;
+  const w = vb && vb.width ? vb.width : svg.width.baseVal.value;
+  return b.x < 0 || b.x + b.width > w;
+}).map(t => t.textContent);
+document.body.setAttribute('data-measured', JSON.stringify({
+  scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+  outside: outside, labels: svgText.map(t => t.textContent)}));
+</script>"""
+
+
 def test_html_report_renders_in_headless_chromium(project, tmp_path):
     """The report opened by a real browser (Debian's ``chromium``, which ``.ci/run`` installs):
-    the DOM it builds holds the decision and every gate, and a screenshot is drawn. Skipped
-    without chromium, except in CI (``CI=true``), where a missing browser is a failure."""
+    the DOM it builds holds the decision and every gate, and a screenshot is drawn; the page is
+    no wider than the window (the lineage's ``<pre>`` made it 1,900 px), a slice label longer
+    than 30 characters is drawn whole and inside the plot, sliced gates' header rows carry their
+    verdict and a colour legend is shown (#15). Skipped without chromium, except in CI
+    (``CI=true``), where a missing browser is a failure."""
     import os
     import shutil
     import subprocess
+
+    import pandas as pd
 
     chromium = shutil.which("chromium")
     if chromium is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but chromium is not installed: .ci/run installs it with apt-get")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    project.makefile(".yaml", gates=MIXED)
+    frame = pd.read_csv(project.path / "data" / "test.csv.gz")
+    first = frame["group"].iloc[0]
+    frame["group"] = frame["group"].where(frame["group"] != first, LONG_GROUP)
+    # a long file name: the lineage's <pre> holds a 200-character line
+    long_name = "test_" + "x" * 200 + ".csv"
+    frame.to_csv(project.path / "data" / long_name, index=False)
+    project.makefile(".yaml", gates=MIXED.replace("data/test.csv.gz", f"data/{long_name}"))
     project.runpytest("--modelgate", "--modelgate-html", "report.html")
     flags = [
         "--headless",
@@ -256,9 +284,11 @@ def test_html_report_renders_in_headless_chromium(project, tmp_path):
         f"--user-data-dir={tmp_path / 'profile'}",
         "--window-size=1200,900",
     ]
-    page = (project.path / "report.html").as_uri()
+    report = (project.path / "report.html").read_text(encoding="utf-8")
+    measured_page = project.path / "measured.html"
+    measured_page.write_text(report.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
     dom = subprocess.run(
-        [chromium, *flags, "--dump-dom", page],
+        [chromium, *flags, "--dump-dom", measured_page.as_uri()],
         capture_output=True,
         text=True,
         timeout=120,
@@ -266,9 +296,18 @@ def test_html_report_renders_in_headless_chromium(project, tmp_path):
     ).stdout
     assert "REVIEW" in dom and "roc_auc&gt;=0.7" in dom and "accuracy&gt;=0.7" in dom, dom[:2000]
     assert "<svg" in dom  # the forest plot of the sliced gate is drawn inline
+    found = re.search(r"data-measured=\"([^\"]*)\"", dom)
+    assert found, dom[-2000:]
+    measured = json.loads(html.unescape(found.group(1)))
+    assert measured["scrollWidth"] <= measured["innerWidth"], measured
+    assert f"group={LONG_GROUP}" in measured["labels"], measured
+    assert measured["outside"] == [], measured
+    assert "class='legend" in report
+    header = re.search(r"<tr class='gate'>.*?</tr>", report)
+    assert header and "accuracy&gt;=0.7" in header.group(0) and "class='v'" in header.group(0)
     png = tmp_path / "shot.png"
     subprocess.run(
-        [chromium, *flags, f"--screenshot={png}", page],
+        [chromium, *flags, f"--screenshot={png}", (project.path / "report.html").as_uri()],
         capture_output=True,
         timeout=120,
         check=False,

@@ -135,3 +135,56 @@ def test_a_gate_name_must_be_one_printable_line(project):
     result = project.runpytest("--modelgate")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*gates[[]0[]]*`name` must be one printable line*"])
+
+
+COUNTING = """\
+import time
+from pathlib import Path
+
+
+class CountsAndFails:
+    def predict(self, X):
+        with Path("calls.txt").open("a") as fh:
+            fh.write("predict\\n")
+        raise ValueError("boom")
+
+
+class Slow:
+    def predict(self, X):
+        time.sleep(1)
+        return ["yes"] * len(X)
+
+
+counts_and_fails = CountsAndFails()
+slow = Slow()
+"""
+
+
+def test_a_failing_predict_is_called_once_in_a_whole_run(project):
+    """#15: a failing predict() was called again for every gate and once more at the end."""
+    project.makepyfile(countingmodels=COUNTING)
+    spec = SPEC.format(model="countingmodels:counts_and_fails") + (
+        "  - {metric: recall, min: 0.5}\n  - {metric: precision, min: 0.5}\n"
+    )
+    project.makefile(".yaml", gates=spec)
+    project.syspathinsert()
+    result = project.runpytest("--modelgate")
+    assert result.ret == 1
+    assert (project.path / "calls.txt").read_text().splitlines() == ["predict"]
+
+
+def test_the_timeout_option_overrides_the_spec(project):
+    project.makepyfile(countingmodels=COUNTING)
+    project.makefile(".yaml", gates=SPEC.format(model="countingmodels:slow"))
+    project.syspathinsert()
+    result = project.runpytest("--modelgate", "--modelgate-timeout", "0.1")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*countingmodels:slow.predict() did not return within 0.1 s*"])
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "nan", "inf"])
+def test_a_bad_timeout_option_is_a_usage_error(project, value):
+    project.makefile(".yaml", gates=SPEC.format(model="models/model.joblib"))
+    result = project.runpytest("--modelgate", f"--modelgate-timeout={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--modelgate-timeout: must be a positive number of seconds*"])

@@ -87,7 +87,38 @@ class StringLabels(_Base):
         return np.where(X["a"].to_numpy(float) > 0, "1", "0")
 
 
+class _Three(_Base):
+    """A three-class model (target 0/1/2) whose probabilities are broken in each subclass."""
+
+    classes_ = np.array([0, 1, 2])
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+
+class NinetyEverywhere(_Three):
+    """Issue #15: 0.9 for every class passed log_loss <= 0.3 (0.106) at accuracy 0.35."""
+
+    def predict_proba(self, X):
+        return np.full((len(X), 3), 0.9)
+
+
+class NegativeProba(_Three):
+    def predict_proba(self, X):
+        p = np.full((len(X), 3), 1 / 3)
+        p[4] = [1.2, -0.2, 0.0]
+        return p
+
+
+class ComplexProba(_Base):
+    def predict_proba(self, X):
+        return super().predict_proba(X) + 0.5j
+
+
 one_short = OneShort()
+ninety_everywhere = NinetyEverywhere()
+negative_proba = NegativeProba()
+complex_proba = ComplexProba()
 raises = Raises()
 two_column_labels = TwoColumnLabels()
 text_scores = TextScores()
@@ -193,6 +224,18 @@ def _model(attr: str) -> Callable[[Project], Project]:
         p.model = f'"degenerate_models:{attr}"'
         p.data_extra = "  features: [a, b]\n"
         return p.write(frame())
+
+    return build
+
+
+def _three_class_model(attr: str) -> Callable[[Project], Project]:
+    def build(p: Project) -> Project:
+        table = frame()
+        table["y"] = np.arange(len(table)) % 3
+        p.model = f'"degenerate_models:{attr}"'
+        p.data_extra = "  features: [a, b]\n"
+        p.gates = "  - {metric: log_loss, max: 0.3}\n  - {metric: accuracy, min: 0.3}\n"
+        return p.write(table)
 
     return build
 
@@ -443,6 +486,28 @@ CASES: list[Case] = [
         ("accuracy = ",),
     ),
     Case(
+        "multiclass-probabilities-that-do-not-sum-to-one",
+        _three_class_model("ninety_everywhere"),
+        Verdict.ERROR,
+        (
+            "test.csv: degenerate_models:ninety_everywhere's class probabilities do not sum "
+            "to 1 in 300 row(s) (tolerance 0.001; first rows: 0 (sum 2.7), 1 (sum 2.7), 2 (sum",
+            "use predict_proba(), or normalise each row",
+        ),
+    ),
+    Case(
+        "negative-probabilities",
+        _three_class_model("negative_proba"),
+        Verdict.ERROR,
+        ("gave negative probabilities in 1 row(s) (first rows: 4; smallest -0.2)",),
+    ),
+    Case(
+        "complex-scores-are-not-truncated",
+        _model("complex_proba"),
+        Verdict.ERROR,
+        ("degenerate_models:complex_proba returned complex-valued scores (e.g. 0.468609+0.5j)",),
+    ),
+    Case(
         "corrupt-pickle",
         _corrupt_pickle,
         Verdict.ERROR,
@@ -453,6 +518,15 @@ CASES: list[Case] = [
         lambda p: setattr(p, "model", "model.joblib") or p.write(frame()),
         Verdict.ERROR,
         ("gates.yaml:6: models.candidate: model file model.joblib does not exist",),
+    ),
+    Case(
+        "model-path-is-a-folder",
+        lambda p: (
+            ((p.root / "model.joblib").mkdir() or setattr(p, "model", "model.joblib"))
+            or p.write(frame())
+        ),
+        Verdict.ERROR,
+        ("gates.yaml:6: models.candidate: model.joblib is a folder, not a model file",),
     ),
 ]
 
@@ -629,6 +703,16 @@ API_CASES: list[tuple[str, dict, str]] = [
         "y_true has 1 missing value(s)",
     ),
     (
+        "multiclass-probabilities-not-summing-to-one",
+        {"y_true": [0, 1, 2, 2], "y_score": np.full((4, 3), 0.9), "classes": [0, 1, 2]},
+        "class probabilities do not sum to 1 in 4 row(s) (tolerance 0.001; first rows: 0 (sum",
+    ),
+    (
+        "complex-scores",
+        {"y_true": [0, 1, 1, 0], "y_score": np.array([0.1, 0.9, 0.8, 0.2]) + 0.1j},
+        "evaluate(): candidate returned complex-valued scores (e.g. 0.1+0.1j)",
+    ),
+    (
         "text-scores",
         {"y_true": [0, 1], "y_score": ["a", "b"]},
         "y_score must be numeric scores or probabilities (got values like 'a')",
@@ -654,3 +738,37 @@ def test_api_text_labels_match_integer_labels() -> None:
     as_text = evaluate(y_true=[0, 1, 1, 0, 1], y_pred=["0", "1", "0", "0", "1"])
     as_int = evaluate(y_true=[0, 1, 1, 0, 1], y_pred=[0, 1, 0, 0, 1])
     assert as_text.metric("accuracy").estimate == as_int.metric("accuracy").estimate == 0.8
+
+
+def test_api_probabilities_that_are_not_a_distribution_raise_model_error() -> None:
+    """The Python API refuses what the YAML runner turns into an ERROR verdict, as ModelError;
+    rows within the documented tolerance (float32 softmax) are accepted."""
+    from pytest_modelgate import evaluate
+    from pytest_modelgate.errors import ModelError
+
+    y = [0, 1, 2, 2, 1, 0]
+    good = np.array([[0.7, 0.2, 0.1]] * 6, dtype=np.float32)
+    good[:, 0] += 5e-4  # sums 1.0005: within the tolerance
+    evaluate(y, y_score=good, classes=[0, 1, 2])
+    for bad in (np.full((6, 3), 0.9), np.array([[1.2, -0.2, 0.0]] * 6)):
+        with pytest.raises(ModelError):
+            evaluate(y, y_score=bad, classes=[0, 1, 2])
+    with pytest.raises(ModelError, match="complex-valued"):
+        evaluate(y, y_score=good.astype(complex), classes=[0, 1, 2])
+
+
+def test_messages_show_plain_values_not_numpy_reprs() -> None:
+    """#15: messages leaked ``np.int64(0)``; numpy scalars are shown as the values they hold."""
+    from pytest_modelgate.errors import ModelError
+    from pytest_modelgate.evidence.core import build_evidence
+    from pytest_modelgate.inputs.loading import Predictions
+
+    y = pd.Series([0, 1, 1, 0])
+    preds = Predictions(None, np.full((4, 2), 0.5), (np.int64(0), np.int64(2)), "probability", "m")
+    with pytest.raises(ModelError) as info:
+        build_evidence(y, preds, "binary", 1, None, "w")
+    assert "np.int64" not in str(info.value) and "classes_ [0, 2]" in str(info.value)
+    labels = Predictions(np.array([0, 1, 7, 0]), None, None, None, "m")
+    with pytest.raises(ModelError) as info:
+        build_evidence(y, labels, "binary", 1, None, "w")
+    assert "np.int64" not in str(info.value) and "(e.g. 7)" in str(info.value)

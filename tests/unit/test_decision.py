@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -280,3 +281,26 @@ def test_wilson_power_is_exact():
     assert wilson_power(0.1, 0.3, m, 0.95, lower=False) == pytest.approx(
         stats.binom.pmf(fails_upper, m, 0.1).sum(), abs=1e-12
     )
+
+
+def test_the_block_count_counts_only_slices_as_slices():
+    """#15: '4 blocking gates (6 slices)' counted the unsliced gates' results as slices."""
+    plain = [result(f"g{i}", Verdict.FAIL) for i in range(3)]
+    sliced = [
+        dataclasses.replace(result("s", Verdict.FAIL), slice={"sex": v}) for v in ("F", "M", "X")
+    ]
+    reason = decide(plain + sliced).reasons[0]
+    assert reason.startswith("4 blocking gates (3 slices of 1 sliced gate) failed: "), reason
+    assert decide(plain).reasons[0].startswith("3 blocking gates failed: ")
+    assert decide(sliced).reasons[0].startswith("1 blocking gate (3 slices) failed: ")
+
+
+def test_a_baseline_comparison_left_out_by_the_selection_is_not_called_unconfigured():
+    """#15: with ``-k drift`` the decision said 'no baseline comparison configured' although
+    the spec has one; it was only not selected."""
+    ran = [result("drift", Verdict.PASS)]
+    partial = decide(ran, expected=["drift", "auc vs baseline"], primary="roc_auc")
+    assert "no baseline comparison configured" not in partial.reasons[0]
+    assert "the baseline comparison on roc_auc was not among the gates run" in partial.reasons[0]
+    unconfigured = decide(ran, expected=["drift"], primary=None)
+    assert "(no baseline comparison configured)" in unconfigured.reasons[0]

@@ -354,3 +354,31 @@ def test_a_metric_for_another_task_errors_its_own_gate_and_the_pass_runs_once(
     )
     assert accuracy.verdict is Verdict.PASS
     assert len(fake_engines.calls) == 1
+
+
+@pytest.mark.parametrize("engine", ["memory", "duckdb"])
+def test_a_pair_of_id_columns_is_refused_by_the_cap_on_every_engine(tmp_path, engine):
+    """Issue #15: ``slices: [[id1, id2]]`` of 20k values each exhausted memory (the product of
+    labels was built before the cap) — on the memory engine and on DuckDB's grouped cells."""
+    pytest.importorskip("pyarrow")
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    n = 20_000
+    ids = np.arange(n)
+    pd.DataFrame(
+        {
+            "y": np.where(ids % 3 == 0, "yes", "no"),
+            "pred_c": np.where(ids % 2 == 0, "yes", "no"),
+            "id1": ids.astype(str),
+            "id2": (ids * 7).astype(str),
+        }
+    ).to_parquet(tmp_path / "test.parquet", index=False)
+    text = (
+        "version: 1\ntask: binary\ndata:\n  test: test.parquet\n  target: y\n"
+        f'  positive_label: "yes"\n  engine: {engine}\n'
+        "models:\n  candidate: {predictions: pred_c}\n"
+        "gates:\n  - metric: accuracy\n    min: 0.1\n    slices: [[id1, id2]]\n"
+    )
+    (result,) = run_gates(parse_spec(text, root=tmp_path))
+    assert result.verdict is Verdict.ERROR
+    assert "slicing by id1 × id2 makes 20000 slices (cap: stats.max_slices = 50)" in result.message

@@ -312,3 +312,18 @@ def test_plugin_import_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_without_skops_the_hint_is_installable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """#15: the hint said pip install 'pytest-modelgate[skops]', but the package is not on the
+    index: it names skops itself and the extra of a checkout."""
+    frame = binary_frame()
+    frame.to_csv(tmp_path / "test.csv", index=False)
+    (tmp_path / "m.skops").write_bytes(b"not read")
+    monkeypatch.setitem(sys.modules, "skops", None)
+    monkeypatch.setitem(sys.modules, "skops.io", None)
+    result = run_gates(write_spec(tmp_path, SPEC.format(data="test.csv", model="m.skops")))[0]
+    assert "pip install 'skops>=0.9' (or, in a checkout of pytest-modelgate: pip install -e " in (
+        result.message
+    )
+    assert "'.[skops]')" in result.message

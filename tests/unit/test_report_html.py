@@ -64,7 +64,7 @@ SAFE_TAGS = {
 SAFE_ATTRIBUTES = {
     "lang", "charset", "class", "style", "colspan", "title", "xmlns", "width", "height", "role",
     "aria-label", "x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "fill", "stroke",
-    "stroke-width", "stroke-dasharray", "font-size", "text-anchor",
+    "stroke-width", "stroke-dasharray", "font-size", "text-anchor", "viewbox",
 }  # fmt: skip
 
 
@@ -165,14 +165,14 @@ def test_hostile_values_survive_as_readable_text() -> None:
     assert set(page.attr_values("title")) == {r.message for r in results}
 
 
-def test_forest_plot_labels_are_escaped_after_truncation() -> None:
+def test_forest_plot_labels_are_escaped_whole() -> None:
     group = [
         result(slice={"s": "&" * 40}, estimate=0.5, interval=iv(0.4, 0.6)),
         result(slice={"s": "<b>"}, estimate=0.5, interval=iv(0.4, 0.6)),
     ]
     svg = forest_plot(group)
     labels = [t for t in Page(svg).text if t.startswith("s=")]
-    assert labels == ["s=" + "&" * 28, "s=<b>"]
+    assert labels == ["s=" + "&" * 40, "s=<b>"]  # whole: no longer cut at 30 characters
     assert "s=&lt;b&gt;" in svg and "<b>" not in svg
 
 
@@ -251,7 +251,10 @@ def _slices() -> list[CheckResult]:
 def test_sliced_gate_header_rows_and_forest_plot() -> None:
     results = [*_slices(), result(id="acc", estimate=0.9)]
     text = render_html("s", results, decide(results), {})
-    assert "<tr><td colspan='7'><b>rec</b> (3 slices)</td></tr>" in text
+    assert (
+        "<tr class='gate'><td colspan='6'><b>rec</b> (3 slices)</td><td><span class='v' "
+        "style='color:#9a6700'>INCONCLUSIVE</span></td></tr>"
+    ) in text  # the gate's row carries its worst slice's verdict
     assert text.count("<tr class='slice'") == 3
     assert "<tr class='slice' title='slice M'><td>sex=M</td>" in text
     assert "<tr title='ok'><td>acc</td>" in text  # a plain gate: no header, no indent
@@ -370,7 +373,7 @@ def test_forest_plot_geometry() -> None:
     # range [0.2, 0.8] padded by 8% on each side → x(v) = 190 + (v - 0.152) / 0.696 * 430
     assert svg.startswith(
         "<svg class='forest' xmlns='http://www.w3.org/2000/svg' width='640' height='84' "
-        "role='img' aria-label='forest plot'>"
+        "viewBox='0 0 640 84' role='img' aria-label='forest plot'>"
     )
     assert svg.endswith("</svg>")
     assert (
@@ -443,3 +446,18 @@ def test_write_html_is_atomic_and_returns_the_path(tmp_path: Path) -> None:
     assert path == target
     assert target.read_text(encoding="utf-8") == render_html("s", results, decision, {"a": 1})
     assert [p.name for p in target.parent.iterdir()] == ["report.html"]
+
+
+def test_forest_plot_draws_a_long_label_whole_inside_the_plot() -> None:
+    """#15: labels were cut at 30 characters and could start left of the SVG's edge."""
+    label = "a slice value far longer than thirty characters, kept whole"
+    group = [
+        result(slice={"s": label}, estimate=0.5, interval=iv(0.4, 0.6)),
+        result(slice={"s": "b"}, estimate=0.5, interval=iv(0.4, 0.6)),
+    ]
+    svg = forest_plot(group)
+    assert f">s={label}</text>" in svg
+    width = int(re.search(r"width='(\d+)'", svg).group(1))
+    label_x = int(re.search(r"<text x='(\d+)' y='[\d.]+' font-size='12'", svg).group(1))
+    assert label_x - 7.5 * len(f"s={label}") >= 0  # starts inside, at a generous char width
+    assert width - label_x >= 0.6 * 640 - 1  # the plot keeps its width; the page scales it

@@ -222,3 +222,50 @@ def test_lenient_slices_show_the_interval_their_test_inverts():
     assert set(table["method"]) == {"clopper-pearson"}
     strict = mg.assert_slices(ev, "accuracy", "s", min=0.5)
     assert set(strict["method"]) == {"clopper-pearson"}  # every proportion under auto
+
+
+def _ids(n: int = 20_000) -> pd.DataFrame:
+    """Two id columns of ``n`` distinct values each: ``n`` rows, ``n`` observed pairs, a
+    product of ``n²`` = 4·10⁸ possible labels."""
+    ids = np.arange(n)
+    return pd.DataFrame({"id1": ids.astype(str), "id2": (ids[::-1] * 7).astype(str)})
+
+
+def test_a_pair_of_high_cardinality_columns_is_refused_before_any_product_is_built():
+    """Issue #15: the product of labels (4·10⁸ tuples) was built before the cap was checked —
+    MemoryError after 51 s. The observed pairs are counted first."""
+    with pytest.raises(DataError, match=r"w: slicing by id1 × id2 makes 20000 slices \(cap: "):
+        slice_rows(_ids(), [["id1", "id2"]], max_slices=50, where="w")
+    with pytest.raises(DataError, match=r"w: slicing by id1 × id2 makes 20000 slices"):
+        group_codes(_ids(), ["id1", "id2"], max_groups=50, where="w")
+
+
+def test_many_columns_of_many_values_combine_without_overflow():
+    """Five categorical columns of 20k categories each (a product of 3·10²¹ codes, beyond
+    int64) over 40 rows still give one slice per observed combination."""
+    rng = np.random.default_rng(0)
+    values = pd.Categorical(np.arange(20_000))
+    f = pd.DataFrame({f"c{i}": values[rng.permutation(20_000)[:40]] for i in range(5)})
+    slices = slice_rows(f, [[f"c{i}" for i in range(5)]], max_slices=50, where="w")
+    assert sorted(int(s.rows[0]) for s in slices) == list(range(40))
+    for s in slices:
+        row = f.iloc[int(s.rows[0])]
+        assert s.label == {c: str(row[c]) for c in f.columns}
+
+
+def test_combined_slices_keep_only_observed_pairs_in_report_order():
+    f = pd.DataFrame({"a": ["x", "y", "x", "y", "x"], "b": ["2", "1", "10", "1", None]})
+    got = {s.key: s.rows.tolist() for s in slice_rows(f, [["a", "b"]], max_slices=9, where="w")}
+    assert list(got) == ["a=x, b=2", "a=x, b=10", "a=x, b=<missing>", "a=y, b=1"]
+    assert got == {"a=x, b=2": [0], "a=x, b=10": [2], "a=x, b=<missing>": [4], "a=y, b=1": [1, 3]}
+
+
+def test_every_missing_slice_column_is_named_and_long_lists_say_how_many():
+    """#15: only the first bad column was reported, and the column list was cut at 20 names
+    without saying how many there are."""
+    wide = pd.DataFrame({f"col{i}": [1, 2] for i in range(30)})
+    with pytest.raises(DataError) as info:
+        slice_rows(wide, [["col1", "nope"], "gone"], max_slices=5, where="w")
+    text = str(info.value)
+    assert "column(s) 'nope', 'gone' not in the test data" in text
+    assert "col19, ... (30 in all)" in text

@@ -243,7 +243,13 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "models-unknown-key",
         broken("  candidate: m.joblib\n", "  candidate: m.joblib\n  candiate: n.joblib\n"),
-        "gates.yaml:10: models.candiate: unknown key (did you mean `candidate`? allowed: candidate, baseline, threshold, trusted_types)",
+        "gates.yaml:10: models.candiate: unknown key (did you mean `candidate`? allowed: candidate, baseline, threshold, trusted_types, timeout_s)",
+    ),
+    (
+        "model-file-of-an-unsupported-kind",
+        broken("  candidate: m.joblib\n", "  candidate: candidate.joblib.gz\n"),
+        "gates.yaml:9: models.candidate: unsupported model file (got 'candidate.joblib.gz'; "
+        "allowed: .joblib, .pkl, .pickle or .skops files",
     ),
     (
         "trusted-types-a-string",
