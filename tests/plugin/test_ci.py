@@ -218,18 +218,6 @@ def test_html_report_is_self_contained_and_has_the_gates(project):
     assert "Lineage" in text and '"sha256"' in text
 
 
-def test_xdist_gives_the_same_report(project):
-    pytest.importorskip("xdist")
-    project.makefile(".yaml", gates=MIXED)
-    project.runpytest_subprocess("--modelgate", "--modelgate-report", "serial.json")
-    project.runpytest_subprocess("--modelgate", "-n", "2", "--modelgate-report", "xdist.json")
-    serial = json.loads((project.path / "serial.json").read_text())
-    parallel = json.loads((project.path / "xdist.json").read_text())
-    for r in (serial, parallel):
-        r.pop("created_at")
-    assert serial == parallel
-
-
 LONG_GROUP = "a slice value far longer than thirty characters, kept whole"
 
 # appended to a copy of the report: the browser's own layout numbers, written into the DOM
