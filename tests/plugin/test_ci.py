@@ -1,5 +1,5 @@
 """CI integration: GitHub Actions outputs and annotations, JUnit, HTML, fail-on, marked tests,
-the decision levels, and xdist equivalence."""
+the decision levels."""
 
 from __future__ import annotations
 
