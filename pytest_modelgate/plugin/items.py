@@ -96,14 +96,20 @@ class GateItem(pytest.Item):
             self.user_properties.append(("modelgate_slices", len(results)))
         bad = [r for r in results if r.verdict is verdict]
         if verdict is Verdict.FAIL and self.gate.severity == "warn":
-            # a warning gate reports, it does not fail: pytest's warnings summary shows it
-            for r in bad:  # located at the gate's line in the spec
-                warnings.warn_explicit(
-                    ModelgateWarning(safe_lines(f"{_slice_label(r)}{r.message}")),
-                    category=ModelgateWarning,
-                    filename=str(self.path),
-                    lineno=self.gate.line,
-                )
+            # a warning gate reports, it does not fail: pytest's warnings summary shows it.
+            # `-W error` / `filterwarnings = error` must not turn it into a failed item with an
+            # internal traceback while the decision (which does not block on it) exits 0: the
+            # severity decides, so the filter is pinned for this one warning category
+            # (--modelgate-fail-on=warn is how a warn gate blocks).
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", ModelgateWarning)
+                for r in bad:  # located at the gate's line in the spec
+                    warnings.warn_explicit(
+                        ModelgateWarning(safe_lines(f"{_slice_label(r)}{r.message}")),
+                        category=ModelgateWarning,
+                        filename=str(self.path),
+                        lineno=self.gate.line,
+                    )
             return
         if verdict in (Verdict.FAIL, Verdict.ERROR):
             raise GateFailed(bad, len(results))

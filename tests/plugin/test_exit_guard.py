@@ -188,3 +188,17 @@ def test_a_bad_timeout_option_is_a_usage_error(project, value):
     result = project.runpytest("--modelgate", f"--modelgate-timeout={value}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--modelgate-timeout: must be a positive number of seconds*"])
+
+
+def test_warnings_as_errors_do_not_turn_a_warn_gate_into_a_failed_item(project):
+    """With -W error (or filterwarnings = error) a failing `severity: warn` gate used to print
+    '1 failed' and a 667-line internal traceback while the run exited 0: the severity decides,
+    so it stays a warning (--modelgate-fail-on=warn is how a warn gate blocks)."""
+    spec = SPEC.format(model="models/model.joblib") + "  - metric: accuracy\n    min: 0.999\n"
+    project.makefile(".yaml", gates=spec + "    severity: warn\n")
+    result = project.runpytest("--modelgate", "-W", "error", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, warnings=1)
+    assert "Traceback" not in result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK
+    strict = project.runpytest("--modelgate", "-W", "error", "--modelgate-fail-on=warn")
+    assert strict.ret == pytest.ExitCode.TESTS_FAILED
