@@ -99,9 +99,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _hint_missing_flag(config: pytest.Config) -> None:
+    """``pytest gates.yaml`` without ``--modelgate`` ended in pytest's bare "not found": a
+    gate spec given as an argument is named, with the command that runs it."""
+    import re
+
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        if path.suffix not in (".yaml", ".yml") or not path.is_file():
+            continue
+        try:
+            head = path.read_text(encoding="utf-8", errors="replace")[:65536]
+        except OSError:
+            continue
+        if re.search(r"^gates:", head, flags=re.M) and re.search(r"^version:", head, flags=re.M):
+            raise pytest.UsageError(
+                f"{arg} is a gate spec, but the modelgate plugin is off: run "
+                f"`pytest --modelgate {arg}` (add `addopts = --modelgate` to your pytest "
+                "configuration to make it the default)"
+            )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "modelgate: a model release gate from the gate spec")
     if not config.getoption("modelgate"):
+        _hint_missing_flag(config)
         return
     from pytest_modelgate.errors import SpecError
 

@@ -202,3 +202,13 @@ def test_warnings_as_errors_do_not_turn_a_warn_gate_into_a_failed_item(project):
     assert result.ret == pytest.ExitCode.OK
     strict = project.runpytest("--modelgate", "-W", "error", "--modelgate-fail-on=warn")
     assert strict.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_a_spec_given_without_the_flag_names_the_flag(project):
+    """`pytest gates.yaml` without --modelgate ended in pytest's bare 'not found'."""
+    project.makefile(".yaml", gates=SPEC.format(model="models/model.joblib"))
+    result = project.runpytest("gates.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*gates.yaml is a gate spec, but the modelgate plugin is off*"])
+    other = project.makefile(".yml", config="name: not a spec\n")
+    assert "gate spec" not in project.runpytest(str(other)).stderr.str()
