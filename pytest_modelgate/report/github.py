@@ -146,12 +146,27 @@ def markdown_summary(
 def write_github(
     spec: object, results: Sequence[CheckResult], decision: Decision, report_path: Path | None
 ) -> list[str]:
-    """Append the summary and outputs; return the annotation lines to print on stdout."""
+    """Append the summary and outputs; return the annotation lines to print on stdout.
+
+    The step summary is for people: one that cannot be written (a missing folder, a full disk)
+    becomes a ``::warning`` line and the run keeps its decision. ``$GITHUB_OUTPUT`` carries
+    the decision the workflow acts on: failing to write it stays an error (exit 3)."""
     spec_path = Path(spec.path)  # type: ignore[attr-defined]
+    notes: list[str] = []
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
-        with open(summary_file, "a", encoding="utf-8") as fh:
-            fh.write(markdown_summary(results, decision, report_path))
+        try:
+            with open(summary_file, "a", encoding="utf-8") as fh:
+                fh.write(markdown_summary(results, decision, report_path))
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            notes.append(
+                "::warning title=modelgate::"
+                + escape_data(
+                    f"could not write the step summary to $GITHUB_STEP_SUMMARY ({summary_file}: "
+                    f"{reason}); the decision and the reports are unaffected"
+                )
+            )
     output_file = os.environ.get("GITHUB_OUTPUT")
     if output_file:
         outputs = {"decision": decision.outcome, "partial": str(decision.partial).lower()}
@@ -159,7 +174,7 @@ def write_github(
             outputs["report"] = display_path(report_path)
         with open(output_file, "a", encoding="utf-8") as fh:
             fh.write("".join(github_output_line(k, v) for k, v in outputs.items()))
-    return [a for a in (annotation(r, spec_path) for r in results) if a]
+    return notes + [a for a in (annotation(r, spec_path) for r in results) if a]
 
 
 def write_github_usage_error(

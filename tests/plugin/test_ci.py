@@ -218,6 +218,18 @@ def test_html_report_is_self_contained_and_has_the_gates(project):
     assert "Lineage" in text and '"sha256"' in text
 
 
+def test_an_unwritable_step_summary_keeps_the_decision(project, monkeypatch):
+    """An unwritable $GITHUB_STEP_SUMMARY used to end the run 'could not finish', exit 3, throwing
+    away a valid decision; it is a ::warning now, and $GITHUB_OUTPUT still gets the decision."""
+    _summary, output = github_env(project, monkeypatch)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(project.path / "missing" / "summary.md"))
+    project.makefile(".yaml", gates=MIXED.replace("    severity: review\n", "    severity: warn\n"))
+    result = project.runpytest_subprocess("--modelgate")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["::warning title=modelgate::could not write the step summary*"])
+    assert "decision=promote" in output.read_text() or "decision=canary" in output.read_text()
+
+
 LONG_GROUP = "a slice value far longer than thirty characters, kept whole"
 
 # appended to a copy of the report: the browser's own layout numbers, written into the DOM
