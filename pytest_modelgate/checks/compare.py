@@ -6,6 +6,7 @@ bound; the rule (strict/lenient/point) and the messages are those of threshold g
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -19,11 +20,13 @@ __all__ = ["check_comparison", "delta_bounds"]
 
 def delta_bounds(margins: Any, baseline_value: float) -> tuple[float | None, float | None]:
     """(lower, upper) bounds on Δ from a gate's margins (an object with max_drop,
-    max_relative_drop, min_gain, max_gain attributes)."""
+    max_relative_drop, min_gain, max_gain attributes). A relative drop of an undefined
+    baseline value has no bound and is left out (:func:`check_comparison` makes the gate
+    INCONCLUSIVE, saying why)."""
     lows = []
     if margins.max_drop is not None:
         lows.append(-margins.max_drop)
-    if margins.max_relative_drop is not None:
+    if margins.max_relative_drop is not None and math.isfinite(baseline_value):
         lows.append(-margins.max_relative_drop * abs(baseline_value))
     if margins.min_gain is not None:
         lows.append(margins.min_gain)
@@ -59,6 +62,17 @@ def check_comparison(
         support=cmp.support,
         support_label=cmp.support_label,
     )
+    if margins.max_relative_drop is not None and not math.isfinite(cmp.baseline):
+        # "required >= nan" used to be printed (and NaN written into JUnit): say why instead
+        est = replace(
+            est,
+            estimate=float("nan"),
+            note=(
+                f"the {against}'s {metric.name} is undefined on these rows, so "
+                f"max_relative_drop {margins.max_relative_drop:g} has no bound; use max_drop "
+                "(an absolute margin)"
+            ),
+        )
     pairing = "paired (same rows)" if cmp.paired else "UNPAIRED (stored numbers only)"
     extra = [
         ("candidate", fmt_num(cmp.candidate)),

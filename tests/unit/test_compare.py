@@ -275,3 +275,18 @@ def test_compare_support_names_the_denominator_and_the_rule(rng):
     )
     (auc,) = ev.check(metric="roc_auc", compare="baseline", max_drop=0.5, min_support=20)
     assert auc.verdict.value != "INCONCLUSIVE"
+
+
+def test_a_relative_drop_from_an_undefined_baseline_is_inconclusive_not_nan():
+    """The baseline predicts no positive: its precision is undefined. `max_relative_drop` used to
+    print `required >= nan` (and write NaN into JUnit); the gate says why it cannot judge."""
+    import pytest_modelgate as mg
+
+    y = np.r_[np.ones(50, int), np.zeros(50, int)]
+    pred = np.r_[np.ones(40, int), np.zeros(60, int)]
+    ev = mg.evaluate(y, pred, baseline_pred=np.zeros(100, int))
+    for margins in ({"max_relative_drop": 0.1}, {"max_relative_drop": 0.1, "max_drop": 0.05}):
+        (result,) = ev.check(metric="precision", compare="baseline", **margins)
+        assert result.verdict.value == "INCONCLUSIVE"
+        assert "the baseline's precision is undefined" in result.message
+        assert "nan" not in result.message + result.details
