@@ -47,7 +47,12 @@ from pytest_modelgate.stats.cluster import (
     numerical_gradient,
     t_interval,
 )
-from pytest_modelgate.stats.skewed_mean import COCHRAN_FACTOR, hall_t_bounds
+from pytest_modelgate.stats.intervals import clipped_interval
+from pytest_modelgate.stats.skewed_mean import (
+    COCHRAN_FACTOR,
+    adjusted_skewness,
+    hall_t_bounds,
+)
 
 __all__ = ["MIN_CLUSTERS", "design_estimate", "design_not_supported"]
 
@@ -280,15 +285,9 @@ def _ranking(metric: Metric, ev: Evidence, opts: Any, units: DesignUnits) -> Met
     note = _design_note(ev, units)
     label = f"positives: {n_pos}, negatives: {ev.n - n_pos}"
     if n_pos == 0 or n_pos == ev.n:
-        only = "positive" if n_pos else "negative"
-        return MetricResult(
-            metric.name,
-            float("nan"),
-            _nan(level, "none"),
-            ev.n,
-            note=f"only {only} labels: {metric.name} is undefined",
-            support=0,
-        )
+        from pytest_modelgate.estimates.metric import one_class_result
+
+        return one_class_result(metric.name, ev.n, n_pos, level)
     support = min(n_pos, ev.n - n_pos)
     w = _row_weight(ev)
     pw = w if ev.weight is None else w * ev.weight
@@ -357,9 +356,7 @@ def _skew_corrected(
     if variance <= 0:
         return Interval(mean, mean, level, method), ""
     centred = z - (m @ z) / k
-    m2 = float(m @ (centred * centred)) / k
-    g1 = float(m @ (centred**3)) / k / m2**1.5
-    skewness = g1 * math.sqrt(k * (k - 1.0)) / (k - 2.0)
+    skewness = adjusted_skewness(centred, m, k, float(m @ (centred * centred)) / k)
     needed = COCHRAN_FACTOR * skewness * skewness
     what = "clusters" if units.codes is not None else "weighted rows"
     if k < needed:
@@ -369,12 +366,7 @@ def _skew_corrected(
             "K ≥ 25·skewness²)"
         )
     low, high = hall_t_bounds(mean, math.sqrt(variance * k), k, skewness, level)
-    lower, upper = bounds
-    if lower is not None:
-        low, high = max(low, lower), max(high, lower)
-    if upper is not None:
-        low, high = min(low, upper), min(high, upper)
-    return Interval(low, high, level, method), ""
+    return clipped_interval(low, high, level, method, bounds), ""
 
 
 def _means(metric: Metric, ev: Evidence, opts: Any, units: DesignUnits) -> MetricResult:

@@ -79,6 +79,19 @@ def _nan_interval(level: float, method: str) -> Interval:
     return Interval(float("nan"), float("nan"), level, method)
 
 
+def one_class_result(name: str, n: int, n_pos: int, level: float) -> MetricResult:
+    """A ranking metric on rows of one class only: undefined, saying which class."""
+    only = "positive" if n_pos else "negative"
+    return MetricResult(
+        name,
+        float("nan"),
+        _nan_interval(level, "none"),
+        n,
+        note=f"only {only} labels: {name} is undefined",
+        support=0,
+    )
+
+
 def weighted_mean(values: np.ndarray, weight: np.ndarray | None) -> float:
     """Mean of ``values`` with row frequencies (``None``: each row once)."""
     if weight is None:
@@ -209,15 +222,7 @@ def _ranking_estimate(
     level = opts.confidence
     n_pos = ev.total(y_pos)
     if n_pos == 0 or n_pos == ev.n:
-        only = "positive" if n_pos else "negative"
-        return MetricResult(
-            metric.name,
-            float("nan"),
-            _nan_interval(level, "none"),
-            ev.n,
-            note=f"only {only} labels: {metric.name} is undefined",
-            support=0,
-        )
+        return one_class_result(metric.name, ev.n, n_pos, level)
     support = min(n_pos, ev.n - n_pos)
     binned = _binned_scores_note(ev, metric.name, require_fine_enough_bins(ev, metric.name))
     if metric.name == "roc_auc":

@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from scipy import special
 from scipy import stats as _scipy_stats
 
-from pytest_modelgate.stats.intervals import Interval
+from pytest_modelgate.stats.intervals import Interval, clipped_interval
 
 __all__ = [
     "DesignUnits",
@@ -126,13 +126,7 @@ def t_interval(
     if not (math.isfinite(estimate) and math.isfinite(variance)) or variance < 0:
         return Interval(float("nan"), float("nan"), level, method)
     half = t_quantile(level, df) * math.sqrt(variance)
-    low, high = estimate - half, estimate + half
-    lower, upper = bounds
-    if lower is not None:
-        low, high = max(low, lower), max(high, lower)
-    if upper is not None:
-        low, high = min(low, upper), min(high, upper)
-    return Interval(low, high, level, method)
+    return clipped_interval(estimate - half, estimate + half, level, method, bounds)
 
 
 def effective_proportion_interval(

@@ -209,10 +209,21 @@ def normal_interval(
     if math.isnan(estimate) or math.isnan(se):
         return Interval(math.nan, math.nan, confidence, method)
     half = _two_sided_z(confidence) * se
-    low, high = estimate - half, estimate + half
+    return clipped_interval(estimate - half, estimate + half, confidence, method, bounds)
+
+
+def clipped_interval(
+    low: float,
+    high: float,
+    level: float,
+    method: str,
+    bounds: tuple[float | None, float | None] = (None, None),
+) -> Interval:
+    """``[low, high]`` clipped to the parameter's range ``bounds`` (``None``: open), e.g.
+    ``(0, None)`` for a loss — an interval formula can leave the range near its edges."""
     lower_bound, upper_bound = bounds
     if lower_bound is not None:
         low, high = max(low, lower_bound), max(high, lower_bound)
     if upper_bound is not None:
         low, high = min(low, upper_bound), min(high, upper_bound)
-    return Interval(low, high, confidence, method)
+    return Interval(low, high, level, method)

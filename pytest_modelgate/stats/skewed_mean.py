@@ -34,12 +34,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from pytest_modelgate.stats.intervals import Interval
+from pytest_modelgate.stats.intervals import Interval, clipped_interval
 
 __all__ = [
     "COCHRAN_FACTOR",
     "SKEWED_MEAN_METHOD",
     "SkewedMean",
+    "adjusted_skewness",
     "hall_t_bounds",
     "skewed_mean_interval",
 ]
@@ -58,6 +59,14 @@ class SkewedMean:
     skewness: float
     rows_needed: float
     note: str = ""
+
+
+def adjusted_skewness(dev: np.ndarray, w: np.ndarray, n: float, m2: float) -> float:
+    """Adjusted Fisher–Pearson skewness G1 (scipy's ``skew(bias=False)``) of values with
+    deviations ``dev`` from their mean, frequencies ``w`` (``n`` in all) and second central
+    moment ``m2 > 0``."""
+    g1 = float(w @ (dev * dev * dev) / n) / m2**1.5
+    return g1 * math.sqrt(n * (n - 1.0)) / (n - 2.0)
 
 
 def hall_t_bounds(
@@ -121,9 +130,7 @@ def skewed_mean_interval(
     if m2 <= 0:
         # no variation: a zero-width interval, which estimate_metric reports as collapsed
         return SkewedMean(Interval(mean, mean, confidence, SKEWED_MEAN_METHOD), 0.0, 0.0)
-    m3 = float(w @ (dev * dev * dev) / n)
-    g1 = m3 / m2**1.5
-    skewness = g1 * math.sqrt(n * (n - 1.0)) / (n - 2.0)  # adjusted Fisher–Pearson G1
+    skewness = adjusted_skewness(dev, w, n, m2)
     needed = COCHRAN_FACTOR * skewness * skewness
     if n < needed:
         return SkewedMean(
@@ -137,9 +144,5 @@ def skewed_mean_interval(
         )
     sd = math.sqrt(m2 * n / (n - 1.0))
     low, high = hall_t_bounds(mean, sd, n, skewness, confidence)
-    lower_bound, upper_bound = bounds
-    if lower_bound is not None:
-        low, high = max(low, lower_bound), max(high, lower_bound)
-    if upper_bound is not None:
-        low, high = min(low, upper_bound), min(high, upper_bound)
-    return SkewedMean(Interval(low, high, confidence, SKEWED_MEAN_METHOD), skewness, needed)
+    interval = clipped_interval(low, high, confidence, SKEWED_MEAN_METHOD, bounds)
+    return SkewedMean(interval, skewness, needed)

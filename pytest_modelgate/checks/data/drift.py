@@ -53,7 +53,7 @@ from pytest_modelgate.checks.data.distances import (
     quantile_distance,
     tv_counts,
 )
-from pytest_modelgate.checks.data.drift_tests import drift_tests
+from pytest_modelgate.checks.data.drift_tests import drift_tests, missing_note
 from pytest_modelgate.checks.data.errors import BadParameter
 from pytest_modelgate.checks.data.histograms import (
     NORMAL_IQR,
@@ -112,17 +112,6 @@ class _Measured:
     estimate: DriftEstimate | None  # None: not measurable
     body: str  # how it was measured (binning, scale) or why it could not be
     prefix: str = ""  # a fallback, named first
-
-
-def _missing_note(ref: pd.Series, test: pd.Series) -> str:
-    ref_frac = float(ref.isna().mean()) if len(ref) else 0.0
-    test_frac = float(test.isna().mean()) if len(test) else 0.0
-    if ref_frac == 0.0 and test_frac == 0.0:
-        return ""
-    return (
-        f"; missing {pct(ref_frac)} in reference → {pct(test_frac)} in test "
-        "(not part of the drift statistic)"
-    )
 
 
 def _largest_shift(counts: BinnedCounts) -> str:
@@ -415,7 +404,7 @@ def drift_check(
         for column in wanted
     ]
     notes = {
-        m.column: _missing_note(reference[m.column], test[m.column]) if m.kind == "numeric" else ""
+        m.column: missing_note(reference[m.column], test[m.column]) if m.kind == "numeric" else ""
         for m in measured
     }
     rule_name = evidence or THREE_WAY

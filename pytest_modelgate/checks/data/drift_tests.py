@@ -26,10 +26,12 @@ from pytest_modelgate.checks.data.result import (
 from pytest_modelgate.checks.data.statistics import chi2_from_counts, ks_test
 from pytest_modelgate.stats import holm_adjust
 
-__all__ = ["drift_tests"]
+__all__ = ["drift_tests", "missing_note"]
 
 
-def _missing_note(ref: pd.Series, test: pd.Series) -> str:
+def missing_note(ref: pd.Series, test: pd.Series) -> str:
+    """A numeric column's change in missing share, for its finding (the drift statistics work on
+    the non-missing values; the distances and the tests both say so the same way)."""
     ref_frac = float(ref.isna().mean()) if len(ref) else 0.0
     test_frac = float(test.isna().mean()) if len(test) else 0.0
     if ref_frac == 0.0 and test_frac == 0.0:
@@ -79,7 +81,7 @@ def drift_tests(
         use = "ks" if kind == "numeric" else "chi2"
         prefix = "" if use == method else f"{kind} column: {use} instead of {method}; "
         _, p_value, body = _test_parts(reference[column], test[column], use, min_support)
-        note = _missing_note(reference[column], test[column]) if kind == "numeric" else ""
+        note = missing_note(reference[column], test[column]) if kind == "numeric" else ""
         parts.append((column, kind, p_value, prefix + body, note))
     # One family across all checked columns: the gate fails if *any* column is flagged, so
     # that is the error rate to control. Untestable columns (nan) do not count towards m.

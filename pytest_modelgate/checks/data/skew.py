@@ -81,6 +81,16 @@ def _differ_numbers(a: np.ndarray, b: np.ndarray, tolerance: float) -> np.ndarra
     return ~(np.abs(a - b) <= tolerance) & ~both_nan
 
 
+def _numeric_mismatch(
+    offline: np.ndarray, logged: np.ndarray, tolerance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row ``differs`` and the size of each difference (missing on one side: infinite)."""
+    return (
+        _differ_numbers(offline, logged, tolerance),
+        np.nan_to_num(np.abs(offline - logged), nan=np.inf),
+    )
+
+
 def _prediction_mismatch(
     gate: Any, inputs: CheckInputs, frame: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray, Any, str, float | None]:
@@ -99,13 +109,7 @@ def _prediction_mismatch(
             )
         offline = np.asarray(cand.y_pred, dtype=float)
         logged_values = _numbers(logged, "the logged predictions", gate, inputs, "column")
-        return (
-            _differ_numbers(offline, logged_values, tolerance),
-            np.nan_to_num(np.abs(offline - logged_values), nan=np.inf),
-            offline,
-            "values",
-            tolerance,
-        )
+        return (*_numeric_mismatch(offline, logged_values, tolerance), offline, "values", tolerance)
     has_scores = cand.scores is not None and np.ndim(cand.scores) == 1
     kind = cfg.logged
     if kind == "auto":
@@ -121,13 +125,7 @@ def _prediction_mismatch(
             )
         offline = np.asarray(cand.scores, dtype=float)
         logged_values = _numbers(logged, "the logged scores", gate, inputs, "column")
-        return (
-            _differ_numbers(offline, logged_values, tolerance),
-            np.nan_to_num(np.abs(offline - logged_values), nan=np.inf),
-            offline,
-            "scores",
-            tolerance,
-        )
+        return (*_numeric_mismatch(offline, logged_values, tolerance), offline, "scores", tolerance)
     if cfg.tolerance is not None:
         raise DataError(
             f"{inputs.where('gates', gate.index, 'tolerance')}: column {cfg.column!r} holds "
