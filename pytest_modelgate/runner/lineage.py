@@ -100,6 +100,9 @@ def input_paths(spec: Any) -> list[tuple[Path, str]]:
         if isinstance(ref, str) and not is_import_ref(ref, spec):
             found.append((spec.resolve(ref), f"the {role} model file (models.{role})"))
     found.append((spec.resolve(spec.doc.baseline.store), "the baseline store (baseline.store)"))
+    store = getattr(getattr(spec.doc, "history", False), "store", None)
+    if store is not None and not store.startswith(("postgresql://", "postgres://", "${")):
+        found.append((spec.resolve(store), "the history store (history.store)"))
     return found
 
 
