@@ -165,8 +165,20 @@ class HistoryStore:
             self._db.commit()  # end the read transaction: no snapshot kept open between calls
         return rows
 
+    def _stored_version(self) -> int | None:
+        """The schema version, read without a write lock (None: no store yet)."""
+        try:
+            rows = self._query("SELECT value FROM modelgate_meta WHERE key = ?", ("schema",))
+        except Exception:  # no table yet (the driver's own error type)
+            with contextlib.suppress(Exception):
+                self._db.rollback()
+            return None
+        return int(rows[0][0]) if rows else None
+
     def _migrate(self) -> None:
         d = self._dialect
+        if self._stored_version() == SCHEMA_VERSION:
+            return  # the common case: no write transaction (and no fsync) on opening
         with self._write() as cur:
             if d.name == "postgresql":  # two first runs must not both create the tables
                 cur.execute("SELECT pg_advisory_xact_lock(7170017)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import platform
 import subprocess
@@ -56,6 +57,13 @@ def git_state(cwd: Path) -> dict[str, Any] | None:
 
 def versions() -> dict[str, str]:
     """Python's and every relevant package's version."""
+    return dict(_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> dict[str, str]:
+    """Read once per process: installed versions do not change under a running process, and
+    importlib.metadata scans every installed distribution (~0.1 s)."""
     from importlib import metadata
 
     out = {"python": platform.python_version()}

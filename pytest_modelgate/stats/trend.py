@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from pytest_modelgate.stats.intervals import Interval
 
@@ -46,6 +46,6 @@ def weighted_slope(
     sxx = float(np.sum(w * (x - x_bar) ** 2))
     slope = float(np.sum(w * (x - x_bar) * (y - y_bar)) / sxx)
     sd = math.sqrt(1.0 / sxx)
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
-    p_decline = float(stats.norm.cdf(slope / sd))
+    z = float(special.ndtri(0.5 + confidence / 2))
+    p_decline = float(special.ndtr(slope / sd))
     return slope, Interval(slope - z * sd, slope + z * sd, confidence, TREND_METHOD), p_decline
