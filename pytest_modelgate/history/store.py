@@ -138,12 +138,9 @@ class HistoryStore:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Any]:
-        """One write transaction (SQLite: the write lock is taken first, so two writers wait
-        for each other instead of failing half-way)."""
+        """One write transaction (PostgreSQL; SQLite's is :class:`_AutoSqlite`'s)."""
         cur = self._db.cursor()
         try:
-            if self._dialect.name == "sqlite":
-                cur.execute("BEGIN IMMEDIATE")
             yield cur
             self._db.commit()
         except BaseException:

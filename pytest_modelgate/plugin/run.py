@@ -248,8 +248,11 @@ class _RunHooks:
         if state.baseline_message is not None:
             ok, text = state.baseline_message
             tr.write_line(text, green=ok, red=not ok, bold=not ok)
-        for text in state.history_lines:
-            tr.write_line(text)
+        if state.history_lines:
+            from pytest_modelgate._format import one_line
+
+            for text in state.history_lines:  # store paths and URLs come from the spec
+                tr.write_line(one_line(text))
 
 
 def _update_baseline(

@@ -5,6 +5,9 @@ significant decline; since: names releases; the spec refuses what cannot mean an
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +19,8 @@ from pytest_modelgate.report import build_report
 from pytest_modelgate.runner.history import record_run
 from pytest_modelgate.runner.session import GateSession
 from pytest_modelgate.spec import load_spec, parse_spec
+
+from ..postgres import fresh_postgres, postgres_url  # noqa: F401 - fixtures
 
 N = 4000
 STEP = 20  # rows that each release gets newly wrong: accuracy -0.005 a release
@@ -34,7 +39,7 @@ GATES = """\
 """
 
 
-def spec_text(column: str, gates: str = GATES) -> str:
+def spec_text(column: str, gates: str = GATES, store: str = "history.sqlite") -> str:
     return f"""\
 version: 1
 data:
@@ -43,7 +48,7 @@ data:
 models:
   candidate: {{predictions: {column}}}
 history:
-  store: history.sqlite
+  store: {store}
 gates:
 {gates}"""
 
@@ -63,10 +68,10 @@ def folder(tmp_path):
     return tmp_path
 
 
-def release(folder, column: str, *, promote: bool = True, gates: str = GATES, tag=None):
+def release(folder, column: str, *, promote: bool = True, gates: str = GATES, tag=None, store=None):
     """One run: evaluate, record (as the plugin does), promote; return the results by gate."""
     path = folder / "gates.yaml"
-    path.write_text(spec_text(column, gates))
+    path.write_text(spec_text(column, gates, store or "history.sqlite"))
     spec = load_spec(path)
     session = GateSession(spec)
     results = [r for g in spec.gates for r in session.run(g)]
@@ -75,8 +80,10 @@ def release(folder, column: str, *, promote: bool = True, gates: str = GATES, ta
     context = {"branch": "main", "commit": None, "pull_request": None, "release": tag}
     run_id, _, _ = record_run(session, report, results, partial=False, context=context)
     if promote:
-        with open_store(folder / "history.sqlite") as store:
-            store.set_promoted(run_id)
+        with open_store(
+            os.path.expandvars(store) if store else folder / "history.sqlite"
+        ) as opened:
+            opened.set_promoted(run_id)
     return {r.id: r for r in results}
 
 
@@ -215,3 +222,46 @@ def test_trend_defaults_to_a_lenient_warning_and_history_false_is_explained(fold
     session = GateSession(load_spec(path))
     result = session.run(load_spec(path).gates[0])[0]
     assert result.verdict.value == "ERROR" and "history is false" in result.message
+
+
+def test_three_runs_leave_the_same_records_in_sqlite_and_postgresql(
+    folder,
+    fresh_postgres,  # noqa: F811 - the fixture imported above
+    monkeypatch,
+):
+    """Three successive runs with different candidates, each run once against the embedded
+    store and once against PostgreSQL (its URL from the environment, as ${NAME}): the same
+    three records, the same comparisons. What differs by design: the times, the spec's store
+    line (its sha256) and the store's name in messages."""
+    monkeypatch.setenv("MODELGATE_TEST_PG", fresh_postgres)
+    gates = (
+        "  - metric: accuracy\n    min: 0.5\n"
+        + GATES.split("  - metric: accuracy\n    compare: trend")[0]
+    )
+    where = {str(folder / "history.sqlite"): "<store>", fresh_postgres: "<store>"}
+
+    def shown(value):
+        text = json.dumps(value, sort_keys=True)
+        for old, new in where.items():
+            text = text.replace(old, new)
+        return text
+
+    for k in range(3):
+        lite = release(folder, f"pred_{k}", gates=gates)
+        pg = release(folder, f"pred_{k}", gates=gates, store="${MODELGATE_TEST_PG}")
+        assert shown([r.to_dict() for r in lite.values()]) == shown(
+            [r.to_dict() for r in pg.values()]
+        )
+    with open_store(folder / "history.sqlite") as a, open_store(fresh_postgres) as b:
+        left, right = a.records(), b.records()
+    assert len(left) == len(right) == 3
+    for x, y in zip(left, right, strict=True):
+        for record in (x, y):
+            record.pop("created_at")
+            record["history"].pop("recorded_at")
+            record["lineage"]["spec"].pop("sha256")
+        assert shown(x) == shown(y)
+    assert [r["gates"][1]["verdict"] for r in left] == ["INCONCLUSIVE", "PASS", "PASS"]
+    assert [r["history"]["metrics"]["accuracy"]["estimate"] for r in left] == [
+        pytest.approx(1 - (800 + k * STEP) / N) for k in range(3)
+    ]
