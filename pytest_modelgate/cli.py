@@ -209,8 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     except ImportError as exc:
         missing = str(exc)
         dash = commands.add_parser("dashboard", help="the static dashboard (not available)")
-        dash.add_argument("rest", nargs=argparse.REMAINDER)
-        dash.set_defaults(run=lambda _args: _unavailable(missing))
+        dash.set_defaults(run=lambda _args: _unavailable(missing), takes_any=True)
     else:
         dashboard_cli.register(commands)
     return parser
@@ -227,7 +226,9 @@ def _unavailable(why: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "takes_any", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args.run(args) or 0)
     except (ModelgateError, OSError, ValueError) as exc:

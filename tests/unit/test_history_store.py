@@ -251,3 +251,24 @@ def test_list_and_the_records_as_json_lines(tmp_path, capsys):
     assert main(["history", "list", "--store", str(path), "--branch", "main"]) == 0
     shown = capsys.readouterr().out
     assert "promote (promoted)" in shown and "feat" not in shown
+
+
+def test_python_dash_m_and_the_dashboard_placeholder(tmp_path, capsys):
+    import importlib.util
+    import subprocess
+    import sys
+
+    store = tmp_path / "h.sqlite"
+    with open_store(store) as s:
+        s.append(record(1))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_modelgate", "history", "list", "--store", str(store)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and "promote (promoted)" in done.stdout
+    if importlib.util.find_spec("pytest_modelgate.dashboard") is not None:
+        return  # the dashboard's own tests cover `modelgate dashboard`
+    assert main(["dashboard", "-o", "site"]) == 2
+    assert "modelgate dashboard: not available in this installation" in capsys.readouterr().err
