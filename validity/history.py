@@ -67,7 +67,9 @@ def _se(interval: Any) -> float:
     return interval.width / (2 * _z(interval.level))
 
 
-def _releases(rng: np.random.Generator, truths: np.ndarray, n: int, shared: bool) -> list[np.ndarray]:
+def _releases(
+    rng: np.random.Generator, truths: np.ndarray, n: int, shared: bool
+) -> list[np.ndarray]:
     """Per-row correctness of each release (True = correct)."""
     if not shared:
         return [rng.random(n) < p for p in truths]
