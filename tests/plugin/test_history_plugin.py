@@ -1,12 +1,12 @@
-"""The release history through pytest (#17): a push to main and a pull request each append a
-record (the PR's with its number, never promoted), --modelgate-markdown shows the diff against
-main's last run, a -k run is not recorded, and a store path that is an input is refused."""
+"""The release history through pytest (#17): a pull request's run appends a record (with its
+number, never promoted), --modelgate-markdown shows the diff against main's last run, a -k run
+is not recorded, and a store path that is an input is refused."""
 
 from __future__ import annotations
 
 import json
 
-from pytest_modelgate.history import open_store
+from pytest_modelgate.history import build_record, open_store
 
 from .conftest import SPEC_HEAD
 
@@ -24,15 +24,41 @@ def actions(monkeypatch, project, **env: str) -> None:
         monkeypatch.setenv(key, value)
 
 
-def test_push_then_pull_request_with_the_markdown_diff_and_a_partial_run(project, monkeypatch):
-    project.makefile(".yaml", gates=SPEC)
-    actions(monkeypatch, project, GITHUB_EVENT_NAME="push", GITHUB_REF_NAME="main")
-    pushed = project.runpytest("--modelgate")
-    assert pushed.ret == 0
-    pushed.stdout.fnmatch_lines(
-        ["history: run 1 recorded in .modelgate/history.sqlite as a promoted release"]
-    )
+def main_run() -> dict:
+    """A push to main as the history holds it (what a promoted run on main recorded)."""
+    gates = []
+    for gate, metric, estimate in (
+        ("roc_auc>=0.7", "roc_auc", 0.88),
+        ("accuracy>=0.6", "accuracy", 0.79),
+    ):
+        gates.append(
+            {
+                "id": gate,
+                "name": gate,
+                "kind": "metric",
+                "severity": "block",
+                "verdict": "PASS",
+                "message": f"PASS: {gate}",
+                "metric": metric,
+                "estimate": estimate,
+                "n": 1500,
+                "interval": {
+                    "low": estimate - 0.02,
+                    "high": estimate + 0.02,
+                    "level": 0.95,
+                    "method": "wilson",
+                },
+                "slice": None,
+            }
+        )
+    report = {"schema_version": 1, "decision": "promote", "gates": gates, "lineage": {}}
+    context = {"branch": "main", "commit": "9a8b7c6d5e4f", "pull_request": None, "release": None}
+    return build_record(report, context=context, partial=False)
 
+
+def test_a_pull_request_run_records_its_number_and_diffs_against_main(project, monkeypatch):
+    with open_store(project.path / ".modelgate" / "history.sqlite") as store:
+        store.append(main_run())
     payload = project.path / "event.json"
     payload.write_text(json.dumps({"action": "opened", "pull_request": {"number": 42}}))
     actions(
@@ -44,7 +70,7 @@ def test_push_then_pull_request_with_the_markdown_diff_and_a_partial_run(project
         GITHUB_BASE_REF="main",
         GITHUB_REF_NAME="42/merge",
     )
-    spec = SPEC.replace("    min: 0.6\n", "    min: 0.99\n    severity: review\n")
+    spec = SPEC.replace("    min: 0.6\n", "    min: 0.55\n")  # a new gate id; both pass
     project.makefile(".yaml", gates=spec)
     pr = project.runpytest("--modelgate", "--modelgate-markdown", "out/pr.md")
     assert pr.ret == 0
@@ -52,10 +78,10 @@ def test_push_then_pull_request_with_the_markdown_diff_and_a_partial_run(project
         ["history: run 2 recorded in .modelgate/history.sqlite", "markdown: out/pr.md"]
     )
     text = (project.path / "out" / "pr.md").read_text()
-    assert text.startswith("## 👀 Model release decision: **REVIEW**")
-    assert "### Compared with <code>main</code>'s last run" in text
-    assert "| <code>roc_auc>=0.7</code> | 0." in text
-    assert "🆕 **FAIL** (new gate)" in text and "🗑️ ~~PASS~~ (removed)" in text
+    assert text.startswith("## ✅ Model release decision: **PROMOTE**")
+    assert "### Compared with <code>main</code>'s last run (<code>9a8b7c6d5e4f</code>" in text
+    assert "| <code>roc_auc>=0.7</code> | 0.8800 [0.8600, 0.9000] 95% wilson | 0." in text
+    assert "🆕 **PASS** (new gate)" in text and "🗑️ ~~PASS~~ (removed)" in text
 
     partial = project.runpytest("--modelgate", "-k", "roc_auc")
     partial.stdout.fnmatch_lines(["history: not recorded (a partial run; *"])
@@ -63,10 +89,11 @@ def test_push_then_pull_request_with_the_markdown_diff_and_a_partial_run(project
         runs = store.records()
     assert [r["history"]["branch"] for r in runs] == ["main", "retrain|<b>"]
     assert [r["history"]["pull_request"] for r in runs] == [None, 42]
+    # a pull request's run is a candidate, never a release, even when its decision is promote
+    assert runs[1]["decision"] == "promote"
     assert [r["history"]["promoted"] for r in runs] == [True, False]
-    assert runs[0]["decision"] == "promote" and runs[1]["decision"] == "review"
-    assert set(runs[0]["history"]["metrics"]) == {"roc_auc", "accuracy"}
-    # the record is the JSON report plus history
+    assert set(runs[1]["history"]["metrics"]) == {"roc_auc", "accuracy"}
+    # the record is the JSON report plus history (report.json is the partial run's by now)
     report = json.loads((project.path / ".modelgate" / "report.json").read_text())
     assert set(runs[1]) == set(report) | {"history"}
 
@@ -80,7 +107,4 @@ def test_a_store_on_an_input_is_refused_before_anything_runs(project):
         ["*gates.yaml:*: history.store data/test.csv.gz is the test data (data.test)*"]
     )
     assert (project.path / "data" / "test.csv.gz").read_bytes() == before
-    project.makefile(".yaml", gates=SPEC + "history: false\n")
-    off = project.runpytest("--modelgate")
-    assert off.ret == 0 and "history:" not in off.stdout.str()
-    assert not (project.path / ".modelgate" / "history.sqlite").exists()
+    assert not (project.path / ".modelgate").exists()

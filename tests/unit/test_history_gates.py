@@ -20,8 +20,6 @@ from pytest_modelgate.runner.history import record_run
 from pytest_modelgate.runner.session import GateSession
 from pytest_modelgate.spec import load_spec, parse_spec
 
-from ..postgres import fresh_postgres, postgres_url  # noqa: F401 - fixtures
-
 N = 4000
 STEP = 20  # rows that each release gets newly wrong: accuracy -0.005 a release
 
@@ -226,7 +224,7 @@ def test_trend_defaults_to_a_lenient_warning_and_history_false_is_explained(fold
 
 def test_three_runs_leave_the_same_records_in_sqlite_and_postgresql(
     folder,
-    fresh_postgres,  # noqa: F811 - the fixture imported above
+    fresh_postgres,
     monkeypatch,
 ):
     """Three successive runs with different candidates, each run once against the embedded

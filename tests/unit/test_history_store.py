@@ -23,8 +23,6 @@ from pytest_modelgate.history import (
 from pytest_modelgate.history.jsonl import export_records, import_records, read_jsonl
 from pytest_modelgate.history.store import _MIGRATIONS
 
-from ..postgres import fresh_postgres, postgres_url  # noqa: F401 - fixtures
-
 
 def report(decision: str = "promote", estimate: float = 0.8, gate: str = "roc_auc>=0.7") -> dict:
     return {
@@ -141,7 +139,7 @@ def test_two_concurrent_writers(target):
     assert sorted(r["history"]["branch"] for r in found) == ["a"] * 15 + ["b"] * 15
 
 
-def test_export_import_round_trip_between_the_two_databases(tmp_path, fresh_postgres):  # noqa: F811
+def test_export_import_round_trip_between_the_two_databases(tmp_path, fresh_postgres):
     """SQLite → JSON Lines → PostgreSQL gives the same records (new run ids, the old kept)."""
     lite = tmp_path / "h.sqlite"
     with open_store(lite) as store:
