@@ -124,7 +124,8 @@ def record_run(
     predictions = None
     # every full run off a pull request keeps its predictions (about 9 bytes a row): it may be
     # promoted later by hand (modelgate history promote), and then compare: previous pairs
-    if not partial and context.get("pull_request") is None and not session.grouped:
+    keep = spec.doc.history is not False and spec.doc.history.predictions
+    if keep and not partial and context.get("pull_request") is None and not session.grouped:
         try:
             candidate = session.loaded.candidate
             predictions = StoredPredictions(

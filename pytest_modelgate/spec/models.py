@@ -201,6 +201,12 @@ class HistorySpec(_Model):
         "postgresql:// URL (pip install 'pytest-modelgate[postgres]'); the URL may name an "
         "environment variable as ${NAME} so no password sits in the spec",
     )
+    predictions: bool = Field(
+        True,
+        description="keep each full run's per-row predictions (about 9 bytes a row, off pull "
+        "requests, memory engine) so that compare: previous can pair with a later release; "
+        "false keeps numbers only (unpaired comparisons)",
+    )
 
 
 class DecisionSpec(_Model):

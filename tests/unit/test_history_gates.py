@@ -143,6 +143,23 @@ def test_unpaired_from_the_stored_interval_when_the_rows_changed(folder):
     assert r.estimate == pytest.approx(now["estimate"] - before["estimate"])
     half = (r.interval.high - r.interval.low) / 2
     assert half == pytest.approx(z * np.hypot(se(before), se(now)))
+    with open_store(folder / "history.sqlite") as store:
+        assert store.predictions(first["history"]["run_id"]) is not None
+    path = folder / "gates.yaml"
+    path.write_text(
+        spec_text("pred_1").replace(
+            "store: history.sqlite", "store: h2.sqlite\n  predictions: false"
+        )
+    )
+    spec = load_spec(path)
+    session = GateSession(spec)
+    results = [r for g in spec.gates for r in session.run(g)]
+    report = build_report(results, decide(results), {}, spec_path="gates.yaml")
+    context = {"branch": "main", "commit": None, "pull_request": None, "release": None}
+    run_id, _, _ = record_run(session, report, results, partial=False, context=context)
+    with open_store(folder / "h2.sqlite") as store:
+        assert store.predictions(run_id) is None  # numbers only
+        assert store.records()[0]["history"]["metrics"]["accuracy"]["estimate"] > 0
     required = release(
         folder,
         "pred_1",
