@@ -15,3 +15,7 @@ os.environ.setdefault("MODELGATE_RAISE_INTERNAL_ERRORS", "1")
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261127)
+
+
+# a real PostgreSQL server for the history store's tests (#17), started once per session
+from tests.postgres import fresh_postgres, postgres_url  # noqa: E402, F401

@@ -118,6 +118,13 @@ def _api_where(gate: Any, key: str) -> str:
     return f"{gate.file}: {key}"
 
 
+def _no_history() -> Any:
+    raise DataError(
+        "compare: previous and trend gates read the release history, which only a gate spec "
+        "run records and reads (pytest --modelgate, run_gates); the Python API has none"
+    )
+
+
 @dataclass
 class GateInputs:
     """What gates are evaluated on, with the caches that let many gates share the work.
@@ -140,6 +147,7 @@ class GateInputs:
     defaults: GateDefaults
     baseline: Callable[[], BaselineSource] = field(default=lambda: _NO_BASELINE)
     where: Callable[[Any, str], str] = field(default=_api_where)
+    history: Callable[[], Any] = field(default=_no_history)  # a ReleaseHistory (#17)
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     evidence_builds: int = 0
 
@@ -242,7 +250,7 @@ class GateInputs:
                 base, what = constant_evidence(metric, cand)
                 source = f"best constant predictor: {what}"
             else:
-                base = self.subset("baseline", baseline, rows)
+                base = self.subset(f"baseline:{against}", baseline, rows)
                 source = ""
             cmp = compare_metric(
                 metric, cand, base, opts, self.rng(f"compare:{metric.name}:{against}", label)
@@ -391,6 +399,10 @@ def compare_gate(
     cfg = gate.config
     metric = inputs.metric(cfg.metric)
     opts = inputs.defaults.options(gate)
+    if cfg.compare in ("previous", "trend"):
+        from pytest_modelgate.checks.history import history_gate
+
+        return history_gate(gate, inputs, rows, label, _common(gate, inputs, label))
     if cfg.compare == "constant":
         cmp = inputs.compare(cfg.metric, "constant", None, rows, label, opts)
     else:

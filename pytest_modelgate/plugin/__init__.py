@@ -94,6 +94,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="override models.timeout_s: how long to wait for one predict() call (default 600)",
     )
+    # --- the release history and the PR comment (#17) ---
+    group.addoption(
+        "--modelgate-markdown",
+        metavar="PATH",
+        default=None,
+        help="also write a compact Markdown report (on a pull request with a history: the "
+        "diff against the base branch's last run); modelgate pr-comment posts it",
+    )
+    group.addoption(
+        "--modelgate-history-partial",
+        action="store_true",
+        default=False,
+        help="record a partial run (-k, -m, -x, a failed collection) in the history too "
+        "(never as a promoted release)",
+    )
+    group.addoption(
+        "--modelgate-no-history",
+        action="store_true",
+        default=False,
+        help="record nothing in the history this time (compare: previous and trend gates "
+        "still read it)",
+    )
     parser.addini(
         "modelgate_spec", help="path of the gate spec, relative to the rootdir", default=None
     )
@@ -222,10 +244,42 @@ def _check_report_paths(config: pytest.Config, spec: Spec, report_path: Path) ->
     ]
     if html_path is not None:
         targets.append(("--modelgate-html", html_path, [*inputs, (report_path, "the JSON report")]))
+    markdown = config.getoption("modelgate_markdown")
+    if markdown:
+        written = [(report_path, "the JSON report")]
+        if html_path is not None:
+            written.append((html_path, "the HTML report"))
+        targets.append(
+            (
+                "--modelgate-markdown",
+                Path(config.invocation_params.dir, markdown).absolute(),
+                [*inputs, *written],
+            )
+        )
+    _check_history_store(spec, inputs)
     for what, target, protected in targets:
         problem = check_report_path(target, what, protected)
         if problem:
             raise pytest.UsageError(f"{problem}; nothing was run")
+
+
+def _check_history_store(spec: Spec, inputs: list[tuple[Path, str]]) -> None:
+    """The history store (a SQLite file) must not be the spec, data, a model or the baseline
+    store, nor lie inside one: it is written after every run."""
+    from pytest_modelgate._paths import check_report_path
+    from pytest_modelgate.errors import DataError
+    from pytest_modelgate.runner.history import store_target
+
+    try:
+        target = store_target(spec)
+    except DataError as exc:
+        raise pytest.UsageError(f"{exc}; nothing was run") from None
+    if not isinstance(target, Path):
+        return
+    others = [(p, what) for p, what in inputs if what != "the history store (history.store)"]
+    problem = check_report_path(target.absolute(), spec.where("history", "store"), others)
+    if problem:
+        raise pytest.UsageError(f"{problem}; nothing was run")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -206,6 +206,7 @@ class _RunHooks:
             )
         if session.config.getoption("modelgate_update_baseline"):
             state.baseline_message = _update_baseline(session.config, state, results)
+        _history_and_markdown(session, state, results)
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         state = self.state
@@ -247,6 +248,11 @@ class _RunHooks:
         if state.baseline_message is not None:
             ok, text = state.baseline_message
             tr.write_line(text, green=ok, red=not ok, bold=not ok)
+        if state.history_lines:
+            from pytest_modelgate._format import one_line
+
+            for text in state.history_lines:  # store paths and URLs come from the spec
+                tr.write_line(one_line(text))
 
 
 def _update_baseline(
@@ -325,6 +331,7 @@ def _write_report(session: pytest.Session, state: _State, results: list[CheckRes
     except Exception:  # best effort: a data error is already reported as a gate ERROR
         pass
     report = build_report(results, state.decision, lineage, spec_path=state.spec_nodeid, task=task)
+    state.report = report
     try:
         state.report_written = write_report(report, state.report_path)
     except OSError as exc:
@@ -341,3 +348,76 @@ def _report_write_failed(session: pytest.Session, what: str, exc: OSError) -> No
     )
     if session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+
+def _history_and_markdown(
+    session: pytest.Session, state: _State, results: list[CheckResult]
+) -> None:
+    """Append the run to the history (unless partial, ``history: false`` or
+    ``--modelgate-no-history``) and write ``--modelgate-markdown`` (with the diff against the
+    pull request's base branch's last run when there is one). A store or a file that cannot be
+    written fails the run (exit 3), like a report that cannot be written."""
+    from pytest_modelgate.errors import DataError
+    from pytest_modelgate.history import HistoryError, run_context
+
+    config = session.config
+    assert state.decision is not None
+    spec = state.spec
+    enabled = spec.doc.history is not False and not config.getoption("modelgate_no_history")
+    markdown = config.getoption("modelgate_markdown")
+    if not enabled and not markdown:
+        return
+    context = run_context(spec.root)
+    base = None
+    base_name = context.get("base_branch") or ""
+    if markdown and base_name and spec.doc.history is not False:
+        from pytest_modelgate.runner.history import _open
+
+        try:
+            store = _open(spec)
+            try:
+                base = store.last(base_name)
+            finally:
+                store.close()
+            if base is None:
+                state.history_lines.append(
+                    f"markdown: no run of the base branch {base_name} in the history yet; "
+                    "the report shows this run only"
+                )
+        except (DataError, HistoryError) as exc:
+            state.history_lines.append(f"markdown: no diff against {base_name} ({exc})")
+    partial = state.decision.partial
+    if enabled and state.report is not None and (
+        not partial or config.getoption("modelgate_history_partial")
+    ):
+        from pytest_modelgate.runner.history import record_run
+
+        try:
+            run_id, promoted, where = record_run(
+                state.session, state.report, results, partial=partial, context=context
+            )
+            state.history_lines.append(
+                f"history: run {run_id} recorded in {where}"
+                + (" as a promoted release" if promoted else "")
+            )
+        except DataError as exc:
+            _report_write_failed(session, "the run to the history store", OSError(str(exc)))
+    elif enabled and partial:
+        state.history_lines.append(
+            "history: not recorded (a partial run; --modelgate-history-partial records it)"
+        )
+    if markdown:
+        from pytest_modelgate._paths import atomic_write
+        from pytest_modelgate.report.github import markdown_summary
+
+        target = Path(config.invocation_params.dir, markdown)
+        try:
+            atomic_write(
+                target,
+                markdown_summary(
+                    results, state.decision, state.report_written, base=base, base_name=base_name
+                ),
+            )
+            state.history_lines.append(f"markdown: {display_path(target)}")
+        except OSError as exc:
+            _report_write_failed(session, f"the Markdown report to {target}", exc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pytest_modelgate._format import fmt_num, one_line
 from pytest_modelgate._paths import display_path
@@ -100,9 +101,16 @@ def _num(x: float | None) -> str:
 
 
 def markdown_summary(
-    results: Sequence[CheckResult], decision: Decision, report_path: Path | None
+    results: Sequence[CheckResult],
+    decision: Decision,
+    report_path: Path | None,
+    *,
+    base: dict[str, Any] | None = None,
+    base_name: str = "",
 ) -> str:
-    """The step summary: decision, reasons, the gate table (slices grouped), worst slices."""
+    """The step summary and the ``--modelgate-markdown`` report: decision, reasons, the gate
+    table (slices grouped), worst slices; with ``base`` (a history record, e.g. the pull
+    request's base branch's last run) also the diff against it (:mod:`.markdown_diff`)."""
     icon = {"promote": "✅", "canary": "🐤", "review": "👀", "block": "⛔"}[decision.outcome]
     lines = [
         f"## {icon} Model release decision: **{decision.outcome.upper()}**"
@@ -138,6 +146,10 @@ def markdown_summary(
                     f"- {_code(gate_id)}: {_code(label_of(worst))} = {_num(worst.estimate)} "
                     f"({worst.verdict.value})"
                 )
+    if base is not None:
+        from pytest_modelgate.report.markdown_diff import markdown_diff
+
+        lines += markdown_diff(results, base, base_name)
     if report_path is not None:
         lines += ["", f"JSON report: {_code(display_path(report_path))}"]
     return "\n".join(lines) + "\n"

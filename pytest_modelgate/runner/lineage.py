@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import platform
 import subprocess
@@ -56,6 +57,13 @@ def git_state(cwd: Path) -> dict[str, Any] | None:
 
 def versions() -> dict[str, str]:
     """Python's and every relevant package's version."""
+    return dict(_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> dict[str, str]:
+    """Read once per process: installed versions do not change under a running process, and
+    importlib.metadata scans every installed distribution (~0.1 s)."""
     from importlib import metadata
 
     out = {"python": platform.python_version()}
@@ -100,6 +108,9 @@ def input_paths(spec: Any) -> list[tuple[Path, str]]:
         if isinstance(ref, str) and not is_import_ref(ref, spec):
             found.append((spec.resolve(ref), f"the {role} model file (models.{role})"))
     found.append((spec.resolve(spec.doc.baseline.store), "the baseline store (baseline.store)"))
+    store = getattr(getattr(spec.doc, "history", False), "store", None)
+    if store is not None and not store.startswith(("postgresql://", "postgres://", "${")):
+        found.append((spec.resolve(store), "the history store (history.store)"))
     return found
 
 

@@ -165,7 +165,14 @@ class GateSession:
             defaults=GateDefaults.from_stats(self.spec.stats, self.seed),
             baseline=lambda: self.baseline,
             where=lambda gate, key: self.spec.where("gates", gate.index, key),
+            history=self.release_history,
         )
+
+    def release_history(self) -> Any:
+        """The promoted releases ``compare: previous``/``trend`` gates read (#17)."""
+        from pytest_modelgate.runner.history import release_history
+
+        return release_history(self)
 
     def run(self, gate: Gate) -> list[CheckResult]:
         """Evaluate one gate: one result, or one per slice. Bad input becomes an ERROR result

@@ -71,6 +71,11 @@ def _gate_id(kind: str, cfg: Any) -> str:
             f"gain>={cfg.min_gain:g}" if cfg.min_gain is not None else "",
             f"gain<={cfg.max_gain:g}" if cfg.max_gain is not None else "",
         ]
+        if cfg.compare == "trend":
+            decline = f",decline<={cfg.max_decline:g}" if cfg.max_decline else ""
+            return f"{cfg.metric}_trend:releases={cfg.releases or 5}{decline}"
+        if cfg.max_cumulative_drop is not None:
+            rules = [f"cumdrop<={cfg.max_cumulative_drop:g},since={cfg.since or 'first'}"]
         return f"{cfg.metric}_vs_{cfg.compare}:" + ",".join(r for r in rules if r)
     if kind == "fairness":
         sens = "+".join(cfg.columns)

@@ -191,6 +191,24 @@ class BaselineStoreSpec(_Model):
     store: str = Field(".modelgate/baseline", description="folder of the stored baseline")
 
 
+class HistorySpec(_Model):
+    """Where every full run is recorded (docs/history.md)."""
+
+    store: str = Field(
+        ".modelgate/history.sqlite",
+        min_length=1,
+        description="a file (an embedded SQLite database, relative to the spec's folder) or a "
+        "postgresql:// URL (pip install 'pytest-modelgate[postgres]'); the URL may name an "
+        "environment variable as ${NAME} so no password sits in the spec",
+    )
+    predictions: bool = Field(
+        True,
+        description="keep each full run's per-row predictions (about 9 bytes a row, off pull "
+        "requests, memory engine) so that compare: previous can pair with a later release; "
+        "false keeps numbers only (unpaired comparisons)",
+    )
+
+
 class DecisionSpec(_Model):
     """Release-decision settings."""
 
@@ -259,7 +277,11 @@ class MetricGate(_GateCommon):
     min: float | None = Field(None, description="the metric must be at least this")
     max: float | None = Field(None, description="the metric must be at most this")
     slices: list[SliceSpec] | None = Field(None, description="evaluate per slice")
-    compare: Literal["baseline", "constant"] | None = Field(None, description="compare against")
+    compare: Literal["baseline", "constant", "previous", "trend"] | None = Field(
+        None,
+        description="compare against: the baseline, the best constant predictor, the last "
+        "promoted release in the history (previous), or the trend over the last releases",
+    )
     max_drop: float | None = Field(None, ge=0, description="non-inferiority margin (absolute)")
     max_relative_drop: float | None = Field(
         None, ge=0, lt=1, description="non-inferiority margin (fraction of the baseline value)"
@@ -267,10 +289,74 @@ class MetricGate(_GateCommon):
     min_gain: float | None = Field(None, ge=0, description="superiority margin")
     max_gain: float | None = Field(None, ge=0, description="suspicious-improvement alarm")
     pairing: Literal["auto", "required"] = Field("auto", description="require a paired comparison")
+    # --- the release history (#17) ---
+    max_cumulative_drop: float | None = Field(
+        None,
+        ge=0,
+        description="compare: previous: the largest drop since the release named by `since`, "
+        "so that drops within max_drop cannot add up unseen release after release",
+    )
+    since: Annotated[int, Field(ge=1)] | str | None = Field(
+        None,
+        description="with max_cumulative_drop: `first` (the first promoted release, default), "
+        "a release tag, or N (the N-th last promoted release)",
+    )
+    releases: int | None = Field(
+        None,
+        ge=3,
+        le=1000,
+        description="compare: trend: how many releases the slope is fitted on, this run "
+        "included (default 5)",
+    )
+    max_decline: float | None = Field(
+        None,
+        ge=0,
+        description="compare: trend: the decline per release tolerated (default 0)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _trend_defaults(cls, data: Any) -> Any:
+        """A trend is a warning unless told otherwise, and judged leniently (a significant
+        decline fails; too few releases to show one is not a failure)."""
+        if isinstance(data, dict) and data.get("compare") == "trend":
+            data = {"severity": "warn", "evidence": "lenient", **data}
+        return data
+
+    @model_validator(mode="after")
+    def _history_rule(self) -> MetricGate:
+        margins = [self.max_drop, self.max_relative_drop, self.min_gain, self.max_gain]
+        given = any(m is not None for m in margins)
+        if self.compare != "previous" and (
+            self.max_cumulative_drop is not None or self.since is not None
+        ):
+            raise ValueError("`max_cumulative_drop` and `since` need `compare: previous`")
+        if self.compare != "trend" and (self.releases is not None or self.max_decline is not None):
+            raise ValueError("`releases` and `max_decline` need `compare: trend`")
+        if self.compare == "previous" and self.max_cumulative_drop is not None and given:
+            raise ValueError(
+                "`max_cumulative_drop` compares with the release named by `since`, the other "
+                "margins with the last promoted release: write them as two gates"
+            )
+        if self.since is not None and self.max_cumulative_drop is None:
+            raise ValueError("`since` names where `max_cumulative_drop` counts from: give both")
+        if self.compare == "trend":
+            if given:
+                raise ValueError(
+                    "a trend gate takes `releases` and `max_decline`, not max_drop, "
+                    "max_relative_drop, min_gain or max_gain"
+                )
+            if self.slices:
+                raise ValueError("a trend gate is fitted on all rows; `slices` do not apply")
+        return self
 
     @model_validator(mode="after")
     def _rule(self) -> MetricGate:
         margins = [self.max_drop, self.max_relative_drop, self.min_gain, self.max_gain]
+        if self.compare in ("trend",) or self.max_cumulative_drop is not None:
+            if self.min is not None or self.max is not None:
+                raise ValueError(f"a compare: {self.compare} gate takes no min/max")
+            return self
         if self.compare is None:
             if self.min is None and self.max is None:
                 raise ValueError("a metric gate needs `min`, `max`, or `compare` with a margin")
@@ -592,6 +678,11 @@ class SpecDocument(_Model):
     stats: StatsSpec = StatsSpec()
     baseline: BaselineStoreSpec = BaselineStoreSpec()
     decision: DecisionSpec = DecisionSpec()
+    history: HistorySpec | Literal[False] = Field(
+        HistorySpec(),
+        description="the release history: {store: PATH | postgresql://URL}, or false to record "
+        "nothing (then compare: previous and trend gates cannot run)",
+    )
     gates: list[Any] = Field(min_length=1, description="the gates; see the reference")
 
 

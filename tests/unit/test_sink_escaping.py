@@ -166,3 +166,30 @@ def test_every_sink_keeps_its_invariant(name: str, value: str, message: str) -> 
     for k, v in (("modelgate", json.dumps([r.to_dict() for r in results])), ("msg", message)):
         ET.SubElement(props, "property", name=k, value=bin_xml_escape(v))
     ET.fromstring(ET.tostring(suite, encoding="unicode").encode("utf-8"))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=hostile_text, value=hostile_text, message=hostile_text, other=hostile_text)
+@example(name=HOSTILE[5], value=HOSTILE[4], message=HOSTILE[6], other=HOSTILE[7])
+def test_the_markdown_diff_against_a_base_run_keeps_the_invariant(
+    name: str, value: str, message: str, other: str
+) -> None:
+    """#17: the diff against the base branch's last run prints names, slices, a commit, a time
+    and a branch that come from the history (a record anyone could have imported)."""
+    results = results_for(name, value, message)
+    base_results = results_for(other, value, message)  # other gate ids: new and removed rows
+    base = {
+        "decision": other,
+        "gates": [r.to_dict() for r in base_results],
+        "history": {"commit": other, "recorded_at": message},
+    }
+    md = markdown_summary(results, decide(results), None, base=base, base_name=value)
+    diff = md.split("### Compared with", 1)[1]
+    rows = [ln for ln in diff.splitlines() if ln.startswith("|")]
+    labels = {r.label for r in results} | {r.label for r in base_results}
+    assert len(rows) == 2 + len(labels)
+    for row in rows:
+        assert len(TABLE_CELL_SPLIT.split(row)) == 6, row
+    assert "`" not in md and "](" not in md and "@" not in md.replace("&#64;", "")
+    assert not re.search(r"<(?!/?code>)", md), md
+    md.encode("utf-8")
