@@ -88,6 +88,7 @@ def _measure_layers(
     colour_scale: Any,
     tooltip: list[Any],
     bounds: Sequence[str],
+    legend: bool = False,
 ) -> list[Any]:
     """Interval band, estimate line, verdict-coloured points and the bars (min/max) over runs.
     Only the bars some run has get a layer: an empty layer makes Vega warn of an empty extent."""
@@ -119,7 +120,12 @@ def _measure_layers(
         .encode(
             x=_x(alt),
             y=y,
-            color=alt.Color(f"{colour_field}:N", scale=colour_scale, title=None),
+            color=alt.Color(
+                f"{colour_field}:N",
+                scale=colour_scale,
+                title=None,
+                legend=alt.Legend(orient="top") if legend else None,  # else the page's key
+            ),
             tooltip=tooltip,
         )
     )
@@ -251,6 +257,7 @@ def column_check_chart(
             colour_scale=alt.Scale(domain=["ok", "flagged"], range=[VERDICT_COLOURS[0], BAR]),
             tooltip=tooltip,
             bounds=bounds,
+            legend=True,
         )
         return (
             alt.layer(*_release_rules(alt, promoted), *layers)
@@ -298,12 +305,12 @@ def decision_timeline(alt: Any, tables: HistoryTables, *, validate: bool = False
             color=alt.Color(
                 "decision:N",
                 scale=alt.Scale(domain=list(DECISIONS), range=list(DECISION_COLOURS)),
-                title="decision",
+                legend=None,  # the y axis names the decision
             ),
             shape=alt.Shape(
                 "promoted:N",
                 scale=alt.Scale(domain=[True, False], range=["diamond", "circle"]),
-                legend=alt.Legend(title="promoted release"),
+                legend=alt.Legend(title="promoted release", orient="top"),
             ),
             size=alt.condition("datum.promoted", alt.value(190), alt.value(60)),
             tooltip=tooltip,
@@ -326,7 +333,9 @@ def decision_timeline(alt: Any, tables: HistoryTables, *, validate: bool = False
         .encode(
             x=_x(alt),
             y=alt.Y("count:Q", title="results", stack=True),
-            color=alt.Color("verdict:N", scale=_verdict_scale(alt), title=None),
+            color=alt.Color(
+                "verdict:N", scale=_verdict_scale(alt), title=None, legend=alt.Legend(orient="top")
+            ),
             order=alt.Order("verdict:N", sort="descending"),
             tooltip=_tooltip(alt, [("verdict", "N", "verdict"), ("count", "Q", "results")]),
         )

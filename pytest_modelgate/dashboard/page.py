@@ -14,7 +14,7 @@ import html
 import json
 import os
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +152,11 @@ _SCRIPT = """
 """
 
 
+def _when(iso: str) -> str:
+    """``2026-06-02 09:30 UTC`` from the tables' ISO times (always UTC)."""
+    return f"{iso[:10]} {iso[11:16]} UTC"
+
+
 def _h(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
@@ -217,12 +222,11 @@ def build_page(tables: HistoryTables, *, title: str, bundle: str) -> str:
             f"{''.join(drawn)}</section>"
         )
     runs = tables.runs
-    first = runs[0]["time"] if runs else ""
     last = runs[-1] if runs else {}
-    generated = datetime.now().astimezone().isoformat(timespec="seconds")
+    generated = _when(datetime.now(timezone.utc).isoformat(timespec="seconds"))
     summary = (
-        f"{len(runs)} run{'s' if len(runs) != 1 else ''} from {_h(first)} to "
-        f"{_h(last.get('time', ''))}; {sum(r['promoted'] for r in runs)} promoted; latest "
+        f"{len(runs)} run{'s' if len(runs) != 1 else ''} from {_h(_when(runs[0]['time']))} to "
+        f"{_h(_when(last['time']))}; {sum(r['promoted'] for r in runs)} promoted; latest "
         f"decision <b>{_h(str(last.get('decision', '-')).upper())}</b> on "
         f"{_h(last.get('branch', '-'))}. Generated {_h(generated)}."
     )
