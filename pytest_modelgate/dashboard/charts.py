@@ -33,6 +33,9 @@ DECISION_COLOURS = ("#1a7f37", "#54aeff", "#bf8700", "#cf222e", "#8250df")
 BAND = "#57606a"
 BAR = "#cf222e"
 RELEASE = "#1a7f37"
+# Vega-Lite cannot size concatenated charts to their container: the timeline is as wide as the
+# page's main column (narrower windows scroll it)
+TIMELINE_WIDTH = 1060
 
 
 def import_altair() -> Any:
@@ -76,7 +79,12 @@ def _tooltip(alt: Any, extra: Sequence[tuple[str, str, str]]) -> list[Any]:
 
 
 def _x(alt: Any) -> Any:
-    return alt.X("time:T", title=None, axis=alt.Axis(format="%b %d", labelAngle=0))
+    return alt.X(
+        "time:T",
+        title=None,
+        axis=alt.Axis(format="%b %d", labelAngle=0),
+        scale=alt.Scale(padding=10),  # the first and last runs' marks whole, not cut in half
+    )
 
 
 def _measure_layers(
@@ -285,6 +293,7 @@ def decision_timeline(alt: Any, tables: HistoryTables, *, validate: bool = False
             ("decision", "N", "decision"),
             ("promoted", "N", "promoted"),
             ("pull_request", "N", "pull request"),
+            ("partial", "N", "partial run (-k)"),
             ("n_pass", "Q", "PASS"),
             ("n_fail", "Q", "FAIL"),
             ("n_inconclusive", "Q", "INCONCLUSIVE"),
@@ -315,7 +324,7 @@ def decision_timeline(alt: Any, tables: HistoryTables, *, validate: bool = False
             size=alt.condition("datum.promoted", alt.value(190), alt.value(60)),
             tooltip=tooltip,
         )
-        .properties(width="container", height=120)
+        .properties(width=TIMELINE_WIDTH, height=120)
     )
     counts = [
         {
@@ -339,7 +348,7 @@ def decision_timeline(alt: Any, tables: HistoryTables, *, validate: bool = False
             order=alt.Order("verdict:N", sort="descending"),
             tooltip=_tooltip(alt, [("verdict", "N", "verdict"), ("count", "Q", "results")]),
         )
-        .properties(width="container", height=90)
+        .properties(width=TIMELINE_WIDTH, height=90)
     )
     top = alt.layer(decisions, data=alt.Data(name="runs")).transform_filter(_FILTER)
     chart = (

@@ -203,13 +203,12 @@ def build_page(tables: HistoryTables, *, title: str, bundle: str) -> str:
     for gate in tables.gate_order:
         info: Mapping[str, Any] = tables.gate_info.get(gate, {})
         rows = by_gate.get(gate, [])
-        drawn = [
-            add(
-                charts.gate_chart(
-                    alt, rows, title=str(info.get("metric") or gate), sliced=gate in tables.sliced
-                )
-            )
-        ]
+        if any(r["estimate"] is not None for r in rows):
+            sliced = gate in tables.sliced
+            chart_title = str(info.get("metric") or gate)
+            drawn = [add(charts.gate_chart(alt, rows, title=chart_title, sliced=sliced))]
+        else:  # e.g. a gate that only ever ended in ERROR: nothing to draw, and Vega would warn
+            drawn = ["<p class='muted'>no estimate in any run</p>"]
         if gate in columns:
             drawn.append(add(charts.column_check_chart(alt, columns[gate], title="per column")))
         latest = rows[-1] if rows else {}

@@ -21,6 +21,7 @@ from pytest_modelgate.dashboard.tables import DashboardError, read_jsonl, tables
 
 HOSTILE_GATE = "auc</script><script>window.__pwned=1</script>"
 HOSTILE_SLICE = "<img src=x onerror=window.__pwned=2>"
+TITLE = "A & B's <model>"
 HOSTILE_BRANCH = "x'\"><svg onload=window.__pwned=3>\u2028</script>"
 
 SPEC = """\
@@ -49,6 +50,9 @@ gates:
   - check: drift
     method: psi
     max: 0.1
+  - metric: precision      # ERROR in every run: a section without a chart
+    min: 0.5
+    slices: [region]
 """
 
 
@@ -270,7 +274,7 @@ def site(records, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("site")
     history = root / "history.jsonl"
     history.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    assert main(["--jsonl", str(history), "-o", str(root / "site")]) == 0
+    assert main(["--jsonl", str(history), "-o", str(root / "site"), "--title", TITLE]) == 0
     return root / "site"
 
 
@@ -294,6 +298,7 @@ def test_page_is_offline_and_keeps_hostile_names_inert(site):
     assert scripts.count("</script>") == 3 and "<script src" not in scripts
     assert HOSTILE_GATE not in page and HOSTILE_SLICE not in page and "<svg onload" not in page
     assert html.escape(HOSTILE_GATE, quote=True) in page
+    assert f"<h1>{html.escape(TITLE)}</h1>" in page
     embedded = _embedded_specs(page)
     assert "<" not in embedded
     specs = json.loads(embedded)
@@ -344,8 +349,10 @@ def test_dashboard_renders_in_headless_chromium(site, records, tmp_path):
     # nothing logged while loading; no error while filtering (Vega may warn of an empty chart)
     assert result["onLoad"] == [] and result["errors"] == [] and result["pwned"] is None, result
     n_gates = len({g["id"] for r in records for g in r["gates"]})
-    # the timeline, one chart per gate, one per-column chart per data check (drift, missing)
-    assert len(result["charts"]) == 1 + n_gates + 2
+    # the timeline, one chart per gate (not the one that never had an estimate), one per-column
+    # chart per data check (drift, missing values)
+    assert "no estimate in any run" in page
+    assert len(result["charts"]) == 1 + (n_gates - 1) + 2
     assert all(c["marks"] > 0 for c in result["charts"]), result["charts"]
     assert result["before"] == {"symbols": 3, "sections": n_gates}
     on_branch = sum(r["history"]["branch"] == result["branch"] for r in records)
