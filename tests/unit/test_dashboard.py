@@ -358,3 +358,40 @@ def test_dashboard_renders_in_headless_chromium(site, records, tmp_path):
     on_branch = sum(r["history"]["branch"] == result["branch"] for r in records)
     assert result["branch"] in ("main", HOSTILE_BRANCH) and result["afterBranch"] == on_branch < 3
     assert result["afterGate"] == 1
+
+
+def test_without_a_store_or_file_says_what_to_pass(tmp_path, monkeypatch, capsys):
+    from pytest_modelgate.dashboard.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["-o", "site"]) == 1
+    err = capsys.readouterr().err
+    assert "no history store at .modelgate/history.sqlite" in err and "--jsonl FILE" in err
+
+
+def test_the_store_and_its_export_draw_the_same_page(site, records, tmp_path):
+    """Three runs appended to the history store (pytest_modelgate.history, #17 item 1) give the
+    dashboard the same rows as their JSON Lines (the store numbers the runs itself)."""
+    history = pytest.importorskip("pytest_modelgate.history")
+    from pytest_modelgate.dashboard.cli import main
+
+    store = history.open_store(tmp_path / "history.sqlite")
+    try:
+        for record in records:
+            store.append(record)
+    finally:
+        store.close()
+    out = tmp_path / "from-store"
+    assert (
+        main(["--store", str(tmp_path / "history.sqlite"), "-o", str(out), "--title", TITLE]) == 0
+    )
+
+    def datasets(folder: Path) -> list[Any]:
+        specs = json.loads(_embedded_specs((folder / "index.html").read_text(encoding="utf-8")))
+        return [s["spec"]["datasets"] for s in specs]
+
+    def without_run_ids(value: Any) -> Any:
+        text = json.dumps(value)
+        return re.sub(r'"run_id": "[^"]*"', '"run_id": ""', text)
+
+    assert without_run_ids(datasets(out)) == without_run_ids(datasets(site))
