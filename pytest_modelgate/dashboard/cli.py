@@ -86,10 +86,9 @@ def run(args: argparse.Namespace) -> int:
         if args.branch is not None:
             records = [r for r in records if (r.get("history") or {}).get("branch") == args.branch]
         if args.limit is not None:
-            from pytest_modelgate.dashboard.tables import tables_from_records
+            from pytest_modelgate.dashboard.tables import recorded_at
 
-            tables_from_records(records, source)  # refuse bad records before choosing the latest
-            records.sort(key=lambda r: str(r["history"]["recorded_at"]))
+            records.sort(key=lambda r: recorded_at(r, source))  # read_jsonl checked the times
             records = records[-args.limit :]
     else:
         source = args.store or DEFAULT_STORE

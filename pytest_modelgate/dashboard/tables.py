@@ -81,6 +81,11 @@ def _check(record: Any, where: str) -> None:
             raise DashboardError(f"{where}: gates[{i}] needs a string `id`")
 
 
+def recorded_at(record: Mapping[str, Any], where: str) -> datetime:
+    """When a (checked) record was recorded, in UTC."""
+    return _time(record["history"]["recorded_at"], where)
+
+
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     """The records of a JSON Lines file (one record a line; blank lines are skipped).
 

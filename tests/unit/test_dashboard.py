@@ -395,3 +395,28 @@ def test_the_store_and_its_export_draw_the_same_page(site, records, tmp_path):
         return re.sub(r'"run_id": "[^"]*"', '"run_id": ""', text)
 
     assert without_run_ids(datasets(out)) == without_run_ids(datasets(site))
+
+
+def test_limit_keeps_the_latest_runs_and_branch_one_branch(site, records, tmp_path):
+    from pytest_modelgate.dashboard.cli import main
+
+    # out of order, and run 2 at 20:00 UTC written with a +05:00 offset: as text it sorts after
+    # run 1 (22:00 UTC), in time before it, so the latest two runs are 1 and 3
+    when = {0: "2026-10-01T22:00:00+00:00", 1: "2026-10-02T01:00:00+05:00"}
+    moved = [
+        {**r, "history": {**r["history"], "recorded_at": when.get(i, r["history"]["recorded_at"])}}
+        for i, r in enumerate(records)
+    ]
+    shuffled = [moved[2], moved[0], moved[1]]
+    history = tmp_path / "h.jsonl"
+    history.write_text("".join(json.dumps(r) + "\n" for r in shuffled), encoding="utf-8")
+
+    def runs(*options: str) -> list[str]:
+        assert main(["--jsonl", str(history), "-o", str(tmp_path / "s"), *options]) == 0
+        page = (tmp_path / "s" / "index.html").read_text(encoding="utf-8")
+        specs = json.loads(_embedded_specs(page))
+        return [r["run_id"] for r in specs[0]["spec"]["datasets"]["runs"]]
+
+    assert runs("--limit", "2") == ["1", "3"]
+    assert runs("--branch", "main") == ["1", "3"]
+    assert main(["--jsonl", str(history), "--limit", "0"]) == 1
