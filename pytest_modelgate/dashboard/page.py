@@ -157,6 +157,20 @@ def _when(iso: str) -> str:
     return f"{iso[:10]} {iso[11:16]} UTC"
 
 
+_WORST_FIRST = ("FAIL", "ERROR", "INCONCLUSIVE", "PASS")
+
+
+def _latest(rows: Sequence[Mapping[str, Any]]) -> str:
+    """``last run 2026-10-26 06:00 UTC: FAIL`` — a sliced gate's worst slice in its last run."""
+    if not rows:
+        return ""
+    last = max(r["run"] for r in rows)
+    verdicts = {r["verdict"] for r in rows if r["run"] == last}
+    worst = next(v for v in _WORST_FIRST if v in verdicts)
+    when = next(r["time"] for r in rows if r["run"] == last)
+    return f"last run {_when(when)}: {worst}"
+
+
 def _h(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
@@ -211,13 +225,13 @@ def build_page(tables: HistoryTables, *, title: str, bundle: str) -> str:
             drawn = ["<p class='muted'>no estimate in any run</p>"]
         if gate in columns:
             drawn.append(add(charts.column_check_chart(alt, columns[gate], title="per column")))
-        latest = rows[-1] if rows else {}
+        latest = _latest(rows)
         wide = " style='grid-column:1/-1'" if gate in tables.sliced or gate in columns else ""
         blocks.append(
             f"<section data-gate='{_h(gate)}'{wide}>"
             f"<h2><code>{_h(gate)}</code></h2>"
             f"<p class='muted'>{_h(info.get('kind', ''))}, severity {_h(info.get('severity', ''))}"
-            f"; {_h(info.get('rule', ''))}; latest: {_h(latest.get('verdict', ''))}</p>"
+            f"; {_h(info.get('rule', ''))}; {_h(latest)}</p>"
             f"{''.join(drawn)}</section>"
         )
     runs = tables.runs

@@ -299,6 +299,11 @@ def test_page_is_offline_and_keeps_hostile_names_inert(site):
     assert HOSTILE_GATE not in page and HOSTILE_SLICE not in page and "<svg onload" not in page
     assert html.escape(HOSTILE_GATE, quote=True) in page
     assert f"<h1>{html.escape(TITLE)}</h1>" in page
+    # each gate's section says its last verdict (the ERROR gate's, the failing check's)
+    for gate, verdict in (("precision>=0.5", "ERROR"), ("missing_values", "FAIL")):
+        opening = re.escape(f"<section data-gate='{html.escape(gate)}'")
+        section = re.search(f"{opening}.*?</section>", page, re.S)
+        assert section and f"last run 2026-10-03 09:00 UTC: {verdict}" in section.group(0)
     embedded = _embedded_specs(page)
     assert "<" not in embedded
     specs = json.loads(embedded)
