@@ -154,20 +154,28 @@ def test_tables_follow_the_records(records):
     assert tables.gate_order[0] == HOSTILE_GATE
 
 
-def test_bad_history_files_are_named_by_line(tmp_path, records):
+def test_bad_history_files_are_named_by_line(tmp_path):
+    record = {
+        "decision": "promote",
+        "gates": [],
+        "history": {"recorded_at": "2026-10-01T09:00:00+00:00", "branch": "main"},
+    }
     path = tmp_path / "h.jsonl"
-    path.write_text(json.dumps(records[0]) + "\n\n{not json\n", encoding="utf-8")
+    path.write_text(json.dumps(record) + "\n\n{not json\n", encoding="utf-8")
     with pytest.raises(DashboardError, match=r"h\.jsonl:3: not a JSON record"):
         read_jsonl(path)
-    bare = {k: v for k, v in records[0].items() if k != "history"}
+    bare = {k: v for k, v in record.items() if k != "history"}
     path.write_text(json.dumps(bare) + "\n", encoding="utf-8")
     with pytest.raises(DashboardError, match=r"h\.jsonl:1: a record needs a `history` object"):
         read_jsonl(path)
-    when = {**records[0], "history": {**records[0]["history"], "recorded_at": "yesterday"}}
+    when = {**record, "history": {**record["history"], "recorded_at": "yesterday"}}
     path.write_text(json.dumps(when) + "\n", encoding="utf-8")
     with pytest.raises(
         DashboardError, match=r"recorded_at must be an ISO-8601 time \(got 'yesterday'\)"
     ):
+        read_jsonl(path)
+    path.write_text(json.dumps({**record, "gates": [{"verdict": "PASS"}]}) + "\n", "utf-8")
+    with pytest.raises(DashboardError, match=r"h\.jsonl:1: gates\[0\] needs a string `id`"):
         read_jsonl(path)
 
 
