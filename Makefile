@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test bench validity install install-test models lint schema clean
+.PHONY: demo dashboard test bench validity install install-test models lint schema clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ models: install
 demo: models
 	$(PY) -m pytest --modelgate -p no:cacheprovider gates.yaml example_project/tests
 
+$(VENV)/.installed-dashboard: pyproject.toml | $(PY)
+	$(PIP) install -e '.[dashboard]'
+	touch $@ $(VENV)/.installed
+
+# the example's simulated history (five releases, a drifting month: real gate runs, about a
+# minute on 2 cores) and its dashboard: open site/index.html. Not part of `make demo` (too slow)
+dashboard: models $(VENV)/.installed-dashboard
+	OMP_NUM_THREADS=1 $(PY) example_project/simulate_history.py
+	$(PY) -m pytest_modelgate.dashboard --jsonl example_project/history/build/history.jsonl -o site --title "Example project: the income model's release history"
+
 test: install-test
 	$(PY) -m pytest -p no:cacheprovider -n 2 tests
 
@@ -52,4 +62,4 @@ schema: install
 	$(PY) -c "import json; from pytest_modelgate.spec import json_schema; open('pytest_modelgate/schema/gates.schema.json','w').write(json.dumps(json_schema(), indent=2) + '\n')"
 
 clean:
-	rm -rf $(VENV) .modelgate example_project/models example_project/data/*.csv.gz
+	rm -rf $(VENV) .modelgate example_project/models example_project/data/*.csv.gz example_project/history/build site
