@@ -179,7 +179,7 @@ def write(records: list[dict]) -> None:
     JSONL.write_text(text, encoding="utf-8")
     print(f"wrote {os.path.relpath(JSONL)}: {len(records)} records")
     try:
-        from pytest_modelgate.history import open_store  # type: ignore[attr-defined]
+        from pytest_modelgate.history import open_store
     except ImportError:
         return  # the history store is not part of this installation: JSON Lines only
     STORE.unlink(missing_ok=True)

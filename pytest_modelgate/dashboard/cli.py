@@ -58,7 +58,7 @@ def _store_records(target: str, branch: str | None, limit: int | None) -> list[d
     from pytest_modelgate.dashboard.tables import DashboardError
 
     try:
-        from pytest_modelgate.history import open_store  # type: ignore[attr-defined]
+        from pytest_modelgate.history import open_store
     except ImportError:
         raise DashboardError(
             f"--store {target}: the history store (pytest_modelgate.history) is not part of "
