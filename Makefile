@@ -47,9 +47,11 @@ test: install-test
 bench: install-test
 	$(PY) benchmarks/bench_alternatives.py --output docs/performance.md
 
-# the validity matrix of issue #13 (minutes on 2 cores): docs/validity.md + validity/results.json
+# the validity matrix of issue #13 (minutes on 2 cores): docs/validity.md + validity/results.json,
+# and the canary's daily-look table (docs/validity-canary.md)
 validity: install
 	$(PY) -m validity --output docs/validity.md
+	$(PY) -m validity.sequential --output docs/validity-canary.md
 
 lint: install-test
 	$(PIP) install -e '.[dev]'

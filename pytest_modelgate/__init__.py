@@ -43,6 +43,7 @@ __all__ = [
     "assert_no_regression",
     "assert_predictions",
     "assert_slices",
+    "check_canary",
     "check_data",
     "decide",
     "evaluate",
@@ -80,6 +81,7 @@ _LAZY = {
     },
     "assert_data": ("pytest_modelgate.api.checks", "assert_data"),
     "check_data": ("pytest_modelgate.api.checks", "check_data"),
+    "check_canary": ("pytest_modelgate.api.canary", "check_canary"),
     "Decision": ("pytest_modelgate.decision", "Decision"),
     "decide": ("pytest_modelgate.decision", "decide"),
     "GateRun": ("pytest_modelgate.runner.session", "GateRun"),
@@ -100,6 +102,7 @@ if TYPE_CHECKING:  # pragma: no cover
         assert_slices,
         evaluate,
     )
+    from pytest_modelgate.api.canary import check_canary
     from pytest_modelgate.api.checks import assert_data, check_data
     from pytest_modelgate.decision import Decision, decide
     from pytest_modelgate.inputs.engines import group_counts

@@ -1,4 +1,5 @@
-"""Route one ``check:`` gate to its module: data, operational (latency, size) or behaviour."""
+"""Route one ``check:`` gate to its module: data, operational (latency, size), behaviour or
+canary."""
 
 from __future__ import annotations
 
@@ -25,4 +26,8 @@ def run_check(gate: Any, inputs: CheckInputs) -> CheckResult:
         from pytest_modelgate.checks.behaviour import behaviour
 
         return behaviour(gate, inputs)
+    if kind == "canary":
+        from pytest_modelgate.checks.canary import canary_check
+
+        return canary_check(gate, inputs)
     raise AssertionError(f"unknown check {kind!r}")  # the spec admits only the kinds above

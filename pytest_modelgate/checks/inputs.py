@@ -58,6 +58,10 @@ class CheckInputs:
         The candidate model object and the test rows it takes.
     model_path : callable or None
         The candidate model's file.
+    read_table : callable or None
+        ``read_table(path, where)``: a data file a gate names (e.g. a canary's ``traffic``),
+        resolved against the spec's folder and read with the spec's CSV policy; ``where``
+        locates the key in messages. The Python API gives the frame it was handed.
     stats : StatsSpec
         The spec's ``stats:`` settings (confidence, default evidence rule, min_support, seed —
         the runner's seed override applied) that a check gate's own ``evidence``,
@@ -77,6 +81,7 @@ class CheckInputs:
     evidence_on: Callable[[pd.DataFrame, str], Evidence] | None = None
     model_and_features: Callable[[], tuple[Any, pd.DataFrame]] | None = None
     model_path: Callable[[], Path] | None = None
+    read_table: Callable[[str, str], pd.DataFrame] | None = None
     stats: StatsSpec = field(default_factory=lambda: _default_stats())
 
     def stats_defaults(self) -> Any:

@@ -382,6 +382,12 @@ class GateSession:
 
         return lineage(self.spec, self.seed)
 
+    def read_gate_table(self, path: str, where: str) -> Any:
+        """A data file named by a gate key, relative to the spec, with the spec's CSV policy."""
+        from pytest_modelgate.inputs.loading import read_table
+
+        return read_table(self.spec.root / path, na_values=self.spec.data.na_values, where=where)
+
     def check_inputs(self) -> CheckInputs:
         """What ``check:`` gates read, backed by this session's caches (loaded on first use)."""
         data = self.spec.data
@@ -397,6 +403,7 @@ class GateSession:
             evidence_on=lambda frame, what: self.evidence_on(frame, self.loaded.data.path, what),
             model_and_features=lambda: self.model_and_features("candidate"),
             model_path=lambda: self.model_path("candidate"),
+            read_table=self.read_gate_table,
             stats=self.spec.stats.model_copy(update={"seed": self.seed}),
         )
 

@@ -608,6 +608,71 @@ class ModelSizeCheck(_GateCommon):
     )
 
 
+class CanaryCheck(_GateCommon):
+    """Live traffic of a canary against the control arm, judged with anytime-valid bounds
+    (docs/canary.md): promote (PASS), continue (INCONCLUSIVE) or rollback (FAIL)."""
+
+    check: Literal["canary"]
+    traffic: str = Field(
+        min_length=1,
+        description="the logged traffic (CSV/Parquet, relative to gates.yaml): one row per "
+        "served request with its arm, outcome and prediction",
+    )
+    arm: str = Field("arm", min_length=1, description="the column naming each row's arm")
+    canary_arm: Scalar = Field("canary", description="the arm value of the candidate's rows")
+    control_arm: Scalar = Field("control", description="the arm value of the control's rows")
+    rate: Literal["accuracy", "recall", "specificity", "precision", "outcome_mean"] = Field(
+        "accuracy",
+        description="the per-request rate compared (higher is better); outcome_mean is the "
+        "mean of the outcome itself, in [0, 1] (e.g. conversion)",
+    )
+    outcome: str = Field(min_length=1, description="the column with the observed outcome")
+    prediction: str | None = Field(
+        None, min_length=1, description="the column with the served prediction (its label)"
+    )
+    positive_label: Scalar = Field(1, description="the positive outcome/prediction value")
+    time: str | None = Field(
+        None, min_length=1, description="the column with each request's time (orders the rows)"
+    )
+    look_every: str = Field(
+        "1D", min_length=1, description="the period of the looks listed (a pandas offset: 1D, 6h)"
+    )
+    max_drop: float = Field(
+        ge=0, lt=1, description="how much worse than the control the canary may be"
+    )
+
+    @field_validator("evidence", "min_support")
+    @classmethod
+    def _own_rule(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None:
+            raise ValueError(
+                f"`{info.field_name}` does not apply to a canary check: it judges an "
+                "anytime-valid interval with its own three-way rule (promote, continue, "
+                "rollback); only `confidence` applies"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _needs_prediction(self) -> CanaryCheck:
+        if self.rate != "outcome_mean" and self.prediction is None:
+            raise ValueError(f"`rate: {self.rate}` needs `prediction` (the served label)")
+        if self.rate == "outcome_mean" and self.prediction is not None:
+            raise ValueError("`rate: outcome_mean` reads the outcome only; drop `prediction`")
+        if self.canary_arm == self.control_arm:
+            raise ValueError("`canary_arm` and `control_arm` must differ")
+        import pandas as pd
+
+        try:
+            step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.look_every))
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"`look_every` must be a period such as 1D, 12h or 7D (got {self.look_every!r})"
+            ) from None
+        if step <= pd.Timedelta(0):
+            raise ValueError(f"`look_every` must be a positive period (got {self.look_every!r})")
+        return self
+
+
 class Perturbation(_Model):
     """How to change one column: swap two values, add or multiply a number, or set a value."""
 
@@ -653,6 +718,7 @@ CHECK_MODELS: dict[str, type[_GateCommon]] = {
     "model_size": ModelSizeCheck,
     "invariance": InvarianceCheck,
     "directional": DirectionalCheck,
+    "canary": CanaryCheck,
 }
 
 GATE_KEYS = ("metric", "fairness", "check")
