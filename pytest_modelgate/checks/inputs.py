@@ -78,6 +78,13 @@ class CheckInputs:
     model_and_features: Callable[[], tuple[Any, pd.DataFrame]] | None = None
     model_path: Callable[[], Path] | None = None
     stats: StatsSpec = field(default_factory=lambda: _default_stats())
+    # --- #19: the leakage check ---
+    time: str | None = None  # data.time
+    id: str | None = None  # data.id
+    #: ``read_data(path, key_path)``: another data file of the spec (``train:``), read like
+    #: data.reference; None where there is no spec (the Python API passes frames)
+    read_data: Callable[[str, tuple[str | int, ...]], pd.DataFrame] | None = None
+    # --- end #19 ---
 
     def stats_defaults(self) -> Any:
         """The :class:`~pytest_modelgate.checks.engine.GateDefaults` of :attr:`stats`."""
