@@ -12,8 +12,9 @@ The class is named by its label value (``recall[2]`` for integer labels); a name
 class of the target is an error that lists the classes.
 
 ``roc_auc_ovr`` is scikit-learn's ``roc_auc_score(y, P, multi_class="ovr", average="macro")``,
-with a DeLong interval on the logit scale whose variance accounts for the correlation between
-the classes' AUCs (:mod:`pytest_modelgate.stats.ovr_auc`).
+with a DeLong interval on the logit scale (Student's t quantile, df = smallest class − 1) whose
+variance accounts for the correlation between the classes' AUCs
+(:mod:`pytest_modelgate.stats.ovr_auc`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ PER_CLASS_BASES = (
     "average_precision",
 )
 MACRO_AUC = "roc_auc_ovr"
-MACRO_AUC_METHOD = "delong-ovr-logit"
+MACRO_AUC_METHOD = "delong-ovr-logit-t"
 
 _NAME = re.compile(r"^(?P<base>[A-Za-z0-9_]+)\[(?P<cls>[^\[\]]+)\]$")
 
@@ -161,15 +162,35 @@ def macro_auc_estimate(ev: Evidence, level: float) -> MetricResult:
             MACRO_AUC, value, iv, n, note=note, support=support, support_label=label
         )
     variance = float(phi @ phi) / (n * n)
-    iv = delong_logit_interval(value, variance, level)
-    iv = Interval(iv.low, iv.high, level, MACRO_AUC_METHOD)
+    iv = _logit_t_interval(value, variance, level, int(counts.min()) - 1)
     return MetricResult(MACRO_AUC, value, iv, n, support=support, support_label=label)
+
+
+def _t_quantile(level: float, df: int) -> float:
+    from scipy import stats
+
+    return float(stats.t.ppf(0.5 + level / 2, max(df, 1)))
+
+
+def _logit_t_interval(value: float, variance: float, level: float, df: int) -> Interval:
+    """DeLong's variance on the logit scale with Student's t quantile on ``df`` = the smallest
+    class's rows − 1: with z the strict gate passed falsely 4.4% of the time at 10 rows per
+    class (3,000 draws: 4.8%), with t 2.2%; at 60 rows the two agree (validity/pending)."""
+    if not 0.0 < value < 1.0 or not math.isfinite(variance) or variance < 0:
+        iv = delong_logit_interval(value, variance, level)  # collapses at 0 or 1
+        return Interval(iv.low, iv.high, level, MACRO_AUC_METHOD)
+    from scipy import special
+
+    centre = math.log(value / (1.0 - value))
+    half = _t_quantile(level, df) * math.sqrt(variance) / (value * (1.0 - value))
+    low, high = special.expit(centre - half), special.expit(centre + half)
+    return Interval(float(low), float(high), level, MACRO_AUC_METHOD)
 
 
 def macro_auc_comparison(cand: Evidence, base: Evidence, level: float) -> ComparisonResult:
     """Paired Δ ``roc_auc_ovr`` (candidate − baseline) on the same rows: the difference of the
     two models' influences row by row gives its standard error (a Wald interval)."""
-    from scipy import special, stats
+    from scipy import stats
 
     c_value, c_phi, c_note = _macro_parts(cand)
     b_value, b_phi, b_note = _macro_parts(base)
@@ -180,9 +201,10 @@ def macro_auc_comparison(cand: Evidence, base: Evidence, level: float) -> Compar
     if not math.isfinite(delta) or not math.isfinite(se):
         iv, p = Interval(math.nan, math.nan, level, "none"), None
     else:
-        z = float(special.ndtri(0.5 + level / 2))
-        iv = Interval(delta - z * se, delta + z * se, level, "delong-ovr-paired")
-        p = float(2 * stats.norm.sf(abs(delta) / se)) if se > 0 else None
+        df = max(int(np.bincount(cand.y_true, minlength=len(cand.classes)).min()) - 1, 1)
+        q = _t_quantile(level, df)
+        iv = Interval(delta - q * se, delta + q * se, level, "delong-ovr-paired")
+        p = float(2 * stats.t.sf(abs(delta) / se, df)) if se > 0 else None
     counts = np.bincount(cand.y_true, minlength=len(cand.classes))
     return ComparisonResult(
         MACRO_AUC,

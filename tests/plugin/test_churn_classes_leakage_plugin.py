@@ -96,5 +96,5 @@ gates:
     assert "'wolf' is not a class of the target" in gates["no_wolf"]["message"]
     others = {k: g["verdict"] for k, g in gates.items() if k != "no_wolf"}
     assert set(others.values()) == {"PASS"}, others
-    assert gates["roc_auc_ovr>=0.8"]["interval"]["method"] == "delong-ovr-logit"
+    assert gates["roc_auc_ovr>=0.8"]["interval"]["method"] == "delong-ovr-logit-t"
     assert result.ret == 1  # the ERROR blocks
