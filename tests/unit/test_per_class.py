@@ -172,3 +172,46 @@ def test_spec_accepts_per_class_names_and_refuses_what_cannot_be_per_class():
         parse_spec(HEAD + "  - {metric: 'recal[fraud]', min: 0.5}\n")
     with pytest.raises(SpecError, match="one column per class"):
         parse_spec(HEAD.replace("[pa, pb, pc]", "[pa]") + "  - {metric: roc_auc_ovr, min: 0.8}\n")
+
+
+def test_multiclass_score_columns_and_per_class_gates_from_gates_yaml(tmp_path):
+    """The YAML runner: `scores: [..]` columns, classes:, recall[c], roc_auc_ovr, a per-class
+    fairness gap, and an unknown class located at its gate."""
+    import pandas as pd
+
+    from pytest_modelgate import run_gates
+
+    rng = np.random.default_rng(5)
+    n = 600
+    y = rng.choice(["cat", "dog", "fox"], n)
+    p = rng.dirichlet([1, 1, 1], n)
+    p[np.arange(n), np.searchsorted(["cat", "dog", "fox"], y)] += 0.6
+    p /= p.sum(1, keepdims=True)
+    frame = pd.DataFrame({"y": y, "p_cat": p[:, 0], "p_dog": p[:, 1], "p_fox": p[:, 2]})
+    frame["region"] = rng.choice(["n", "s"], n)
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    (tmp_path / "gates.yaml").write_text(
+        """\
+version: 1
+task: multiclass
+data: {test: t.csv, target: y, sensitive: [region]}
+models:
+  candidate: {scores: [p_cat, p_dog, p_fox]}
+gates:
+  - {metric: recall, classes: [cat, fox], min: 0.6}
+  - {metric: 'roc_auc[dog]', min: 0.8}
+  - {metric: roc_auc_ovr, min: 0.8}
+  - {fairness: metric_difference, metric: 'recall[fox]', sensitive: region, max: 0.3}
+  - {metric: 'recall[wolf]', min: 0.5, name: no_wolf}
+"""
+    )
+    results = {r.label: r for r in run_gates(tmp_path / "gates.yaml")}
+    wolf = results.pop("no_wolf")
+    assert wolf.verdict.value == "ERROR" and "'wolf' is not a class of the target" in wolf.message
+    assert {k: r.verdict.value for k, r in results.items()} == dict.fromkeys(results, "PASS")
+    assert len(results) == 5  # two classes, three more gates
+    expected = skm.roc_auc_score(y, p, multi_class="ovr", labels=["cat", "dog", "fox"])
+    assert results["roc_auc_ovr>=0.8"].estimate == pytest.approx(expected, abs=1e-12)
+    assert results["roc_auc_ovr>=0.8"].interval.method == "delong-ovr-logit-t"
+    with pytest.raises(SpecError, match="one column per class"):
+        parse_spec(HEAD.replace("[pa, pb, pc]", "[pa]") + "  - {metric: roc_auc_ovr, min: 0.8}\n")
