@@ -504,6 +504,8 @@ def model_features(model: Any, spec: Spec, data: LoadedData) -> list[str]:
         return names
     skip = {spec.data.target, *spec.data.sensitive, *spec.data.exclude}
     skip.update(c for c in (spec.data.cluster, spec.data.weight) if c)  # design, not features
+    if spec.data.id:  # #19: row ids name rows in reports; they are never model input
+        skip.add(spec.data.id)
     for ref in (spec.models.candidate, spec.models.baseline):
         if isinstance(ref, PredictionColumns):
             skip.update(c for c in (ref.predictions, ref.scores) if isinstance(c, str))

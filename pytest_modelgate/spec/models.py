@@ -102,7 +102,8 @@ class DataSpec(_Model):
     id: str | None = Field(
         None,
         description="column with an id per row: reports name rows by it (flipped predictions, "
-        "leaked rows); default: the row's 0-based position in the file",
+        "leaked rows); default: the row's 0-based position in the file. Not model input "
+        "(unless listed in features)",
     )
     time: str | None = Field(
         None,
