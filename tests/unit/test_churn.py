@@ -97,3 +97,25 @@ def test_churn_on_multiclass_labels():
     ev = mg.evaluate(y, cand, baseline_pred=base, classes=["a", "b", "c"])
     assert ev.metric("negative_flip_rate").estimate == pytest.approx(5 / 120, abs=1e-12)
     assert ev.metric("flip_rate").estimate == pytest.approx(5 / 120, abs=1e-12)
+
+
+def test_gates_yaml_names_flipped_rows_by_data_id(tmp_path, data):
+    """From gates.yaml with prediction columns: data.id names the listed rows."""
+    import pandas as pd
+
+    from pytest_modelgate import run_gates
+
+    y, cand, base, _g = data
+    ids = [f"c{i:04d}" for i in range(len(y))]
+    pd.DataFrame({"customer": ids, "y": y, "new": cand, "old": base}).to_csv(
+        tmp_path / "t.csv", index=False
+    )
+    (tmp_path / "gates.yaml").write_text(
+        "version: 1\ndata: {test: t.csv, target: y, id: customer}\n"
+        "models: {candidate: {predictions: new}, baseline: {predictions: old}}\n"
+        "gates:\n  - {metric: negative_flip_rate, max: 0.2}\n"
+    )
+    [result] = run_gates(tmp_path / "gates.yaml")
+    rows = brute("negative_flip_rate", y, cand, base)
+    assert [e.id for e in result.examples] == [ids[i] for i in rows[:CHURN_EXAMPLES]]
+    assert result.estimate == pytest.approx(len(rows) / len(y), abs=1e-12)

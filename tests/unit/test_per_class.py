@@ -215,3 +215,16 @@ gates:
     assert results["roc_auc_ovr>=0.8"].interval.method == "delong-ovr-logit-t"
     with pytest.raises(SpecError, match="one column per class"):
         parse_spec(HEAD.replace("[pa, pb, pc]", "[pa]") + "  - {metric: roc_auc_ovr, min: 0.8}\n")
+
+
+def test_classes_list_on_a_compare_gate(ev, data):
+    y, _p, pred, _g, base_pred = data
+    results = ev.check(metric="recall", classes=["a", "b"], compare="baseline", max_drop=0.5)
+    for r in results:
+        cls = r.slice["class"]
+        expected = (
+            skm.recall_score(y, pred, labels=[cls], average=None)[0]
+            - skm.recall_score(y, base_pred, labels=[cls], average=None)[0]
+        )
+        assert r.estimate == pytest.approx(expected, abs=1e-12)
+        assert r.verdict.value == "PASS"
