@@ -1,5 +1,5 @@
-"""#19 end to end from gates.yaml: churn against the baseline model and check: leakage with its
-own `train:` file (per-class gates from gates.yaml: tests/unit/test_per_class.py)."""
+"""#19 from gates.yaml: churn against the baseline model and check: leakage with its own
+`train:` file, down to the JSON report (per-class gates: tests/unit/test_per_class.py)."""
 
 from __future__ import annotations
 
@@ -10,26 +10,26 @@ import pandas as pd
 from .conftest import SPEC_HEAD
 
 
-def report(project):
-    data = json.loads((project.path / ".modelgate" / "report.json").read_text())
-    return {g["id"] if not g["slice"] else f"{g['id']}{g['slice']}": g for g in data["gates"]}
+def test_churn_and_leakage_gates(project_template, tmp_path):
+    """The YAML runner on the plugin tests' project (run_gates: the same runner the plugin
+    calls, without a pytester session), down to the JSON report."""
+    import shutil
 
+    from pytest_modelgate import run_gates
 
-def test_churn_and_leakage_gates(project):
-    test = pd.read_csv(project.path / "data" / "test.csv.gz")
+    for sub in ("data", "models"):
+        shutil.copytree(project_template / sub, tmp_path / sub)
+    test = pd.read_csv(tmp_path / "data" / "test.csv.gz")
     train = test.sample(n=600, random_state=2).reset_index(drop=True)
     train.loc[:, "f1"] += 10.0  # a different population ...
-    train.loc[:4, ["f1", "f2", "f3"]] = test.loc[
-        :4, ["f1", "f2", "f3"]
-    ].to_numpy()  # ... but 5 copies
-    train.to_csv(project.path / "data" / "train.csv.gz", index=False)
+    train.loc[:4, ["f1", "f2", "f3"]] = test.loc[:4, ["f1", "f2", "f3"]].to_numpy()  # ... 5 copies
+    train.to_csv(tmp_path / "data" / "train.csv.gz", index=False)
     spec = SPEC_HEAD.replace(
         "  candidate: models/model.joblib\n",
         "  candidate: models/model.joblib\n  baseline: models/weak.joblib\n",
     )
-    project.makefile(
-        ".yaml",
-        gates=spec
+    (tmp_path / "gates.yaml").write_text(
+        spec
         + """\
   - metric: negative_flip_rate
     max: 0.5
@@ -41,11 +41,13 @@ def test_churn_and_leakage_gates(project):
     train: data/train.csv.gz
     columns: [f1, f2, f3]
     look_for: [exact_duplicates, near_duplicates, conflicting_labels]
-""",
+"""
     )
-    result = project.runpytest("--modelgate")
-    assert result.ret == 1, result.stdout.str()
-    gates = report(project)
+    run = run_gates(tmp_path / "gates.yaml")
+    assert run.decision.outcome == "block"
+    run.write_reports(json=tmp_path / "report.json")
+    data = json.loads((tmp_path / "report.json").read_text())
+    gates = {g["id"] if not g["slice"] else f"{g['id']}{g['slice']}": g for g in data["gates"]}
     churn = gates["churn"]
     assert churn["verdict"] == "FAIL" and churn["interval"]["method"] == "clopper-pearson"
     assert len(churn["examples"]) == 20 and set(churn["examples"][0]["values"]) == {
