@@ -147,7 +147,7 @@ class PredictionColumns(_Model):
             if len(value) < 2:
                 raise ValueError("a list of score columns needs one column per class (>= 2)")
             if len(set(value)) != len(value):
-                raise ValueError(f"the score columns repeat a column (got {value})")
+                raise ValueError("the score columns repeat a column")
         return value
 
     @model_validator(mode="after")

@@ -234,3 +234,29 @@ def test_classes_list_on_a_compare_gate(ev, data):
         )
         assert r.estimate == pytest.approx(expected, abs=1e-12)
         assert r.verdict.value == "PASS"
+
+
+@pytest.mark.parametrize(
+    ("columns", "scale", "message"),
+    [
+        ("[a, b]", 1.0, "lists 2 column(s) (a, b) but the target 'y' has 3 classes"),
+        ("[a, b, c]", 0.5, "class probabilities do not sum to 1 in 60 row(s)"),
+    ],
+)
+def test_bad_score_columns_are_located_errors(tmp_path, columns, scale, message):
+    import pandas as pd
+
+    from pytest_modelgate import run_gates
+
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet([1, 1, 1], 60) * scale
+    frame = pd.DataFrame({"y": rng.choice(["cat", "dog", "fox"], 60), "a": p[:, 0]})
+    frame = frame.assign(b=p[:, 1], c=p[:, 2])
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    (tmp_path / "gates.yaml").write_text(
+        "version: 1\ntask: multiclass\ndata: {test: t.csv, target: y}\n"
+        f"models: {{candidate: {{scores: {columns}}}}}\n"
+        "gates:\n  - {metric: roc_auc_ovr, min: 0.5}\n"
+    )
+    [result] = run_gates(tmp_path / "gates.yaml")
+    assert result.verdict.value == "ERROR" and message in result.message
