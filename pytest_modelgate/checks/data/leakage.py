@@ -45,6 +45,7 @@ import pandas as pd
 
 from pytest_modelgate._format import one_line
 from pytest_modelgate.checks.common import CheckRule, details_table, gate_fields, judge_rate
+from pytest_modelgate.checks.data.row_hashing import conflicting_keys, hash_rows, member
 from pytest_modelgate.checks.inputs import CheckInputs
 from pytest_modelgate.errors import DataError, did_you_mean
 from pytest_modelgate.results import (
@@ -87,70 +88,6 @@ class Finding:
     count: int | None = None
     examples: tuple[RowExample, ...] = field(default_factory=tuple)
     skipped: str = ""  # why the finding does not apply here (no time column, ...)
-
-
-# --- hashing -------------------------------------------------------------------------------------
-
-
-def _column_hash(col: pd.Series, digits: int | None) -> np.ndarray:
-    """One uint64 per value: numbers as float64 (rounded to ``digits`` significant digits when
-    given), everything else as text (trimmed, lower-cased, white space collapsed when ``digits``
-    is given). Text is normalised and hashed once per distinct value, not per row."""
-    if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
-        codes, uniques = pd.factorize(col, use_na_sentinel=True)
-        texts = [str(u) for u in uniques]
-        if digits is not None:
-            texts = [" ".join(t.split()).lower() for t in texts]
-        hashed = pd.util.hash_array(np.array([*texts, "\x00<missing>"], dtype=object))
-        return hashed[codes]  # code -1 (missing) takes the last entry
-    x = col.to_numpy(dtype=np.float64)
-    if digits is not None:
-        x = _round_significant(x, digits)
-    return pd.util.hash_array(x + 0.0)  # -0.0 and 0.0 hash alike
-
-
-def _round_significant(x: np.ndarray, digits: int) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        magnitude = np.floor(np.log10(np.abs(x)))
-    magnitude = np.where(np.isfinite(magnitude), magnitude, 0.0)
-    scale = 10.0 ** (digits - 1 - magnitude)
-    with np.errstate(over="ignore", invalid="ignore"):
-        rounded = np.round(x * scale) / scale
-    return np.where(np.isfinite(x) & (x != 0) & np.isfinite(rounded), rounded, x)
-
-
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
-def hash_rows(frame: pd.DataFrame, digits: int | None = None) -> np.ndarray:
-    """One uint64 per row of ``frame``, combining the columns' value hashes in column order
-    (see :func:`_column_hash` for what compares equal). 64 bits: two distinct rows collide
-    with probability about n²/2⁶⁵ (10⁻⁸ at 10⁶ × 10⁶ rows)."""
-    h = np.zeros(len(frame), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for i in range(frame.shape[1]):
-            column = _column_hash(frame.iloc[:, i], digits)
-            h = (h * _MIX) ^ (column + np.uint64(i + 1))
-    return pd.util.hash_array(h)  # a final mix of the combined value
-
-
-def _member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """``numpy.isin(values, pool)`` for uint64 hashes by one sort and a binary search (several
-    times faster than ``isin``'s hash table at 10⁶ rows)."""
-    if pool.size == 0:
-        return np.zeros(values.shape, dtype=bool)
-    pool = np.sort(pool)
-    at = np.minimum(np.searchsorted(pool, values), pool.size - 1)
-    return pool[at] == values
-
-
-def _conflicting_keys(keys: np.ndarray, labels: pd.Series) -> np.ndarray:
-    """The row hashes that occur with more than one label (sorted)."""
-    codes, _ = pd.factorize(labels, use_na_sentinel=False)
-    order = np.lexsort((codes, keys))
-    k, c = keys[order], codes[order]
-    changed = (k[1:] == k[:-1]) & (c[1:] != c[:-1])
-    return np.unique(k[1:][changed])
 
 
 # --- the findings --------------------------------------------------------------------------------
@@ -383,7 +320,7 @@ def leakage_findings(
 
     exact = np.zeros(n, dtype=bool)
     if h_test is not None and h_train is not None:
-        exact = _member(h_test, h_train)
+        exact = member(h_test, h_train)
     if "exact_duplicates" in look_for:
         assert h_test is not None and train_position is not None
         f, rows = _share_finding(
@@ -402,7 +339,7 @@ def leakage_findings(
     if "near_duplicates" in look_for:
         near_test = hash_rows(test[columns], cfg.digits)
         near_train = hash_rows(train[columns], cfg.digits)
-        near = _member(near_test, near_train) & ~exact
+        near = member(near_test, near_train) & ~exact
         f, rows = _share_finding(
             "near_duplicates",
             near,
@@ -418,8 +355,8 @@ def leakage_findings(
         else:
             assert h_test is not None and h_train is not None
             labels = pd.concat([train[target], test[target]], ignore_index=True)
-            conflicting = _conflicting_keys(np.concatenate([h_train, h_test]), labels)
-            mask = _member(h_test, conflicting)
+            conflicting = conflicting_keys(np.concatenate([h_train, h_test]), labels)
+            mask = member(h_test, conflicting)
             f, rows = _share_finding(
                 "conflicting_labels",
                 mask,
