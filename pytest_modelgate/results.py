@@ -27,6 +27,7 @@ __all__ = [
     "GroupValue",
     "Interval",
     "MetricResult",
+    "RowExample",
     "Threshold",
     "Verdict",
 ]
@@ -292,6 +293,28 @@ class GroupValue:
         )
 
 
+# --- rows behind a finding (#19: flipped predictions, leaked rows) ---------------------------
+
+
+@dataclass(frozen=True)
+class RowExample:
+    """One row behind a gate's finding: its id (the ``data.id`` column's value, else the row's
+    0-based position in the data) and the values that show the finding, as text."""
+
+    id: str
+    values: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "values": dict(self.values)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RowExample:
+        return cls(str(d.get("id")), {str(k): str(v) for k, v in (d.get("values") or {}).items()})
+
+
+# --- end rows behind a finding ---------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class FairnessResult:
     """A fairness gap with its interval and the per-group values behind it.
@@ -380,6 +403,7 @@ class CheckResult:
     p_adjusted: float | None = None  # lenient slices: Holm-adjusted p across the gate's slices
     detectable: float | None = None  # smallest distance from the bar shown with 80% power
     groups: tuple[GroupValue, ...] | None = None  # fairness groups, data-check columns
+    examples: tuple[RowExample, ...] | None = None  # #19: first rows behind the finding
 
     @property
     def label(self) -> str:
@@ -418,6 +442,9 @@ class CheckResult:
         d["comparison"] = self.comparison.to_dict() if self.comparison is not None else None
         d["groups"] = [g.to_dict() for g in self.groups] if self.groups is not None else None
         d["notes"] = list(self.notes)
+        d["examples"] = (
+            [e.to_dict() for e in self.examples] if self.examples is not None else None
+        )
         return d
 
     @classmethod
@@ -440,4 +467,7 @@ class CheckResult:
         groups = kwargs.get("groups")
         if groups is not None:
             kwargs["groups"] = tuple(GroupValue.from_dict(g) for g in groups)
+        examples = kwargs.get("examples")
+        if examples is not None:
+            kwargs["examples"] = tuple(RowExample.from_dict(e) for e in examples)
         return cls(**kwargs)

@@ -121,6 +121,8 @@ def _evaluate(sample: Sample, seed: int, min_support: int | None, cluster: bool)
         kwargs["min_support"] = min_support
     if cluster and sample.cluster is not None:
         kwargs["cluster"] = sample.cluster
+    if sample.classes is not None:  # #19: multiclass score columns
+        kwargs["classes"] = sample.classes
     return mg.evaluate(sample.y_true, sample.y_pred, sample.y_score, **kwargs)
 
 

@@ -208,6 +208,8 @@ class Sample:
     #: cluster id of each row; passed as ``evaluate(..., cluster=...)`` only when the installed
     #: ``evaluate`` accepts a ``cluster`` parameter (issue #13 asks for it)
     cluster: np.ndarray | None = None
+    #: the class of each score column (multiclass ``y_score``), passed as ``classes=`` (#19)
+    classes: list[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -1078,3 +1080,128 @@ def clustered_compare_scenarios() -> list[Scenario]:
 
 
 SCENARIOS.update({s.id: s for s in clustered_compare_scenarios()})
+
+
+# --- #19: prediction churn, per-class recall, macro one-vs-rest ROC AUC ---------------------------
+# Churn: labels Bernoulli(0.5); the baseline is right with probability 0.85; the candidate turns
+# a right row wrong with probability q and a wrong row right with probability 0.3, independently:
+# the true negative_flip_rate is 0.85 q and the true flip_rate 0.85 q + 0.15 · 0.3.
+# Per-class recall: 3 classes with fixed counts, class 2 predicted right with probability p.
+# Macro AUC: 3 classes with fixed equal counts; a row of class j has L ~ Binomial(10, q_j) and
+# the probability vector p_j = (1 + L)/12, the other two (11 − L)/24 each (rows sum to 1). Column
+# k then ranks a class-k row (1 + L)/12 against another class's row (11 − L')/24: above iff
+# 2L + L' > 9, tied iff = 9, so every one-vs-rest AUC is an exact finite sum (ovr_truth), ties
+# included — a hard regime for the DeLong interval (11 score levels per column).
+
+CHURN_BASE_RIGHT, CHURN_GAIN = 0.85, 0.3
+OVR_LEVELS, OVR_Q = 10, (0.6, 0.5, 0.4)
+
+
+def churn_truth(name: str, lose: float) -> float:
+    negative = CHURN_BASE_RIGHT * lose
+    if name == "negative_flip_rate":
+        return negative
+    return negative + (1 - CHURN_BASE_RIGHT) * CHURN_GAIN
+
+
+def _churn(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    n, lose = p["n"], p["lose"]
+    y = rng.integers(0, 2, n)
+    base_right = rng.random(n) < CHURN_BASE_RIGHT
+    base = np.where(base_right, y, 1 - y)
+    flip = np.where(base_right, rng.random(n) < lose, rng.random(n) < CHURN_GAIN)
+    return Sample(y, np.where(flip, 1 - base, base), baseline_pred=base)
+
+
+def _per_class_recall(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    n, rate = p["n"], p["p"]
+    y = np.repeat(np.arange(3), n)
+    pred = rng.integers(0, 3, 3 * n)
+    right = (y == 2) & (rng.random(3 * n) < rate)
+    pred = np.where(y == 2, np.where(right, 2, rng.integers(0, 2, 3 * n)), pred)
+    return Sample(y, pred)
+
+
+def ovr_truth() -> float:
+    """The macro one-vs-rest AUC of the population, by exact enumeration."""
+    levels = np.arange(OVR_LEVELS + 1)
+    pmf = [
+        special.comb(OVR_LEVELS, levels) * q**levels * (1 - q) ** (OVR_LEVELS - levels)
+        for q in OVR_Q
+    ]
+    total = 0.0
+    for k in range(3):
+        negative = sum(pmf[j] for j in range(3) if j != k) / 2  # equal class counts
+        key = 2 * levels[:, None] + levels[None, :]
+        win = (key > 9) + 0.5 * (key == 9)
+        total += float(pmf[k] @ win @ negative)
+    return total / 3
+
+
+def _auc_ovr(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    n = p["n"]
+    y = np.repeat(np.arange(3), n)
+    level = rng.binomial(OVR_LEVELS, np.asarray(OVR_Q)[y])
+    scores = np.repeat(((11 - level) / 24.0)[:, None], 3, axis=1)
+    scores[np.arange(3 * n), y] = (1 + level) / 12.0
+    return Sample(y, None, scores, classes=[0, 1, 2])
+
+
+GENERATORS["churn"] = _churn
+GENERATORS["per-class"] = _per_class_recall
+GENERATORS["auc-ovr"] = _auc_ovr
+
+
+def v19_scenarios() -> list[Scenario]:
+    out = []
+    for n in (50, 200, 2000):
+        for lose in (0.02, 0.1):
+            checks: list[Check] = []
+            for name in ("negative_flip_rate", "flip_rate"):
+                checks += _pair(
+                    "threshold max",
+                    name,
+                    churn_truth(name, lose),
+                    "max",
+                    key_prefix=f"{name}/",
+                )
+            out.append(
+                Scenario(
+                    f"churn/n{n}/lose{lose:g}",
+                    "churn",
+                    f"n = {n}, i.i.d. rows; baseline right 85%, candidate turns {lose:.0%} of its "
+                    "right rows wrong and 30% of its wrong rows right",
+                    {"n": n, "lose": lose},
+                    tuple(checks),
+                    cost=2.0 + n / 400,
+                )
+            )
+    for n in (20, 200):
+        out.append(
+            Scenario(
+                f"per-class/recall/n{n}/p0.9",
+                "per-class",
+                f"3 classes × {n} rows (fixed), recall[2] 0.9 (one-vs-rest)",
+                {"n": n, "p": 0.9},
+                _pair("threshold min", "recall[2]", 0.9, "min"),
+                cost=3.0,
+            )
+        )
+    truth = ovr_truth()
+    for n in (10, 20, 30, 60, 300):
+        out.append(
+            Scenario(
+                f"auc-ovr/n{n}",
+                "auc-ovr",
+                f"3 classes × {n} rows (fixed), 11 score levels per column (ties), macro "
+                f"one-vs-rest AUC {truth:.4f}",
+                {"n": n},
+                _pair("threshold min", "roc_auc_ovr", truth, "min"),
+                cost=4.0 + n / 100,
+            )
+        )
+    return out
+
+
+SCENARIOS.update({s.id: s for s in v19_scenarios()})
+# --- end #19 -------------------------------------------------------------------------------------

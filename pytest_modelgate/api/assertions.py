@@ -102,6 +102,8 @@ def assert_metric(
     ev.results.append(result)
     if _bad([result], inconclusive):
         _fail([result])
+    if est is None:  # #19: a churn metric without the baseline's predictions
+        raise ModelgateError(f"{caller}: {result.message}")
     return est
 
 

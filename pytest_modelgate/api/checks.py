@@ -26,6 +26,7 @@ DATA_ONLY_CHECKS = (
     "range",
     "drift",
     "label_drift",
+    "leakage",  # #19: reference= is the training data
 )
 
 
@@ -127,6 +128,11 @@ def _gate(check: Any, options: dict[str, Any]) -> Any:
         raise ModelgateError(
             f"check_data: check {_fmt_value(check)} {why} (allowed: {', '.join(DATA_ONLY_CHECKS)})"
         )
+    if check == "leakage" and "train" in options:  # #19: a file path is for gates.yaml
+        raise ModelgateError(
+            "check_data('leakage'): pass the training data as reference= (a DataFrame); "
+            "`train:` names a file in gates.yaml"
+        )
     raw = {"check": check, **{k: _plain(v) for k, v in options.items()}}
     # a SpecError (a ModelgateError) naming the argument, the value and what is allowed
     return gate_from_arguments(raw, task=None, caller=f"check_data({check!r})")
@@ -154,7 +160,7 @@ def _require_frames(check: str, test: Any, reference: Any, target: str | None) -
             )
     if test is None:
         raise DataError(f"check_data({check!r}): test must be a pandas DataFrame (got None)")
-    if reference is None and check in _NEEDS_REFERENCE:
+    if reference is None and (check in _NEEDS_REFERENCE or check == "leakage"):
         raise DataError(
             f"check_data({check!r}): `{check}` compares the test data with reference data: "
             "pass reference= (a pandas DataFrame, e.g. the training data)"

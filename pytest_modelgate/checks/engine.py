@@ -150,6 +150,7 @@ class GateInputs:
     history: Callable[[], Any] = field(default=_no_history)  # a ReleaseHistory (#17)
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     evidence_builds: int = 0
+    id_column: str | None = None  # #19: data.id, how reports name rows
 
     # --- shared work -------------------------------------------------------------------------
 
@@ -211,14 +212,25 @@ class GateInputs:
     ) -> MetricResult:
         """A metric with its interval on all rows or on ``rows`` (cached)."""
         from pytest_modelgate.estimates.metric import estimate_metric
+        from pytest_modelgate.estimates.per_class import bind_class
 
         metric = self.metric(name)
         opts = opts or self.defaults.options()
         key = ("metric", metric.name, self._rows_key(rows), opts, slice_label(label or {}))
         if key not in self._cache:
+            if metric.kind == "churn":  # #19: against the baseline's per-row predictions
+                churn = self.churn(metric.name, rows, label, opts)
+                if churn is None:
+                    raise DataError(
+                        f"{metric.name} compares with the baseline's per-row predictions, and "
+                        "there are none (models.baseline; baseline_pred= in evaluate())"
+                    )
+                self._cache[key] = churn.result
+                return replace(churn.result, slice=label)
             ev = self.subset("candidate", self.candidate, rows)
-            est = estimate_metric(metric, ev, opts, self.rng(f"metric:{metric.name}", label))
-            self._cache[key] = est
+            bound, ev = bind_class(metric, ev)  # #19: recall[fraud] on one-vs-rest evidence
+            est = estimate_metric(bound, ev, opts, self.rng(f"metric:{metric.name}", label))
+            self._cache[key] = replace(est, metric=metric.name)
         return replace(self._cache[key], slice=label)
 
     def compare(
@@ -233,6 +245,7 @@ class GateInputs:
         """Δ between the candidate and ``baseline`` evidence (or the best constant predictor
         when ``against == "constant"``) on all rows or on ``rows``, paired (cached)."""
         from pytest_modelgate.estimates.compare import compare_metric, constant_evidence
+        from pytest_modelgate.estimates.per_class import bind_class
 
         metric = self.metric(name)
         opts = opts or self.defaults.options()
@@ -246,16 +259,17 @@ class GateInputs:
         )
         if key not in self._cache:
             cand = self.subset("candidate", self.candidate, rows)
+            bound, cand = bind_class(metric, cand)  # #19: per-class metrics
             if against == "constant":
-                base, what = constant_evidence(metric, cand)
+                base, what = constant_evidence(bound, cand)
                 source = f"best constant predictor: {what}"
             else:
-                base = self.subset(f"baseline:{against}", baseline, rows)
+                base = bind_class(metric, self.subset(f"baseline:{against}", baseline, rows))[1]
                 source = ""
             cmp = compare_metric(
-                metric, cand, base, opts, self.rng(f"compare:{metric.name}:{against}", label)
+                bound, cand, base, opts, self.rng(f"compare:{metric.name}:{against}", label)
             )
-            self._cache[key] = replace(cmp, against=against, source=source)
+            self._cache[key] = replace(cmp, metric=metric.name, against=against, source=source)
         return self._cache[key]
 
     def fairness(
@@ -280,9 +294,14 @@ class GateInputs:
                 self.frame, columns, max_groups=self.defaults.max_slices, where=where
             )
             m = self.metric(metric) if metric else None
+            ev = self.candidate
+            if m is not None:  # #19: multiclass fairness on a per-class rate (recall[c])
+                from pytest_modelgate.estimates.per_class import bind_class
+
+                m, ev = bind_class(m, ev)
             self._cache[key] = fairness_estimate(
                 gap,
-                self.candidate,
+                ev,
                 codes,
                 labels,
                 metric=m,
@@ -291,6 +310,49 @@ class GateInputs:
                 min_support=min_support,
             )
         return self._cache[key]
+
+
+    # --- #19: prediction churn against the baseline -----------------------------------------
+
+    def churn(
+        self,
+        name: str,
+        rows: np.ndarray | None = None,
+        label: dict[str, str] | None = None,
+        opts: Any = None,
+    ) -> Any:
+        """``negative_flip_rate`` / ``flip_rate`` of the candidate against the baseline's
+        per-row predictions (a :class:`~pytest_modelgate.estimates.churn.ChurnEstimate`), or
+        ``None`` without per-row baseline predictions (cached)."""
+        from pytest_modelgate.estimates.churn import churn_estimate
+
+        metric = self.metric(name)
+        opts = opts or self.defaults.options()
+        key = ("churn", metric.name, self._rows_key(rows), opts.confidence)
+        if key not in self._cache:
+            src = self.baseline_source()
+            if src.evidence is None:
+                return None
+            cand = self.subset("candidate", self.candidate, rows)
+            base = self.subset("baseline", src.evidence, rows)
+            self._cache[key] = churn_estimate(metric.name, cand, base, opts.confidence)
+        est = self._cache[key]
+        return replace(est, result=replace(est.result, slice=label))
+
+    def row_ids(self, positions: np.ndarray) -> list[str]:
+        """How the report names test rows: the ``data.id`` column's values, else the rows'
+        0-based positions in the test data."""
+        if self.id_column is not None and self.frame is not None:
+            if self.id_column not in self.frame.columns:
+                raise DataError(
+                    f"data.id: {self.id_column!r} is not a column of the test data "
+                    f"(columns: {', '.join(map(str, list(self.frame.columns)[:20]))})"
+                )
+            values = self.frame[self.id_column].to_numpy()[positions]
+            return [str(v.item() if isinstance(v, np.generic) else v) for v in values]
+        return [str(int(p)) for p in positions]
+
+    # --- end churn ---------------------------------------------------------------------------
 
 
 def refuse_design(candidate: Any, what: str) -> None:
@@ -318,6 +380,8 @@ def run_gate(gate: Any, inputs: GateInputs) -> list[CheckResult]:
         return [fairness_gate(gate, inputs)]
     if gate.kind not in ("metric", "compare"):
         raise ValueError(f"run_gate evaluates metric, compare and fairness gates, not {gate.kind}")
+    if getattr(cfg, "classes", None):  # #19: one result per class
+        return class_gates(gate, inputs)
     if not cfg.slices:
         result, _ = (compare_gate if gate.kind == "compare" else metric_gate)(gate, inputs)
         return [result]
@@ -375,15 +439,108 @@ def metric_gate(
     rows: np.ndarray | None = None,
     label: dict[str, str] | None = None,
     opts: Any = None,
-) -> tuple[CheckResult, MetricResult]:
+) -> tuple[CheckResult, MetricResult | None]:
     """A threshold gate (``min``/``max``) on all rows or one slice (``opts``: the estimation
     options when not the gate's own)."""
     from pytest_modelgate.checks.threshold import check_threshold
 
     cfg = gate.config
+    if inputs.metric(cfg.metric).kind == "churn":  # #19
+        return churn_gate(gate, inputs, rows, label)
     est = inputs.estimate(cfg.metric, rows, label, opts or inputs.defaults.options(gate))
     result = check_threshold(estimate=est, lo=cfg.min, hi=cfg.max, **_common(gate, inputs, label))
     return result, est
+
+
+# --- #19: churn and per-class gates ------------------------------------------------------------
+
+#: how many flipped rows a churn gate lists in the report
+CHURN_EXAMPLES = 20
+
+
+def churn_gate(
+    gate: Any,
+    inputs: GateInputs,
+    rows: np.ndarray | None = None,
+    label: dict[str, str] | None = None,
+) -> tuple[CheckResult, MetricResult | None]:
+    """A threshold gate on ``negative_flip_rate``/``flip_rate`` against the baseline's per-row
+    predictions, listing the first flipped rows (:data:`CHURN_EXAMPLES`) in the result."""
+    from pytest_modelgate.checks.threshold import check_threshold
+    from pytest_modelgate.results import RowExample
+
+    cfg = gate.config
+    churn = inputs.churn(cfg.metric, rows, label, inputs.defaults.options(gate))
+    if churn is None:
+        src = inputs.baseline_source()
+        if src.stored is not None:
+            raise DataError(
+                f"{inputs.where(gate, 'metric')}: {cfg.metric} needs the baseline's per-row "
+                f"predictions, but {src.source} holds numbers only; store them with "
+                "--modelgate-update-baseline or set models.baseline"
+            )
+        return _no_baseline(gate, cfg.metric, label), None
+    est = churn.result
+    result = check_threshold(estimate=est, lo=cfg.min, hi=cfg.max, **_common(gate, inputs, label))
+    shown = churn.flipped[:CHURN_EXAMPLES]
+    positions = shown if rows is None else np.asarray(rows)[shown]
+    cand, base = inputs.candidate, inputs.baseline_source().evidence
+    classes = cand.classes
+
+    def text(codes: np.ndarray | None, i: int) -> str:
+        return "-" if codes is None else one_line(str(classes[int(codes[i])]))
+
+    examples = tuple(
+        RowExample(
+            one_line(row_id),
+            {
+                "label": text(cand.y_true, p),
+                "baseline": text(base.y_pred, p),
+                "candidate": text(cand.y_pred, p),
+            },
+        )
+        for row_id, p in zip(inputs.row_ids(positions), positions.tolist(), strict=True)
+    )
+    notes = result.notes
+    if churn.flipped.size > CHURN_EXAMPLES:
+        shown_of = f"the first {CHURN_EXAMPLES} of {churn.flipped.size} rows"
+        notes = (*notes, f"the report lists {shown_of}")
+    return replace(result, examples=examples, notes=notes), est
+
+
+def class_gates(gate: Any, inputs: GateInputs) -> list[CheckResult]:
+    """A gate with ``classes: [a, b]``: the per-class metric of each class (``recall[a]``,
+    ``recall[b]``) judged as slices of one gate — strict needs every class to pass, lenient
+    Holm-adjusts across the classes (checks/slices.py)."""
+    from pytest_modelgate.checks.slices import combine_slices
+
+    cfg = gate.config
+    results, estimates = [], []
+    for c in cfg.classes:
+        name = f"{cfg.metric}[{c}]"
+        one = replace(gate, config=cfg.model_copy(update={"metric": name, "classes": None}))
+        label = {"class": str(c)}
+        if gate.kind == "compare":
+            result, est = compare_gate(one, inputs, None, label)
+        else:
+            result, est = metric_gate(one, inputs, None, label)
+        results.append(replace(result, metric=name))
+        estimates.append(est)
+    defined = [e for e in estimates if e is not None]
+    if len(defined) != len(estimates):
+        return results
+    threshold = results[0].threshold or Threshold()
+    return combine_slices(
+        results,
+        defined,
+        evidence=inputs.defaults.evidence_of(gate),
+        lo=threshold.min,
+        hi=threshold.max,
+        level=inputs.defaults.options(gate).confidence,
+    )
+
+
+# --- end #19 -----------------------------------------------------------------------------------
 
 
 def compare_gate(

@@ -83,6 +83,13 @@ class CheckInputs:
     model_path: Callable[[], Path] | None = None
     read_table: Callable[[str, str], pd.DataFrame] | None = None
     stats: StatsSpec = field(default_factory=lambda: _default_stats())
+    # --- #19: the leakage check ---
+    time: str | None = None  # data.time
+    id: str | None = None  # data.id
+    #: ``read_data(path, key_path)``: another data file of the spec (``train:``), read like
+    #: data.reference; None where there is no spec (the Python API passes frames)
+    read_data: Callable[[str, tuple[str | int, ...]], pd.DataFrame] | None = None
+    # --- end #19 ---
 
     def stats_defaults(self) -> Any:
         """The :class:`~pytest_modelgate.checks.engine.GateDefaults` of :attr:`stats`."""

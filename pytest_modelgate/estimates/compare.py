@@ -368,6 +368,10 @@ def compare_metric(
         return result
     if metric.kind == "counts":
         return _counts_comparison(metric, cand, base, opts, rng)
+    if metric.name == "roc_auc_ovr":  # #19: paired Δ of the macro one-vs-rest AUC
+        from pytest_modelgate.estimates.per_class import macro_auc_comparison
+
+        return macro_auc_comparison(cand, base, opts.confidence)
     if metric.name in ("roc_auc", "average_precision"):
         from pytest_modelgate.estimates.metric import require_fine_enough_bins
 

@@ -518,6 +518,15 @@ def _estimate(
         return MetricResult(
             metric.name, float("nan"), _nan_interval(opts.confidence, "none"), 0, note="no rows"
         )
+    if metric.name == "roc_auc_ovr":  # #19: macro one-vs-rest AUC (estimates/per_class.py)
+        from pytest_modelgate.estimates.per_class import macro_auc_estimate
+
+        if ev.has_design:
+            from pytest_modelgate.errors import DataError
+            from pytest_modelgate.estimates.clustered import design_not_supported
+
+            raise DataError(design_not_supported(ev, metric.name))
+        return macro_auc_estimate(ev, opts.confidence)
     if ev.has_design:  # clustered or sampling-weighted rows: estimates/clustered.py
         from pytest_modelgate.estimates.clustered import design_estimate
 

@@ -20,7 +20,7 @@ import numpy as np
 __all__ = ["METRICS", "Metric", "get_metric", "metric_names", "suggest_metric"]
 
 Task = Literal["binary", "multiclass", "regression"]
-Kind = Literal["counts", "ranking", "row_mean", "regression"]
+Kind = Literal["counts", "ranking", "row_mean", "regression", "churn"]
 
 _EPS = np.finfo(np.float64).eps
 
@@ -170,6 +170,9 @@ class Metric:
     proportion: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
     bounds: tuple[float | None, float | None] = (0.0, 1.0)
     aliases: tuple[str, ...] = ()
+    # --- per-class metrics (#19): the class a ``recall[fraud]`` metric is of (its label as
+    # text); estimates/per_class.py binds it to the one-vs-rest evidence ---
+    class_value: str | None = None
 
 
 def _prop(
@@ -402,6 +405,36 @@ def _build_registry() -> dict[str, Metric]:
                 proportion=binary_accuracy_prop,
             )
         )
+    # --- #19: macro one-vs-rest ROC AUC and prediction churn (estimates/per_class.py, churn.py)
+    reg.append(
+        Metric(
+            "roc_auc_ovr",
+            _MC,
+            "ranking",
+            True,
+            "macro average of the one-vs-rest ROC AUCs (scikit-learn multi_class='ovr')",
+            aliases=("roc_auc_macro",),
+        )
+    )
+    reg.append(
+        Metric(
+            "negative_flip_rate",
+            _BMC,
+            "churn",
+            False,
+            "share of rows the baseline predicts right and the candidate wrong",
+        )
+    )
+    reg.append(
+        Metric(
+            "flip_rate",
+            _BMC,
+            "churn",
+            False,
+            "share of rows whose predicted label differs between candidate and baseline",
+        )
+    )
+    # --- end #19 ---
     # regression
     for name, desc, hib, bounds in (
         ("mae", "mean absolute error", False, (0.0, None)),
@@ -436,8 +469,39 @@ def canonical_name(name: str) -> str:
 
 
 def get_metric(name: str, task: str) -> Metric:
-    """The metric ``name`` for ``task``; ``KeyError`` if it does not apply to that task."""
+    """The metric ``name`` for ``task``; ``KeyError`` if it does not apply to that task.
+
+    ``recall[fraud]`` is the per-class form of a binary metric (#19): a :class:`Metric` whose
+    ``class_value`` names the class; ``estimates.per_class.bind_class`` computes it."""
+    from pytest_modelgate.estimates.per_class import PER_CLASS_BASES, split_class_name
+
+    parts = split_class_name(name) if "[" in name else None
+    if parts is not None and task in ("binary", "multiclass"):
+        base_name, wanted = canonical_name(parts[0]), parts[1]
+        if base_name in PER_CLASS_BASES:
+            base = METRICS[f"binary:{base_name}"]
+            return Metric(
+                f"{base_name}[{wanted}]",
+                _BMC,
+                base.kind,
+                base.higher_is_better,
+                f"{base.description}, of class {wanted} against the rest",
+                bounds=base.bounds,
+                class_value=wanted,
+            )
     return METRICS[f"{task}:{canonical_name(name)}"]
+
+
+def is_metric_name(name: str, task: str | None) -> bool:
+    """Whether ``name`` is a metric of ``task`` (any task when None), per-class forms included."""
+    tasks = [task] if task else ["binary", "multiclass", "regression"]
+    for t in tasks:
+        try:
+            get_metric(name, t)
+        except KeyError:
+            continue
+        return True
+    return False
 
 
 def suggest_metric(name: str, task: str | None = None) -> str | None:

@@ -34,6 +34,12 @@ class GroupPlan:
                 f"{self.spec.where('models', role)}: data.engine: {self.engine} needs prediction "
                 "columns ({predictions: col, scores: col}), not a model"
             )
+        if isinstance(ref.scores, list):  # #19: multiclass score columns
+            raise DataError(
+                f"{self.spec.where('models', role, 'scores')}: data.engine: {self.engine} groups "
+                "on one score column; a list of class probability columns needs data.engine: "
+                "memory"
+            )
         return ref
 
     def threshold_key(self, role: str) -> str | None:

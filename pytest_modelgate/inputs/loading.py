@@ -402,7 +402,55 @@ class Predictions:
     source: str
 
 
+def _class_score_columns(ref: PredictionColumns, data: LoadedData, role: str) -> Predictions:
+    """#19: ``scores: [p0, p1, p2]`` — one probability column per class, the columns following
+    the sorted values of the target (scikit-learn's ``classes_`` order)."""
+    frame = data.frame
+    columns = list(ref.scores or [])
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{_shown(data.path)}: models.{role}.scores names column(s) "
+            f"{', '.join(map(repr, missing))}, not in the data (columns: {_column_list(frame)})"
+        )
+    classes = sorted(pd.unique(frame[data.target].dropna()).tolist(), key=_class_order)
+    if len(classes) != len(columns):
+        raise DataError(
+            f"{_shown(data.path)}: models.{role}.scores lists {len(columns)} column(s) "
+            f"({', '.join(columns)}) but the target {data.target!r} has {len(classes)} "
+            f"classes ({', '.join(map(repr, classes[:20]))}); give one probability column per "
+            "class, in this (sorted) order"
+        )
+    block = frame[columns]
+    if block.isna().any().any():
+        raise DataError(
+            f"{_shown(data.path)}: score columns of models.{role} have "
+            f"{int(block.isna().sum().sum())} missing value(s)"
+        )
+    try:
+        scores = block.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"{_shown(data.path)}: models.{role}.scores columns must be numeric "
+            f"(dtypes: {', '.join(str(t) for t in block.dtypes)})"
+        ) from None
+    labels = None
+    if ref.predictions is not None:
+        labels = _prediction_columns(ref.model_copy(update={"scores": None}), data, role).labels
+    source = f"columns {', '.join(columns)} of {_shown(data.path)}"
+    return Predictions(labels, scores, tuple(classes), "column", source)
+
+
+def _class_order(value: Any) -> tuple[int, Any]:
+    """Sorted like ``numpy.unique``: numbers by value, then text."""
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return (0, float(value))
+    return (1, str(value))
+
+
 def _prediction_columns(ref: PredictionColumns, data: LoadedData, role: str) -> Predictions:
+    if isinstance(ref.scores, list):
+        return _class_score_columns(ref, data, role)
     frame = data.frame
     out: dict[str, np.ndarray | None] = {"labels": None, "scores": None}
     for key, col in (("labels", ref.predictions), ("scores", ref.scores)):
@@ -456,9 +504,13 @@ def model_features(model: Any, spec: Spec, data: LoadedData) -> list[str]:
         return names
     skip = {spec.data.target, *spec.data.sensitive, *spec.data.exclude}
     skip.update(c for c in (spec.data.cluster, spec.data.weight) if c)  # design, not features
+    if spec.data.id:  # #19: row ids name rows in reports; they are never model input
+        skip.add(spec.data.id)
     for ref in (spec.models.candidate, spec.models.baseline):
         if isinstance(ref, PredictionColumns):
-            skip.update(c for c in (ref.predictions, ref.scores) if c)
+            skip.update(c for c in (ref.predictions, ref.scores) if isinstance(c, str))
+            if isinstance(ref.scores, list):  # #19: class probability columns
+                skip.update(ref.scores)
     return [c for c in frame.columns if c not in skip]
 
 

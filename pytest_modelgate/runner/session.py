@@ -166,6 +166,7 @@ class GateSession:
             baseline=lambda: self.baseline,
             where=lambda gate, key: self.spec.where("gates", gate.index, key),
             history=self.release_history,
+            id_column=self.spec.data.id,  # #19: how reports name rows
         )
 
     def release_history(self) -> Any:
@@ -405,7 +406,32 @@ class GateSession:
             model_path=lambda: self.model_path("candidate"),
             read_table=self.read_gate_table,
             stats=self.spec.stats.model_copy(update={"seed": self.seed}),
+            time=data.time,  # #19: the leakage check
+            id=data.id,
+            read_data=self._read_other_data,
         )
+
+    def _read_other_data(self, relative: str, key: tuple[str | int, ...]) -> Any:
+        """#19: another data file of the spec (a leakage check's ``train:``), read as
+        data.reference is, once per file."""
+        from pytest_modelgate.inputs.loading import (
+            read_table,
+            require_readable_data,
+            text_columns_of,
+        )
+
+        cache = self.__dict__.setdefault("_other_data", {})
+        if relative not in cache:
+            path = self.spec.resolve(relative)
+            where = self.spec.where(*key)
+            require_readable_data(path, where)
+            cache[relative] = read_table(
+                path,
+                na_values=self.spec.data.na_values,
+                text_columns=text_columns_of(self.spec),
+                where=where,
+            )
+        return cache[relative]
 
 
 def _error_result(gate: Gate, message: str, details: str) -> CheckResult:

@@ -22,6 +22,7 @@ from pytest_modelgate.errors import SpecError, SpecProblem
 from pytest_modelgate.estimates.metrics import (
     canonical_name,
     get_metric,
+    is_metric_name,
     metric_names,
     suggest_metric,
 )
@@ -157,7 +158,17 @@ def _validate_gate(
         metric_path = (*path, "metric")
         name = canonical_name(cfg.metric)
         known = metric_names(task)
-        if cfg.metric not in known and name not in known:
+        asked = f"{cfg.metric}[class]" if cfg.classes else cfg.metric  # #19: per class
+        if cfg.classes and not is_metric_name(asked, task):
+            problems.append(
+                doc.problem(
+                    metric_path,
+                    f"`classes` needs a metric that exists per class for task {task} (got "
+                    f"{cfg.metric!r}; allowed: recall, precision, f1, specificity, fpr, fnr, "
+                    "roc_auc, average_precision)",
+                )
+            )
+        elif cfg.metric not in known and name not in known and not is_metric_name(asked, task):
             guess = suggest_metric(cfg.metric, task)
             hint = f"did you mean `{guess}`? " if guess else ""
             scope = f" for task {task}" if task else ""
@@ -165,6 +176,13 @@ def _validate_gate(
             extra = ""
             if task and cfg.metric in everything:
                 extra = f" `{cfg.metric}` exists for other tasks, not {task}."
+            if "[" in cfg.metric:  # per-class form (#19)
+                from pytest_modelgate.estimates.per_class import PER_CLASS_BASES
+
+                extra += (
+                    " A per-class metric is written metric[class] with one of "
+                    f"{', '.join(PER_CLASS_BASES)} (classification tasks)."
+                )
             problems.append(
                 doc.problem(
                     metric_path,
@@ -188,7 +206,7 @@ def _validate_gate(
         kind = "fairness"
         if cfg.metric is not None:
             known = metric_names(task)
-            if cfg.metric not in known:
+            if cfg.metric not in known and not is_metric_name(cfg.metric, task):
                 guess = suggest_metric(cfg.metric, task)
                 hint = f"did you mean `{guess}`? " if guess else ""
                 problems.append(
@@ -296,6 +314,22 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
                         f"`check: {getattr(g.config, 'check', '')}` compares with reference "
                         "data, but data.reference is not set (allowed: set data.reference to the "
                         "training data)",
+                    )
+                )
+            # #19: the leakage check reads `train:`, else data.reference
+            if (
+                g.kind == "check"
+                and getattr(g.config, "check", "") == "leakage"
+                and getattr(g.config, "train", None) is None
+            ):
+                problems.append(
+                    SpecProblem(
+                        file,
+                        g.line,
+                        format_path(("gates", g.index, "check")),
+                        "`check: leakage` compares the test data with the training data, "
+                        "but neither `train:` nor data.reference is set (allowed: `train: "
+                        "<file>` on the check, or data.reference)",
                     )
                 )
     for g in gates:
@@ -477,8 +511,9 @@ def _check_metric_applies(
     for g in spec.gates if gates is None else gates:
         if g.metric is None:
             continue
+        per_class = getattr(g.config, "classes", None)  # #19: metric of each class
         try:
-            get_metric(g.metric, task)
+            get_metric(f"{g.metric}[class]" if per_class else g.metric, task)
         except KeyError:
             out.append(
                 SpecProblem(

@@ -98,6 +98,20 @@ class DataSpec(_Model):
         "design's variance; not a frequency count",
     )
 
+    # --- #19: row ids and times (churn's flipped rows, the leakage check) ---
+    id: str | None = Field(
+        None,
+        description="column with an id per row: reports name rows by it (flipped predictions, "
+        "leaked rows); default: the row's 0-based position in the file. Not model input "
+        "(unless listed in features)",
+    )
+    time: str | None = Field(
+        None,
+        description="column with each row's time (a date, timestamp or number): the leakage "
+        "check looks for test rows not later than the training data's last time",
+    )
+    # --- end #19 ---
+
     @model_validator(mode="after")
     def _design_columns(self) -> DataSpec:
         for key in ("cluster", "weight"):
@@ -119,7 +133,22 @@ class PredictionColumns(_Model):
     """Predictions already present in the data instead of a model file."""
 
     predictions: str | None = Field(None, description="column with predicted labels (or values)")
-    scores: str | None = Field(None, description="column with positive-class scores/probabilities")
+    scores: str | list[str] | None = Field(
+        None,
+        description="column with positive-class scores/probabilities, or a list of class "
+        "probability columns, one per class in the sorted order of the target's values "
+        "(multiclass; each row must sum to 1)",
+    )
+
+    @field_validator("scores")
+    @classmethod
+    def _score_columns(cls, value: Any) -> Any:  # #19: multiclass score columns
+        if isinstance(value, list):
+            if len(value) < 2:
+                raise ValueError("a list of score columns needs one column per class (>= 2)")
+            if len(set(value)) != len(value):
+                raise ValueError("the score columns repeat a column")
+        return value
 
     @model_validator(mode="after")
     def _one_of(self) -> PredictionColumns:
@@ -349,6 +378,39 @@ class MetricGate(_GateCommon):
             if self.slices:
                 raise ValueError("a trend gate is fitted on all rows; `slices` do not apply")
         return self
+
+    # --- #19: per-class gates ---
+    classes: list[Scalar] | None = Field(
+        None,
+        min_length=1,
+        description="evaluate the metric of each of these classes (one-vs-rest, e.g. recall "
+        "of each class; same as metric: recall[fraud] per class), judged like slices",
+    )
+
+    @model_validator(mode="after")
+    def _per_class_and_churn(self) -> MetricGate:
+        from pytest_modelgate.estimates.churn import CHURN_METRICS
+        from pytest_modelgate.estimates.per_class import PER_CLASS_BASES
+
+        if self.classes is not None:
+            if canonical_name(self.metric) not in PER_CLASS_BASES:
+                raise ValueError(
+                    f"`classes` needs a metric that exists per class, one of "
+                    f"{', '.join(PER_CLASS_BASES)} (got {self.metric!r})"
+                )
+            if self.slices:
+                raise ValueError("give `classes` or `slices`, not both")
+            texts = [str(c) for c in self.classes]
+            if len(set(texts)) != len(texts):
+                raise ValueError(f"`classes` repeats a class (got {self.classes})")
+        if canonical_name(self.metric) in CHURN_METRICS and self.compare is not None:
+            raise ValueError(
+                f"{self.metric} already compares the candidate with the baseline row by row: "
+                "gate it with `max` (e.g. max: 0.02), without `compare`"
+            )
+        return self
+
+    # --- end #19 ---
 
     @model_validator(mode="after")
     def _rule(self) -> MetricGate:
@@ -705,6 +767,76 @@ class DirectionalCheck(_GateCommon):
     )
 
 
+# --- #19: leakage between training and test data -------------------------------------------------
+
+LeakageFinding = Literal[
+    "exact_duplicates",
+    "near_duplicates",
+    "conflicting_labels",
+    "time_overlap",
+    "single_feature",
+    "id_columns",
+]
+
+
+class LeakageCheck(_GateCommon):
+    """Train/test leakage: shared rows, conflicting labels, time overlap, a feature or an id
+    that gives the label away (docs/leakage.md)."""
+
+    check: Literal["leakage"]
+    columns: list[str] | None = Field(
+        None,
+        description="the feature columns compared (default: the features both frames hold, "
+        "without the target, data.id and data.time)",
+    )
+    train: str | None = Field(
+        None, description="training data file (default: data.reference), same formats as data.test"
+    )
+    look_for: list[LeakageFinding] | None = Field(
+        None, min_length=1, description="the findings to look for (default: all that apply)"
+    )
+    max_duplicates: Fraction = Field(
+        0.0, description="largest share of test rows that may equal a training row"
+    )
+    max_near_duplicates: Fraction = Field(
+        0.0,
+        description="largest share of test rows that may equal a training row once numbers are "
+        "rounded to `digits` significant digits and text is normalised",
+    )
+    digits: int = Field(
+        3, ge=1, le=15, description="near-duplicates: significant digits numbers are rounded to"
+    )
+    max_conflicts: Fraction = Field(
+        0.0,
+        description="largest share of test rows whose feature values occur (in train or test) "
+        "with another label",
+    )
+    max_time_overlap: Fraction = Field(
+        0.0, description="largest share of test rows not later than the last training time"
+    )
+    max_auc: float = Field(
+        0.95,
+        gt=0.5,
+        le=1.0,
+        description="single_feature: a feature whose best one-feature rule (fitted on train) "
+        "reaches this ROC AUC on test is flagged",
+    )
+    max_id_auc: float = Field(
+        0.6,
+        gt=0.5,
+        le=1.0,
+        description="id_columns: an id-like column (unique per row, or monotone) whose ROC AUC "
+        "against the label lies beyond this (or below 1 - this) is flagged",
+    )
+    time: str | None = Field(None, description="the time column (default: data.time)")
+    id: str | None = Field(None, description="the id column naming rows (default: data.id)")
+
+    _statistical: ClassVar[bool] = True
+
+
+# --- end #19 -------------------------------------------------------------------------------------
+
+
 CHECK_MODELS: dict[str, type[_GateCommon]] = {
     "schema": SchemaCheck,
     "missing_values": MissingValuesCheck,
@@ -719,6 +851,8 @@ CHECK_MODELS: dict[str, type[_GateCommon]] = {
     "invariance": InvarianceCheck,
     "directional": DirectionalCheck,
     "canary": CanaryCheck,
+
+    "leakage": LeakageCheck,  # #19
 }
 
 GATE_KEYS = ("metric", "fairness", "check")

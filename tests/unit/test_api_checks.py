@@ -66,7 +66,7 @@ def test_options_are_the_gate_keys(reference: pd.DataFrame) -> None:
             {},
             "check_data: check 'missing_valuse' is not a data check; did you mean "
             "'missing_values'? (allowed: schema, missing_values, unseen_categories, range, drift, "
-            "label_drift)",
+            "label_drift, leakage)",
         ),
         (
             ("latency",),

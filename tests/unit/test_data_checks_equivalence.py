@@ -69,6 +69,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("label_drift", {}),
     ("label_drift", {"method": "chi2"}),
     ("missing_values", {"name": "no_gaps", "severity": "warn"}),
+    ("leakage", {}),  # #19
+    ("leakage", {"look_for": ["near_duplicates", "single_feature"], "digits": 1}),
 ]
 
 

@@ -201,6 +201,7 @@ def test_gate_entry_shape() -> None:
         "p_adjusted": 0.031,
         "detectable": 0.07,
         "groups": None,
+        "examples": None,  # #19: rows behind a finding (churn, leakage)
     }
     assert type(gate["n"]) is int and type(gate["slice"]["age"]) is int
 

@@ -41,6 +41,7 @@ DATA_CHECKS = (
     "prediction_drift",
     "label_drift",
     "serving_skew",
+    "leakage",  # #19: checks/data/leakage.py
 )
 
 
@@ -69,6 +70,10 @@ def _run(gate: Any, inputs: CheckInputs) -> CheckResult:
     kind = cfg.check
     if kind == "serving_skew":
         return serving_skew(gate, inputs)
+    if kind == "leakage":  # #19
+        from pytest_modelgate.checks.data.leakage import leakage_check
+
+        return leakage_check(gate, inputs)
     if kind in ("drift", "prediction_drift", "label_drift"):
         return _drift(gate, inputs)
     test = inputs.test()  # data checks do not need the model's predictions
