@@ -94,6 +94,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="override models.timeout_s: how long to wait for one predict() call (default 600)",
     )
+    from pytest_modelgate.plugin.registry import add_options  # #18: MLflow
+
+    add_options(group)
     parser.addini(
         "modelgate_spec", help="path of the gate spec, relative to the rootdir", default=None
     )
@@ -173,6 +176,9 @@ def _configure(config: pytest.Config) -> None:
         missing = missing_dependency(spec.data.engine)
         if missing:
             raise pytest.UsageError(f"{spec.where('data', 'engine')}: {missing}; nothing was run")
+    from pytest_modelgate.plugin.registry import configure_registry  # #18: MLflow
+
+    configure_registry(config, spec)
     state = _State(
         spec,
         _nodeid_of(config, spec.path),

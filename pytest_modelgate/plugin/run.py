@@ -206,6 +206,9 @@ class _RunHooks:
             )
         if session.config.getoption("modelgate_update_baseline"):
             state.baseline_message = _update_baseline(session.config, state, results)
+        from pytest_modelgate.plugin.registry import finish_registry  # #18: MLflow log/promote
+
+        finish_registry(session, state, results)
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         state = self.state
@@ -247,6 +250,11 @@ class _RunHooks:
         if state.baseline_message is not None:
             ok, text = state.baseline_message
             tr.write_line(text, green=ok, red=not ok, bold=not ok)
+        from pytest_modelgate._format import safe_lines
+        from pytest_modelgate.plugin.registry import registry_lines  # #18: MLflow
+
+        for ok, text in registry_lines(config):
+            tr.write_line(safe_lines(text), green=ok, red=not ok, bold=not ok)
 
 
 def _update_baseline(
