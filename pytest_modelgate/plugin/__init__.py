@@ -247,7 +247,10 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if state is None:
         return None
     seed = state.seed if state.seed is not None else state.spec.stats.seed
+    from pytest_modelgate.plugin.registry import registry_header  # #18: registry versions
+
     return [
         f"modelgate: spec {state.spec_nodeid} ({len(state.spec.gates)} gates), "
-        f"seed {seed}, sha256 {state.spec.sha256[:12]}"
+        f"seed {seed}, sha256 {state.spec.sha256[:12]}",
+        *registry_header(config),
     ]

@@ -91,6 +91,24 @@ def configure_registry(config: pytest.Config, spec: Spec) -> None:
     except RegistryError as exc:
         raise pytest.UsageError(f"{exc}; nothing was run") from None
     config.stash[_REGISTRY] = RegistryPlan(log, promote, versions.get("candidate"))
+    config.stash[_VERSIONS] = versions
+
+
+_VERSIONS = pytest.StashKey[dict[str, "RegistryModel"]]()
+
+
+def registry_header(config: pytest.Config) -> list[str]:
+    """``modelgate: models.candidate models:/fraud@candidate → version 7 (run 1a2b…)``: which
+    registry versions this run gates, in the header of the log."""
+    from pytest_modelgate._format import one_line
+
+    return [
+        one_line(
+            f"modelgate: models.{role} {model.ref} → version {model.version}"
+            + (f" (run {model.run_id})" if model.run_id else "")
+        )
+        for role, model in config.stash.get(_VERSIONS, {}).items()
+    ]
 
 
 def finish_registry(session: pytest.Session, state: _State, results: list[Any]) -> None:
@@ -106,7 +124,15 @@ def finish_registry(session: pytest.Session, state: _State, results: list[Any]) 
         if plan.log:
             run = _log(state, results, plan.candidate)
             plan.lines.append((True, f"mlflow: run logged: {run.describe()}"))
-        if plan.promote:
+        if plan.promote and state.write_errors:
+            plan.lines.append(
+                (
+                    False,
+                    "mlflow: NOT promoted: a report asked for could not be written (above); "
+                    "the registry is unchanged",
+                )
+            )
+        elif plan.promote:
             from pytest_modelgate.registry.promote import promote
 
             assert plan.candidate is not None  # refused at configure time otherwise

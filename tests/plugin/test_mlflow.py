@@ -8,6 +8,7 @@ once and one test walks the whole flow: promote, block, canary, and the refusals
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -84,12 +85,11 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory):
             time.sleep(0.2)
         yield uri
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        # the whole process group (the CLI and the uvicorn worker it spawned); nothing in it
+        # needs a clean shutdown: its database and artifacts are thrown away with the folder
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=20)
+        proc.wait(timeout=30)
         log.close()
 
 
@@ -98,13 +98,19 @@ def _register(uri: str, model_file: Path, folder: Path) -> str:
     and register it as a new version of MODEL; its version number."""
     import joblib
     import mlflow.sklearn
-    from mlflow import MlflowClient
 
-    client = MlflowClient(tracking_uri=uri)
     local = folder / model_file.stem
     mlflow.sklearn.save_model(
         joblib.load(model_file), str(local), pip_requirements=["scikit-learn"]
     )
+    return _register_folder(uri, local)
+
+
+def _register_folder(uri: str, local: Path) -> str:
+    """Upload a saved MLflow model folder in a run and register it as a version of MODEL."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
     run = client.create_run("0")
     client.log_artifacts(run.info.run_id, str(local), "model")
     client.set_terminated(run.info.run_id)
@@ -152,6 +158,8 @@ def test_registry_flow_promote_block_canary(project, mlflow_server, tmp_path, mo
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(
         [
+            f"modelgate: models.candidate models:/{MODEL}/{good} → version {good} (run *)",
+            f"modelgate: models.baseline models:/{MODEL}@champion → version {weak} (run *)",
             "*vs baseline: models.baseline (models:/mg-fraud@champion (version 1))*",
             "DECISION: PROMOTE*",
             "mlflow: run logged: http://127.0.0.1:*/#/experiments/*/runs/*",
@@ -262,6 +270,36 @@ def test_registry_flow_promote_block_canary(project, mlflow_server, tmp_path, mo
         ]
     )
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+    # 5. a model without the sklearn flavour loads through pyfunc: predictions only, said so
+    import joblib
+    import mlflow.pyfunc
+    import pandas as pd
+
+    from pytest_modelgate.registry.client import load_registry_model
+
+    sklearn_model = joblib.load(project.path / "models" / "model.joblib")
+
+    class Labels(mlflow.pyfunc.PythonModel):
+        def __init__(self, inner):
+            self.inner = inner
+
+        def predict(self, context, model_input, params=None):
+            return self.inner.predict(model_input[["f1", "f2", "f3"]])
+
+    folder = tmp_path / "pyfunc"
+    mlflow.pyfunc.save_model(
+        str(folder), python_model=Labels(sklearn_model), pip_requirements=["scikit-learn"]
+    )
+    version = _register_folder(mlflow_server, folder)
+    model, pinned = load_registry_model(
+        f"models:/{MODEL}/{version}", mlflow_server, where="models.candidate", uri_where="-"
+    )
+    frame = pd.read_csv(project.path / "data" / "test.csv.gz").head(50)
+    assert not hasattr(model, "predict_proba")
+    assert list(model.predict(frame)) == list(sklearn_model.predict(frame[["f1", "f2", "f3"]]))
+    assert pinned.flavour == "python_function"
+    assert pinned.lineage()["unavailable"].startswith("predict_proba: the model has no sklearn")
 
 
 def test_promote_refuses_a_candidate_that_is_not_a_registry_model(project):
