@@ -82,15 +82,13 @@ def promote(
         for key, value in record.items():  # the record first: a moved alias always has one
             client.set_model_version_tag(candidate.name, candidate.version, key, _tag_value(value))
         client.set_registered_model_alias(candidate.name, alias, candidate.version)
-    moved = (
-        f"from version {previous} "
-        if previous is not None and str(previous) != candidate.version
-        else "(it already pointed there) "
-        if previous is not None
-        else ""
-    )
+    if previous is not None and str(previous) == candidate.version:
+        moved = f"already pointed to version {candidate.version}"
+    else:
+        since = f"from version {previous} " if previous is not None else ""
+        moved = f"moved {since}to version {candidate.version}"
     return True, (
-        f"mlflow: {decision.outcome.upper()}: alias @{alias} of {candidate.name!r} moved "
-        f"{moved}to version {candidate.version}; the decision is tagged on the version"
+        f"mlflow: {decision.outcome.upper()}: alias @{alias} of {candidate.name!r} {moved}; "
+        "the decision is tagged on the version"
         + (f" (run: {run.describe()})" if run is not None else "")
     )

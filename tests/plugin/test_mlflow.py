@@ -139,8 +139,28 @@ def _spec(candidate: str, baseline: str | None, uri: str | None, gates: str = GA
     return head.replace("stats:", mlflow + "stats:") + gates
 
 
+def _import_once() -> None:
+    """pytester's in-process runs drop every module a run imported; what is imported here first
+    is kept, so the runs below do not import MLflow, scipy and the plugin's core again."""
+    import mlflow.artifacts
+    import mlflow.entities
+    import mlflow.models
+    import mlflow.pyfunc
+    import mlflow.sklearn  # noqa: F401
+    import sklearn.compose
+    import sklearn.pipeline  # noqa: F401
+
+    import pytest_modelgate.plugin.registry
+    import pytest_modelgate.registry.promote
+    import pytest_modelgate.report
+    import pytest_modelgate.runner.session  # noqa: F401
+
+
+@pytest.mark.filterwarnings("ignore:.*Add type hints to the `predict` method:UserWarning")
 def test_registry_flow_promote_block_canary(project, mlflow_server, tmp_path, monkeypatch):
     from mlflow import MlflowClient
+
+    _import_once()
 
     monkeypatch.setenv("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     client = MlflowClient(tracking_uri=mlflow_server)
