@@ -205,7 +205,17 @@ def check_reachable(uri: str, source: str) -> None:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=10):
+        context = None
+        if scheme == "https":  # the TLS settings MLflow's own client honours
+            import ssl
+
+            if os.environ.get("MLFLOW_TRACKING_INSECURE_TLS", "").lower() == "true":
+                context = ssl._create_unverified_context()
+            elif os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH"):
+                context = ssl.create_default_context(
+                    cafile=os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"]
+                )
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=10, context=context):
             pass
     except urllib.error.HTTPError:
         pass  # it answered
@@ -244,6 +254,7 @@ def mlflow_error_text(exc: BaseException) -> str:
     code = getattr(exc, "error_code", None)
     message = str(getattr(exc, "message", None) or exc)
     first = one_line(message.strip().splitlines()[0] if message.strip() else type(exc).__name__)
+    first = re.sub(r"(\w://)[^/\s@]+@", r"\1***@", first)  # no credentials from a URL in it
     if len(first) > 400:
         first = first[:400] + " …"
     return f"{code}: {first}" if code and not first.startswith(str(code)) else first

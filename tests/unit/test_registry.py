@@ -16,6 +16,8 @@ from pytest_modelgate.errors import SpecError
 from pytest_modelgate.registry.client import (
     RegistryError,
     RegistryModel,
+    check_reachable,
+    mlflow_error_text,
     need_mlflow,
     parse_registry_uri,
     shown_uri,
@@ -177,6 +179,14 @@ def test_tracking_uri_from_the_spec_else_the_environment_else_a_clear_error(monk
 def test_credentials_never_shown():
     assert shown_uri("https://me:pw@host:8443/path") == "https://***@host:8443/path"
     assert shown_uri("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
+    error = ValueError("API request to https://bob:pw@host:5000/api failed\nretry 1\nretry 2")
+    assert mlflow_error_text(error) == "API request to https://***@host:5000/api failed"
+
+
+def test_an_unreadable_certificate_is_a_message_not_a_traceback(monkeypatch, tmp_path):
+    monkeypatch.setenv("MLFLOW_TRACKING_SERVER_CERT_PATH", str(tmp_path / "missing.pem"))
+    with pytest.raises(RegistryError, match=r"^src: cannot reach the MLflow tracking server at "):
+        check_reachable("https://127.0.0.1:9", "src")
 
 
 def test_missing_mlflow_says_how_to_install(monkeypatch):
