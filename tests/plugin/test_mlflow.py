@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 import pytest
@@ -156,7 +157,6 @@ def _import_once() -> None:
     import pytest_modelgate.runner.session  # noqa: F401
 
 
-@pytest.mark.filterwarnings("ignore:.*Add type hints to the `predict` method:UserWarning")
 def test_registry_flow_promote_block_canary(project, mlflow_server, tmp_path, monkeypatch):
     from mlflow import MlflowClient
 
@@ -239,17 +239,22 @@ def test_registry_flow_promote_block_canary(project, mlflow_server, tmp_path, mo
         gates=_spec(f"models:/{MODEL}/{weak}", None, None, "  - metric: roc_auc\n    min: 0.95\n"),
     )
     before = client.get_registered_model(MODEL).aliases
-    result = project.runpytest("--modelgate", "--modelgate-promote")
+    result = project.runpytest("--modelgate", "--modelgate-promote", "--modelgate-log-mlflow")
     assert result.ret == 1
     result.stdout.fnmatch_lines(
         [
             "DECISION: BLOCK*",
+            "mlflow: run logged: http://127.0.0.1:*/#/experiments/*/runs/*",
             f"mlflow: models:/{MODEL}/{weak} NOT promoted: the decision is BLOCK; its aliases "
             "and tags are unchanged",
         ]
     )
     assert client.get_registered_model(MODEL).aliases == before
     assert not any(k.startswith("modelgate.") for k in client.get_model_version(MODEL, weak).tags)
+    # a blocked run is still logged (default experiment name: modelgate)
+    (blocked,) = client.search_runs([client.get_experiment_by_name("modelgate").experiment_id])
+    assert blocked.data.tags["modelgate.decision"] == "block"
+    assert blocked.data.tags["modelgate.verdict.roc_auc_0.95"] == "FAIL"
 
     # 3. the champion against itself: not shown better, a CANARY moves only @canary
     project.makefile(
@@ -300,17 +305,20 @@ def test_registry_flow_promote_block_canary(project, mlflow_server, tmp_path, mo
 
     sklearn_model = joblib.load(project.path / "models" / "model.joblib")
 
-    class Labels(mlflow.pyfunc.PythonModel):
-        def __init__(self, inner):
-            self.inner = inner
-
-        def predict(self, context, model_input, params=None):
-            return self.inner.predict(model_input[["f1", "f2", "f3"]])
-
     folder = tmp_path / "pyfunc"
-    mlflow.pyfunc.save_model(
-        str(folder), python_model=Labels(sklearn_model), pip_requirements=["scikit-learn"]
-    )
+    with warnings.catch_warnings():  # MLflow asks for type hints on predict(); not the point
+        warnings.simplefilter("ignore", UserWarning)
+
+        class Labels(mlflow.pyfunc.PythonModel):
+            def __init__(self, inner):
+                self.inner = inner
+
+            def predict(self, context, model_input, params=None):
+                return self.inner.predict(model_input[["f1", "f2", "f3"]])
+
+        mlflow.pyfunc.save_model(
+            str(folder), python_model=Labels(sklearn_model), pip_requirements=["scikit-learn"]
+        )
     version = _register_folder(mlflow_server, folder)
     model, pinned = load_registry_model(
         f"models:/{MODEL}/{version}", mlflow_server, where="models.candidate", uri_where="-"
