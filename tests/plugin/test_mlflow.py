@@ -319,10 +319,10 @@ def test_registry_flow_promote_block_canary(project, mlflow_server, tmp_path, mo
         mlflow.pyfunc.save_model(
             str(folder), python_model=Labels(sklearn_model), pip_requirements=["scikit-learn"]
         )
-    version = _register_folder(mlflow_server, folder)
-    model, pinned = load_registry_model(
-        f"models:/{MODEL}/{version}", mlflow_server, where="models.candidate", uri_where="-"
-    )
+        version = _register_folder(mlflow_server, folder)
+        model, pinned = load_registry_model(  # loading repeats the warning
+            f"models:/{MODEL}/{version}", mlflow_server, where="models.candidate", uri_where="-"
+        )
     frame = pd.read_csv(project.path / "data" / "test.csv.gz").head(50)
     assert not hasattr(model, "predict_proba")
     assert list(model.predict(frame)) == list(sklearn_model.predict(frame[["f1", "f2", "f3"]]))
