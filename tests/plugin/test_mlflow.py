@@ -306,7 +306,7 @@ def test_registry_flow_promote_block_canary(project, mlflow_server, tmp_path, mo
     sklearn_model = joblib.load(project.path / "models" / "model.joblib")
 
     folder = tmp_path / "pyfunc"
-    with warnings.catch_warnings():  # MLflow asks for type hints on predict(); not the point
+    with warnings.catch_warnings():  # MLflow asks for type hints on predict() (not the point)
         warnings.simplefilter("ignore", UserWarning)
 
         class Labels(mlflow.pyfunc.PythonModel):
@@ -323,9 +323,10 @@ def test_registry_flow_promote_block_canary(project, mlflow_server, tmp_path, mo
         model, pinned = load_registry_model(  # loading repeats the warning
             f"models:/{MODEL}/{version}", mlflow_server, where="models.candidate", uri_where="-"
         )
-    frame = pd.read_csv(project.path / "data" / "test.csv.gz").head(50)
+        frame = pd.read_csv(project.path / "data" / "test.csv.gz").head(50)
+        predicted = list(model.predict(frame))  # and so does predicting
     assert not hasattr(model, "predict_proba")
-    assert list(model.predict(frame)) == list(sklearn_model.predict(frame[["f1", "f2", "f3"]]))
+    assert predicted == list(sklearn_model.predict(frame[["f1", "f2", "f3"]]))
     assert pinned.flavour == "python_function"
     assert pinned.lineage()["unavailable"].startswith("predict_proba: the model has no sklearn")
 
