@@ -37,6 +37,7 @@ __all__ = [
     "check_slice_labels",
     "load_data",
     "load_model",
+    "model_source",
     "predict",
     "read_table",
     "slice_columns",
@@ -224,8 +225,18 @@ def check_slice_labels(frame: pd.DataFrame, columns: Sequence[str], source: str)
 def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
     """Load a model from a file or a ``package.module:attr`` reference.
 
-    Returns the model and its file (``None`` for an import reference).
+    Returns the model and its file (``None`` for an import reference or a registry model).
     """
+    if isinstance(ref, str) and ref.startswith("models:/"):  # #18: an MLflow registry model
+        from pytest_modelgate.registry.client import load_registry_model
+
+        model, _version = load_registry_model(
+            ref,
+            spec.doc.mlflow.tracking_uri,
+            where=spec.where("models", role),
+            uri_where=spec.where("mlflow", "tracking_uri"),
+        )
+        return model, None
     if (
         ":" in ref
         and not ref.lower().endswith((".joblib", ".pkl", ".pickle", ".skops"))
@@ -597,5 +608,19 @@ def get_predictions(
     if isinstance(ref, PredictionColumns):
         return _prediction_columns(ref, data, role), None
     model, path = load_model(ref, spec, role)
-    source = _shown(path) if path is not None else ref
-    return predict(model, spec, data, task, role, source), path
+    return predict(model, spec, data, task, role, model_source(ref, path)), path
+
+
+def model_source(ref: str, path: Path | None) -> str:
+    """How messages name a loaded model: its file, its import reference, or its registry
+    version (``models:/fraud@champion (version 3)``, and what a pyfunc model cannot do)."""
+    if path is not None:
+        return _shown(path)
+    if ref.startswith("models:/"):
+        from pytest_modelgate.registry.client import resolved
+
+        version = resolved(ref)
+        if version is not None:
+            pyfunc = " (pyfunc: predictions only)" if version.flavour == "python_function" else ""
+            return version.describe() + pyfunc
+    return ref

@@ -116,6 +116,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="record nothing in the history this time (compare: previous and trend gates "
         "still read it)",
     )
+    from pytest_modelgate.plugin.registry import add_options  # #18: MLflow
+
+    add_options(group)
     parser.addini(
         "modelgate_spec", help="path of the gate spec, relative to the rootdir", default=None
     )
@@ -195,6 +198,9 @@ def _configure(config: pytest.Config) -> None:
         missing = missing_dependency(spec.data.engine)
         if missing:
             raise pytest.UsageError(f"{spec.where('data', 'engine')}: {missing}; nothing was run")
+    from pytest_modelgate.plugin.registry import configure_registry  # #18: MLflow
+
+    configure_registry(config, spec)
     state = _State(
         spec,
         _nodeid_of(config, spec.path),
@@ -295,7 +301,10 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if state is None:
         return None
     seed = state.seed if state.seed is not None else state.spec.stats.seed
+    from pytest_modelgate.plugin.registry import registry_header  # #18: registry versions
+
     return [
         f"modelgate: spec {state.spec_nodeid} ({len(state.spec.gates)} gates), "
-        f"seed {seed}, sha256 {state.spec.sha256[:12]}"
+        f"seed {seed}, sha256 {state.spec.sha256[:12]}",
+        *registry_header(config),
     ]

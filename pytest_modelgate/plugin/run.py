@@ -207,6 +207,9 @@ class _RunHooks:
         if session.config.getoption("modelgate_update_baseline"):
             state.baseline_message = _update_baseline(session.config, state, results)
         _history_and_markdown(session, state, results)
+        from pytest_modelgate.plugin.registry import finish_registry  # #18: MLflow log/promote
+
+        finish_registry(session, state, results)
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         state = self.state
@@ -253,6 +256,11 @@ class _RunHooks:
 
             for text in state.history_lines:  # store paths and URLs come from the spec
                 tr.write_line(one_line(text))
+        from pytest_modelgate._format import safe_lines
+        from pytest_modelgate.plugin.registry import registry_lines  # #18: MLflow
+
+        for ok, text in registry_lines(config):
+            tr.write_line(safe_lines(text), green=ok, red=not ok, bold=not ok)
 
 
 def _update_baseline(

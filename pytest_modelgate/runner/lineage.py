@@ -88,6 +88,7 @@ def is_import_ref(ref: str, spec: Any) -> bool:
     """``package.module:attr`` rather than a model file."""
     return (
         ":" in ref
+        and not ref.startswith("models:/")  # an MLflow registry model (#18)
         and not spec.resolve(ref).exists()
         and not ref.lower().endswith((".joblib", ".pkl", ".pickle", ".skops"))
     )
@@ -105,7 +106,7 @@ def input_paths(spec: Any) -> list[tuple[Path, str]]:
             found.append((spec.resolve(ref), f"the {role} data (data.{role})"))
     for role in ("candidate", "baseline"):
         ref = getattr(spec.models, role)
-        if isinstance(ref, str) and not is_import_ref(ref, spec):
+        if isinstance(ref, str) and not is_import_ref(ref, spec) and not ref.startswith("models:/"):
             found.append((spec.resolve(ref), f"the {role} model file (models.{role})"))
     found.append((spec.resolve(spec.doc.baseline.store), "the baseline store (baseline.store)"))
     store = getattr(getattr(spec.doc, "history", False), "store", None)
@@ -140,7 +141,9 @@ def lineage(spec: Any, seed: int) -> dict[str, Any]:
         ref = getattr(spec.models, role)
         if ref is None:
             continue
-        if isinstance(ref, str) and not is_import_ref(ref, spec):
+        if isinstance(ref, str) and ref.startswith("models:/"):
+            models[role] = registry_lineage(ref)
+        elif isinstance(ref, str) and not is_import_ref(ref, spec):
             p = spec.resolve(ref)
             models[role] = {
                 "path": display_path(p, spec.root),
@@ -152,3 +155,15 @@ def lineage(spec: Any, seed: int) -> dict[str, Any]:
             models[role] = {"columns": ref.model_dump(exclude_none=True), "sha256": None}
     out["models"] = models
     return out
+
+
+def registry_lineage(ref: str) -> dict[str, Any]:
+    """An MLflow registry model (#18): the version this process resolved ``ref`` to, its run id,
+    source and flavour — from the resolution already made, never a new request (a moved alias
+    must not change the record of what was gated)."""
+    from pytest_modelgate.registry.client import resolved
+
+    version = resolved(ref)
+    if version is None:  # never resolved (the run failed before loading it)
+        return {"registry": ref, "version": None, "run_id": None, "source": None, "sha256": None}
+    return version.lineage()

@@ -120,8 +120,10 @@ class GateSession:
         y = data.frame[spec.data.target]
         ref = spec.models.candidate
         if isinstance(ref, str):  # a model: loaded once, kept for checks that call it again
+            from pytest_modelgate.inputs.loading import model_source
+
             model, path = self._model("candidate")
-            source = display_path(path) if path is not None else ref
+            source = model_source(ref, path)
             preds = predict(model, spec, data, task, "candidate", source)
         else:
             preds, path = get_predictions(ref, spec, data, task, "candidate")
@@ -348,7 +350,7 @@ class GateSession:
         if path is None:
             raise DataError(
                 f"{self.spec.where('models', role)}: model_size needs a model file "
-                "(this model comes from an import reference)"
+                "(this model comes from an import reference or an MLflow registry)"
             )
         return Path(path)
 
@@ -496,6 +498,9 @@ def run_gates(spec: str | os.PathLike[str] | Spec, *, seed: int | None = None) -
     if seed is not None:
         seed = validate_arguments(StatsSpec, {"seed": seed}, "run_gates()").seed
     loaded_spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    from pytest_modelgate.registry.client import forget_resolved  # imports no MLflow
+
+    forget_resolved()  # #18: each run resolves models:/name@alias anew
     session = GateSession(loaded_spec, seed)
     results = tuple(r for g in loaded_spec.gates for r in session.run(g))
     decision = decide(

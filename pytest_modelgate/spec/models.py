@@ -160,7 +160,8 @@ class PredictionColumns(_Model):
 ModelRef = Annotated[
     Union[str, PredictionColumns],  # noqa: UP007
     Field(
-        description='a .joblib/.pkl/.skops file, "package.module:attr", or '
+        description='a .joblib/.pkl/.skops file, "package.module:attr", an MLflow registry '
+        "model (models:/name@alias or models:/name/version; needs the mlflow extra), or "
         "{predictions: col, scores: col}"
     ),
 ]
@@ -188,6 +189,16 @@ class ModelsSpec(_Model):
         description="seconds to wait for one predict()/predict_proba() call before the model's "
         "gates are an ERROR; null waits forever (and calls the model in the main thread)",
     )
+
+    @field_validator("candidate", "baseline")
+    @classmethod
+    def _registry_ref(cls, value: Any) -> Any:  # #18: models:/name@alias or models:/name/N
+        from pytest_modelgate.registry.client import is_registry_uri, registry_ref_problem
+
+        problem = registry_ref_problem(value) if is_registry_uri(value) else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class StatsSpec(_Model):
@@ -866,6 +877,69 @@ _NEEDS_REFERENCE = {
 }
 
 
+# --- mlflow (#18): the registry and tracking server ---------------------------------------------
+
+
+class MlflowSpec(_Model):
+    """MLflow: the tracking/registry server for ``models:/`` references, ``--modelgate-log-mlflow``
+    and ``--modelgate-promote`` (needs ``pytest-modelgate[mlflow]``)."""
+
+    tracking_uri: str | None = Field(
+        None,
+        description="the MLflow tracking (and registry) server, e.g. http://127.0.0.1:5000; "
+        "default: the environment variable MLFLOW_TRACKING_URI",
+    )
+    experiment: str = Field(
+        "modelgate",
+        min_length=1,
+        max_length=500,
+        description="experiment that --modelgate-log-mlflow logs the run to (created if missing)",
+    )
+    log: bool = Field(
+        False, description="log every run to MLflow tracking (as --modelgate-log-mlflow does)"
+    )
+    promote_alias: str = Field(
+        "champion",
+        description="alias --modelgate-promote moves to the candidate's version on PROMOTE",
+    )
+    canary_alias: str = Field(
+        "canary",
+        description="alias --modelgate-promote moves to the candidate's version on CANARY",
+    )
+
+    @field_validator("tracking_uri")
+    @classmethod
+    def _uri(cls, value: str | None) -> str | None:
+        from pytest_modelgate.registry.client import tracking_uri_problem
+
+        problem = None if value is None else tracking_uri_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("promote_alias", "canary_alias")
+    @classmethod
+    def _alias(cls, value: str) -> str:
+        from pytest_modelgate.registry.client import alias_problem
+
+        problem = alias_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @model_validator(mode="after")
+    def _two_aliases(self) -> MlflowSpec:
+        if self.promote_alias == self.canary_alias:
+            raise ValueError(
+                f"promote_alias and canary_alias are both {self.promote_alias!r}; a canary "
+                "would then be taken for the champion"
+            )
+        return self
+
+
+# --- end mlflow (#18) -----------------------------------------------------------------------------
+
+
 class SpecDocument(_Model):
     """The whole ``gates.yaml`` (schema root)."""
 
@@ -883,6 +957,7 @@ class SpecDocument(_Model):
         description="the release history: {store: PATH | postgresql://URL}, or false to record "
         "nothing (then compare: previous and trend gates cannot run)",
     )
+    mlflow: MlflowSpec = MlflowSpec()  # #18
     gates: list[Any] = Field(min_length=1, description="the gates; see the reference")
 
 
