@@ -121,4 +121,4 @@ def test_a_missing_named_column_reads_all_so_the_message_lists_them(tmp_path):
     path.write_text(path.read_text().replace("sensitive: [sex]", "sensitive: [sexx]"))
     spec = parse_spec(path)
     with pytest.raises(Exception, match="did you mean.*sex.*columns: row_id, y, score_c"):
-        GateSession(spec).loaded  # noqa: B018
+        GateSession(spec).loaded
