@@ -58,7 +58,7 @@ gates:
   - {{metric: average_precision, compare: baseline, max_drop: 0.01}}
   - {{fairness: equalized_odds_difference, sensitive: sex, max: 0.2}}
   - {{fairness: demographic_parity_difference, sensitive: race, max: 0.2}}
-  - {{check: missing_values, max_fraction: 0.1}}
+  - {{check: missing_values, columns: [age, sex, race, f0, f1], max_fraction: 0.1}}
   - {{check: drift, columns: [f0, f1], method: psi, max: 0.1}}
   - {{check: label_drift, method: psi, max: 0.1}}
   - {{check: range, columns: [f0, f1, age], max_fraction: 0.01}}

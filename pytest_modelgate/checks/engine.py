@@ -179,11 +179,22 @@ class GateInputs:
         data = np.ascontiguousarray(rows, dtype=np.intp)
         return (len(rows), hashlib.blake2b(data.tobytes(), digest_size=16).hexdigest())
 
+    def _key_of(self, rows: np.ndarray | None) -> Any:
+        """:meth:`_rows_key`, hashed once per row array: a slice's rows (cached with the
+        slicing) are looked up by every gate and metric that reads the slice."""
+        if rows is None:
+            return None
+        seen = self._cache.setdefault("row-keys", {})
+        hit = seen.get(id(rows))
+        if hit is None or hit[0] is not rows:  # the array is kept, so its id is not reused
+            hit = seen[id(rows)] = (rows, self._rows_key(rows))
+        return hit[1]
+
     def subset(self, which: str, evidence: Any, rows: np.ndarray | None) -> Any:
         """``evidence`` on some rows, built once per row set."""
         if rows is None:
             return evidence
-        key = ("subset", which, self._rows_key(rows))
+        key = ("subset", which, self._key_of(rows))
         if key not in self._cache:
             self.evidence_builds += 1
             self._cache[key] = evidence.subset(rows)
@@ -206,7 +217,7 @@ class GateInputs:
 
         metric = self.metric(name)
         opts = opts or self.defaults.options()
-        key = ("metric", metric.name, self._rows_key(rows), opts, slice_label(label or {}))
+        key = ("metric", metric.name, self._key_of(rows), opts, slice_label(label or {}))
         if key not in self._cache:
             ev = self.subset("candidate", self.candidate, rows)
             est = estimate_metric(metric, ev, opts, self.rng(f"metric:{metric.name}", label))
@@ -232,7 +243,7 @@ class GateInputs:
             "compare",
             metric.name,
             against,
-            self._rows_key(rows),
+            self._key_of(rows),
             opts,
             slice_label(label or {}),
         )
