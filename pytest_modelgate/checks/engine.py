@@ -200,6 +200,16 @@ class GateInputs:
             self._cache[key] = evidence.subset(rows)
         return self._cache[key]
 
+    def _cells(self, evidence: Any, rows: np.ndarray) -> Any:
+        """A slice's confusion cells (for count metrics), built once per row set."""
+        from pytest_modelgate.evidence.grouped import confusion_cells
+
+        key = ("cells", self._key_of(rows))
+        if key not in self._cache:
+            self.evidence_builds += 1
+            self._cache[key] = confusion_cells(evidence, rows)
+        return self._cache[key]
+
     def metric(self, name: str) -> Any:
         from pytest_modelgate.estimates.metrics import get_metric
 
@@ -219,7 +229,11 @@ class GateInputs:
         opts = opts or self.defaults.options()
         key = ("metric", metric.name, self._key_of(rows), opts, slice_label(label or {}))
         if key not in self._cache:
-            ev = self.subset("candidate", self.candidate, rows)
+            cand = self.candidate
+            if rows is not None and metric.kind == "counts" and _cells_suffice(cand):
+                ev = self._cells(cand, rows)
+            else:
+                ev = self.subset("candidate", cand, rows)
             est = estimate_metric(metric, ev, opts, self.rng(f"metric:{metric.name}", label))
             self._cache[key] = est
         return replace(self._cache[key], slice=label)
@@ -294,6 +308,12 @@ class GateInputs:
                 min_support=min_support,
             )
         return self._cache[key]
+
+
+def _cells_suffice(evidence: Any) -> bool:
+    """Count metrics on a slice read its confusion cells only (no design: a clustered or
+    sampling-weighted interval needs the rows)."""
+    return evidence.y_pred is not None and not evidence.has_design
 
 
 def refuse_design(candidate: Any, what: str) -> None:
