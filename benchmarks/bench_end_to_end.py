@@ -172,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", type=Path, help="write the projects here (default: a temp dir)")
     args = parser.parse_args(argv)
+    if args.fairlearn and args.fairlearn[1] < 100:
+        parser.error("--fairlearn: B must be at least 100 (modelgate's least stats.resamples)")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     py = sys.executable
     pytest_args = [py, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]

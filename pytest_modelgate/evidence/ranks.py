@@ -58,5 +58,8 @@ def score_codes(
         return ScoreCodes(inverse, int(distinct.size), inverse, int(distinct.size))
     quantiles = np.linspace(0, 1, max_bins + 1)[1:-1]
     edges = np.unique(weighted_quantile(scores, weight, quantiles))
-    binned = np.searchsorted(edges, distinct, side="right").astype(np.int64)[inverse]
+    # at most max_bins bins: int16 codes (a quarter of int64's memory, kept for the session);
+    # every use adds them to int64 arrays, so sums are int64
+    small = np.int16 if edges.size + 1 <= np.iinfo(np.int16).max else np.int64
+    binned = np.searchsorted(edges, distinct, side="right").astype(small)[inverse]
     return ScoreCodes(inverse, int(distinct.size), binned, int(edges.size + 1))
