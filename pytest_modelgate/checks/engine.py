@@ -188,14 +188,35 @@ class GateInputs:
         data = np.ascontiguousarray(rows, dtype=np.intp)
         return (len(rows), hashlib.blake2b(data.tobytes(), digest_size=16).hexdigest())
 
+    def _key_of(self, rows: np.ndarray | None) -> Any:
+        """:meth:`_rows_key`, hashed once per row array: a slice's rows (cached with the
+        slicing) are looked up by every gate and metric that reads the slice."""
+        if rows is None:
+            return None
+        seen = self._cache.setdefault("row-keys", {})
+        hit = seen.get(id(rows))
+        if hit is None or hit[0] is not rows:  # the array is kept, so its id is not reused
+            hit = seen[id(rows)] = (rows, self._rows_key(rows))
+        return hit[1]
+
     def subset(self, which: str, evidence: Any, rows: np.ndarray | None) -> Any:
         """``evidence`` on some rows, built once per row set."""
         if rows is None:
             return evidence
-        key = ("subset", which, self._rows_key(rows))
+        key = ("subset", which, self._key_of(rows))
         if key not in self._cache:
             self.evidence_builds += 1
             self._cache[key] = evidence.subset(rows)
+        return self._cache[key]
+
+    def _cells(self, evidence: Any, rows: np.ndarray) -> Any:
+        """A slice's confusion cells (for count metrics), built once per row set."""
+        from pytest_modelgate.evidence.grouped import confusion_cells
+
+        key = ("cells", self._key_of(rows))
+        if key not in self._cache:
+            self.evidence_builds += 1
+            self._cache[key] = confusion_cells(evidence, rows)
         return self._cache[key]
 
     def metric(self, name: str) -> Any:
@@ -216,7 +237,7 @@ class GateInputs:
 
         metric = self.metric(name)
         opts = opts or self.defaults.options()
-        key = ("metric", metric.name, self._rows_key(rows), opts, slice_label(label or {}))
+        key = ("metric", metric.name, self._key_of(rows), opts, slice_label(label or {}))
         if key not in self._cache:
             if metric.kind == "churn":  # #19: against the baseline's per-row predictions
                 churn = self.churn(metric.name, rows, label, opts)
@@ -227,8 +248,18 @@ class GateInputs:
                     )
                 self._cache[key] = churn.result
                 return replace(churn.result, slice=label)
-            ev = self.subset("candidate", self.candidate, rows)
-            bound, ev = bind_class(metric, ev)  # #19: recall[fraud] on one-vs-rest evidence
+            cand = self.candidate
+            if (
+                rows is not None
+                and metric.kind == "counts"
+                and getattr(metric, "class_value", None) is None  # per-class: one-vs-rest rows
+                and _cells_suffice(cand)
+            ):
+                ev = self._cells(cand, rows)
+                bound = metric
+            else:
+                ev = self.subset("candidate", cand, rows)
+                bound, ev = bind_class(metric, ev)  # #19: recall[fraud] on one-vs-rest evidence
             est = estimate_metric(bound, ev, opts, self.rng(f"metric:{metric.name}", label))
             self._cache[key] = replace(est, metric=metric.name)
         return replace(self._cache[key], slice=label)
@@ -253,7 +284,7 @@ class GateInputs:
             "compare",
             metric.name,
             against,
-            self._rows_key(rows),
+            self._key_of(rows),
             opts,
             slice_label(label or {}),
         )
@@ -353,6 +384,10 @@ class GateInputs:
         return [str(int(p)) for p in positions]
 
     # --- end churn ---------------------------------------------------------------------------
+def _cells_suffice(evidence: Any) -> bool:
+    """Count metrics on a slice read its confusion cells only (no design: a clustered or
+    sampling-weighted interval needs the rows)."""
+    return evidence.y_pred is not None and not evidence.has_design
 
 
 def refuse_design(candidate: Any, what: str) -> None:

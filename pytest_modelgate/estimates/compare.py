@@ -35,14 +35,13 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from pytest_modelgate.estimates.metric import (
     ScoreCodes,
     StatsOptions,
     estimate_metric,
     per_row_loss,
-    score_codes,
     weighted_mean,
     weighted_sd,
 )
@@ -74,7 +73,7 @@ def _from_se(delta: float, se: float, level: float, method: str) -> tuple[Interv
     if not np.isfinite(se):
         return Interval(float("nan"), float("nan"), level, method), None
     half = _z(level) * se
-    p = float(2 * stats.norm.sf(abs(delta) / se)) if se > 0 else (1.0 if delta == 0 else 0.0)
+    p = float(2 * special.ndtr(-abs(delta) / se)) if se > 0 else (1.0 if delta == 0 else 0.0)
     return Interval(delta - half, delta + half, level, method), p
 
 
@@ -219,7 +218,9 @@ def _ap_comparison(
     from pytest_modelgate.estimates.metrics import average_precision_from_histogram
 
     y = cand.positives
-    codes = [score_codes(ev.require_scores(metric.name), weight=ev.weight) for ev in (cand, base)]
+    for ev in (cand, base):
+        ev.require_scores(metric.name)
+    codes = [ev.score_codes for ev in (cand, base)]  # one sort per model, cached on its evidence
     # the exact values (one bin per distinct score); the interval's SE from the binned scores
     c_value, b_value = (
         float(average_precision_from_histogram(c.histogram(y, cand.weight, exact=True)[None])[0])
@@ -396,9 +397,16 @@ def compare_metric(
                 **_class_support(cand),
             )
         sc, sb = cand.require_scores(metric.name), base.require_scores(metric.name)
-        from pytest_modelgate.stats.delong import delong_paired, difference_from_covariance
+        from pytest_modelgate.stats.delong import (
+            delong_from_codes,
+            delong_paired,
+            difference_from_covariance,
+        )
 
-        aucs, cov = delong_paired(y, sc, sb, cand.weight)  # one sort per model
+        if cand.weight is None:  # the rank codes cached on each evidence: no sort here
+            aucs, cov = delong_from_codes(y, [cand.score_codes.distinct, base.score_codes.distinct])
+        else:
+            aucs, cov = delong_paired(y, sc, sb, cand.weight)
         delta, se, p = difference_from_covariance(aucs, cov)
         c_value, b_value = aucs
         interval, _ = _from_se(float(delta), float(se), opts.confidence, "delong-paired")

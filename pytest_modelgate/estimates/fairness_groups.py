@@ -10,13 +10,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pytest_modelgate.errors import ModelError
-from pytest_modelgate.estimates.metric import MAX_SCORE_BINS, per_row_loss
+from pytest_modelgate.estimates.metric import per_row_loss
 from pytest_modelgate.estimates.metrics import (
     Metric,
     auc_from_histogram,
     average_precision_from_histogram,
 )
-from pytest_modelgate.evidence.core import Evidence, weighted_bincount, weighted_quantile
+from pytest_modelgate.evidence.core import Evidence, weighted_bincount
 
 # what each named rate divides by (min_support applies to it, per group and rate)
 _DENOMINATORS = {"selection_rate": "rows", "tpr": "positives", "fpr": "negatives"}
@@ -156,20 +156,6 @@ def _empty_denominator_notes(
     return notes
 
 
-def _common_score_bins(
-    scores: NDArray[np.float64], weight: NDArray[np.int64] | None = None
-) -> tuple[NDArray[np.int64], int, bool]:
-    """Bin codes on edges shared by all groups (exact when few distinct scores)."""
-    distinct, codes = np.unique(scores, return_inverse=True)
-    if distinct.size <= MAX_SCORE_BINS:
-        return codes.astype(np.int64), int(distinct.size), True
-    # quantile edges of the pooled scores, as estimation.score_histogram, so every group's
-    # histogram lives on the same bins (of the expanded rows when the evidence is grouped)
-    quantiles = np.linspace(0, 1, MAX_SCORE_BINS + 1)[1:-1]
-    edges = np.unique(weighted_quantile(scores, weight, quantiles))
-    return np.searchsorted(edges, scores, side="right").astype(np.int64), edges.size + 1, False
-
-
 def _ranking_stats(
     metric: Metric, ev: Evidence, codes: NDArray[np.int64], labels: Sequence[str]
 ) -> _GroupStats:
@@ -179,7 +165,8 @@ def _ranking_stats(
     y_pos = ev.positives.astype(np.int64)
     n_groups = len(labels)
     statistic = auc_from_histogram if metric.name == "roc_auc" else average_precision_from_histogram
-    bin_codes, bins, exact = _common_score_bins(scores, ev.weight)
+    shared = ev.score_codes  # the evidence's one sort of the scores (quantile bins as AP's)
+    bin_codes, bins, exact = shared.binned, shared.bins, shared.exact
     hist = weighted_bincount(
         (codes * 2 + y_pos) * bins + bin_codes, ev.weight, n_groups * 2 * bins
     ).reshape(n_groups, 2, bins)

@@ -38,7 +38,8 @@ from pytest_modelgate.estimates.metrics import (
     auc_from_histogram,
     average_precision_from_histogram,
 )
-from pytest_modelgate.evidence.core import Evidence, weighted_bincount, weighted_quantile
+from pytest_modelgate.evidence.core import Evidence
+from pytest_modelgate.evidence.ranks import MAX_SCORE_BINS, ScoreCodes, score_codes
 from pytest_modelgate.results import MetricResult
 from pytest_modelgate.stats import (
     Interval,
@@ -46,6 +47,7 @@ from pytest_modelgate.stats import (
     clopper_pearson_interval,
     count_bootstrap,
     delong_auc_variance,
+    delong_from_codes,
     delong_logit_interval,
     normal_interval,
     skewed_mean_interval,
@@ -54,16 +56,16 @@ from pytest_modelgate.stats import (
 )
 
 __all__ = [
+    "MAX_SCORE_BINS",
+    "ScoreCodes",
     "StatsOptions",
     "estimate_metric",
     "per_row_loss",
+    "score_codes",
     "score_histogram",
     "weighted_mean",
     "weighted_sd",
 ]
-
-MAX_SCORE_BINS = 1024
-
 
 @dataclass(frozen=True)
 class StatsOptions:
@@ -122,46 +124,6 @@ def score_histogram(
     """
     codes = score_codes(scores, max_bins, weight)
     return codes.histogram(y_pos, weight), codes.exact
-
-
-@dataclass(frozen=True)
-class ScoreCodes:
-    """Each row's score as an index: ``distinct`` (one code per distinct score, ascending) and
-    ``binned`` (the same when there are at most ``max_bins`` distinct scores, else quantile
-    bins). One sort of the scores serves the exact value and the binned bootstrap alike."""
-
-    distinct: np.ndarray
-    n_distinct: int
-    binned: np.ndarray
-    bins: int
-
-    @property
-    def exact(self) -> bool:
-        return self.bins == self.n_distinct
-
-    def histogram(
-        self, y_pos: np.ndarray, weight: np.ndarray | None, *, exact: bool = False
-    ) -> np.ndarray:
-        """Per-class histogram ``(2, bins)`` of the binned (or, with ``exact``, the distinct)
-        scores."""
-        codes, bins = (self.distinct, self.n_distinct) if exact else (self.binned, self.bins)
-        return weighted_bincount(codes + bins * y_pos.astype(np.int64), weight, 2 * bins).reshape(
-            2, bins
-        )
-
-
-def score_codes(
-    scores: np.ndarray, max_bins: int = MAX_SCORE_BINS, weight: np.ndarray | None = None
-) -> ScoreCodes:
-    """The :class:`ScoreCodes` of ``scores`` (quantile edges of the expanded rows when weighted)."""
-    distinct, inverse = np.unique(scores, return_inverse=True)
-    inverse = inverse.reshape(-1).astype(np.int64)
-    if distinct.size <= max_bins:
-        return ScoreCodes(inverse, int(distinct.size), inverse, int(distinct.size))
-    quantiles = np.linspace(0, 1, max_bins + 1)[1:-1]
-    edges = np.unique(weighted_quantile(scores, weight, quantiles))
-    binned = np.searchsorted(edges, distinct, side="right").astype(np.int64)[inverse]
-    return ScoreCodes(inverse, int(distinct.size), binned, int(edges.size + 1))
 
 
 def _counts_estimate(
@@ -226,7 +188,11 @@ def _ranking_estimate(
     support = min(n_pos, ev.n - n_pos)
     binned = _binned_scores_note(ev, metric.name, require_fine_enough_bins(ev, metric.name))
     if metric.name == "roc_auc":
-        value, variance = delong_auc_variance(y_pos, scores, ev.weight)
+        if ev.weight is None:  # from the cached rank codes: no sort of its own
+            aucs, cov = delong_from_codes(y_pos, [ev.score_codes.distinct])
+            value, variance = float(aucs[0]), float(cov[0, 0])
+        else:
+            value, variance = delong_auc_variance(y_pos, scores, ev.weight)
         if opts.interval in ("auto", "delong", "normal"):
             if opts.interval == "auto":
                 interval = auc_hull_interval(value, variance, n_pos, ev.n - n_pos, level)
@@ -242,7 +208,7 @@ def _ranking_estimate(
                 support_label=f"positives: {n_pos}, negatives: {ev.n - n_pos}",
             )
         statistic = auc_from_histogram
-    codes = score_codes(scores, weight=ev.weight)
+    codes = ev.score_codes
     if metric.name != "roc_auc":
         exact_hist = codes.histogram(y_pos, ev.weight, exact=True)
         value = float(average_precision_from_histogram(exact_hist[None])[0])
@@ -288,7 +254,7 @@ def tied_pair_share(ev: Evidence) -> float:
     bin). Binning moves the AUC by at most half of it."""
     if ev.scores is None:
         return 0.0
-    hist = score_codes(ev.scores, weight=ev.weight).histogram(ev.positives, ev.weight, exact=True)
+    hist = ev.score_codes.histogram(ev.positives, ev.weight, exact=True)
     neg, pos = hist[0].astype(float), hist[1].astype(float)
     total = pos.sum() * neg.sum()
     return float(pos @ neg) / total if total else 0.0

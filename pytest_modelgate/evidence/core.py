@@ -27,13 +27,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from pytest_modelgate.errors import DataError, ModelError
 from pytest_modelgate.evidence.scores import real_scores, require_distribution
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pytest_modelgate.evidence.ranks import ScoreCodes
 
 __all__ = [
     "COUNT_COLUMN",
@@ -233,6 +236,15 @@ class Evidence:
                 self.y_true * k + self.y_pred, weights=self.point_weight, minlength=k * k
             ).reshape(k, k)
         return weighted_bincount(self.y_true * k + self.y_pred, self.weight, k * k).reshape(k, k)
+
+    @cached_property
+    def score_codes(self) -> ScoreCodes:
+        """The binary scores as rank codes (:mod:`~pytest_modelgate.evidence.ranks`): one sort
+        of the score vector, cached, from which DeLong (single and paired), average precision,
+        the binned bootstrap and the tied-pair share are all derived."""
+        from pytest_modelgate.evidence.ranks import score_codes
+
+        return score_codes(self.require_scores("a ranking metric"), weight=self.weight)
 
     def subset(self, rows: np.ndarray, source: str | None = None) -> Evidence:
         """The same model's evidence on a subset of the stored rows (a slice); weights follow."""

@@ -18,7 +18,7 @@ from pytest_modelgate.evidence.core import (
     weighted_bincount,
 )
 
-__all__ = ["Compressed", "build_grouped_evidence", "compress"]
+__all__ = ["Compressed", "build_grouped_evidence", "compress", "confusion_cells"]
 
 
 def _column_without_nulls(frame: pd.DataFrame, column: str, weight: np.ndarray, what: str) -> Any:
@@ -156,3 +156,29 @@ def compress(*evidence: Evidence, keys: pd.DataFrame | None = None) -> Compresse
     weight = weighted_bincount(inverse, evidence[0].weight, first.size)
     out = tuple(replace(ev.subset(first), weight=weight) for ev in evidence)
     return Compressed(out, key_frame.iloc[first].reset_index(drop=True), inverse.astype(np.int64))
+
+
+def confusion_cells(ev: Evidence, rows: np.ndarray) -> Evidence:
+    """``ev`` on ``rows`` as its confusion cells: one stored row per non-empty (label,
+    predicted label) cell, weighted by its count — all a confusion-count metric reads, in
+    ``k²`` stored rows instead of a copy of the slice's rows kept for the session (#16).
+
+    Only for evidence with predicted labels and no sampling design; the counts, hence every
+    count metric and its interval, are those of ``ev.subset(rows)``."""
+    assert ev.y_pred is not None and not ev.has_design
+    k = len(ev.classes)
+    codes = ev.y_true[rows] * k + ev.y_pred[rows]
+    counts = weighted_bincount(codes, None if ev.weight is None else ev.weight[rows], k * k)
+    present = np.flatnonzero(counts)
+    return Evidence(
+        ev.task,
+        ev.classes,
+        (present // k).astype(np.int64),
+        (present % k).astype(np.int64),
+        None,
+        None,
+        ev.source,
+        counts[present],
+        ev.score_bins,
+        ev.engine,
+    )

@@ -38,6 +38,7 @@ __all__ = [
     "load_data",
     "load_model",
     "model_source",
+    "needed_columns",
     "predict",
     "read_table",
     "slice_columns",
@@ -70,11 +71,21 @@ def _no_duplicate_columns(path: Path, names: list[str]) -> None:
         )
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _present(columns: Sequence[str] | None, names: list[str]) -> list[str] | None:
+    """``columns`` in the file's order when the file has them all (and no blank header cell
+    that pandas would name), else ``None``: read every column."""
+    if columns is None or not set(columns) <= set(names):
+        return None
+    wanted = set(columns)
+    return [c for c in names if c in wanted]
+
+
+def _read_parquet(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
-    _no_duplicate_columns(path, [str(c) for c in pq.read_schema(path).names])
-    return pd.read_parquet(path)
+    names = [str(c) for c in pq.read_schema(path).names]
+    _no_duplicate_columns(path, names)
+    return pd.read_parquet(path, columns=_present(columns, names))
 
 
 # --- CSV reading policy (#15) -------------------------------------------------------------------
@@ -107,12 +118,15 @@ def read_table(
     na_values: Sequence[str] = DEFAULT_NA_VALUES,
     text_columns: Sequence[str] = (),
     where: str | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read a ``.csv``, ``.csv.gz`` (…) or ``.parquet`` file, or a folder of ``.parquet`` files.
 
     CSV cells are missing only when they are one of ``na_values`` (pandas' list of NA spellings
     is not used), and ``text_columns`` are read as text (``"007"`` stays ``"007"``). A line break
-    inside a quoted field (also a lone ``\\r``) is part of the value.
+    inside a quoted field (also a lone ``\\r``) is part of the value. ``columns``: read only
+    these (in the file's order) when the file has every one of them; otherwise every column, so
+    a message about a missing column can list what the file holds.
     """
     name = path.name.lower()
     if not path.exists():
@@ -124,7 +138,7 @@ def read_table(
             if not parts:
                 raise DataError(f"{_shown(path)}: folder holds no .parquet files")
             _need_pyarrow(path)
-            return pd.concat([_read_parquet(p) for p in parts], ignore_index=True)
+            return pd.concat([_read_parquet(p, columns) for p in parts], ignore_index=True)
         if name.endswith((".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst")):
             # pandas renames a repeated header ("y", "y" → "y", "y.1"): read the raw header first
             header = pd.read_csv(path, nrows=1, header=None, dtype=str, keep_default_na=False)
@@ -138,10 +152,11 @@ def read_table(
                 keep_default_na=False,
                 na_values=list(na_values),
                 dtype={c: str for c in text_columns if c in names} or None,
+                usecols=_present(columns, names),
             )
         if name.endswith((".parquet", ".pq")):
             _need_pyarrow(path)
-            return _read_parquet(path)
+            return _read_parquet(path, columns)
     except DataError:
         raise
     except Exception as exc:  # any parser error is a data problem, reported with the file
@@ -220,6 +235,48 @@ def check_slice_labels(frame: pd.DataFrame, columns: Sequence[str], source: str)
 
 
 # --- end CSV reading policy ----------------------------------------------------------------------
+
+# data checks that read only the test columns they name (``columns:``); label_drift reads the target
+_NAMED_COLUMN_CHECKS = ("drift", "missing_values", "unseen_categories", "range")
+
+
+def needed_columns(spec: Spec) -> list[str] | None:
+    """The test columns the spec's gates read, or ``None`` when that is every column: a model
+    predicts (it takes its features), or a check examines every column by default (schema, a
+    data check without ``columns:``, behaviour and operational checks). Reading only these is
+    what keeps memory near the size of the used columns (#16)."""
+    from pytest_modelgate.spec import SliceBins
+
+    data, models = spec.data, spec.models
+    refs = [r for r in (models.candidate, models.baseline) if r is not None]
+    found: list[str] = [data.target, *data.sensitive]
+    for ref in refs:
+        if not isinstance(ref, PredictionColumns):
+            return None
+        if ref.predictions:
+            found.append(ref.predictions)
+        if ref.scores:  # one column, or one per class (multiclass, #19)
+            found.extend([ref.scores] if isinstance(ref.scores, str) else ref.scores)
+    found.extend(c for c in (data.cluster, data.weight, data.id, data.time) if c)
+    found.extend([*data.exclude, *(data.features or [])])  # checked to exist, as every role
+    for gate in spec.gates:
+        cfg: Any = gate.config
+        if gate.kind == "check":
+            if cfg.check == "label_drift":
+                continue
+            if cfg.check not in _NAMED_COLUMN_CHECKS or not getattr(cfg, "columns", None):
+                return None
+            found.extend(cfg.columns)
+        if gate.kind == "fairness":
+            found.extend(cfg.columns)
+        for slicing in getattr(cfg, "slices", None) or []:
+            if isinstance(slicing, str):
+                found.append(slicing)
+            elif isinstance(slicing, SliceBins):
+                found.append(slicing.column)
+            else:
+                found.extend(slicing)
+    return list(dict.fromkeys(found))
 
 
 def load_model(ref: str, spec: Spec, role: str) -> tuple[Any, Path | None]:
@@ -357,6 +414,7 @@ def load_data(spec: Spec) -> LoadedData:
         na_values=spec.data.na_values,
         text_columns=text_columns_of(spec),
         where=spec.where("data", "test"),
+        columns=needed_columns(spec),
     )
     check_slice_labels(frame, slice_columns(spec), _shown(path))
     if frame.empty:

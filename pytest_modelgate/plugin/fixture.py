@@ -39,8 +39,9 @@ class ModelgateFixture:
 
     @property
     def data(self) -> Any:
-        """The test data (a pandas DataFrame)."""
-        return self._loaded().data.frame
+        """The test data (a pandas DataFrame), every column."""
+        self._loaded()
+        return self.session.full_frame
 
     @property
     def candidate(self) -> Any:

@@ -19,7 +19,13 @@ from pytest_modelgate.checks.inputs import CheckInputs
 from pytest_modelgate.errors import DataError, ModelgateError, SpecError
 from pytest_modelgate.evidence.core import Evidence, build_evidence, infer_task
 from pytest_modelgate.inputs.grouping import GroupPlan
-from pytest_modelgate.inputs.loading import LoadedData, get_predictions, load_data, predict
+from pytest_modelgate.inputs.loading import (
+    LoadedData,
+    get_predictions,
+    load_data,
+    needed_columns,
+    predict,
+)
 from pytest_modelgate.results import CheckResult, Verdict
 from pytest_modelgate.spec.load import Gate, Spec, _check_metric_applies, load_spec
 
@@ -288,6 +294,24 @@ class GateSession:
         return BaselineSource(self._with_design(ev, loaded.data.frame), stored, stored.describe)
 
     # --- what checks need besides the evidence ---------------------------------------------------
+
+    @cached_property
+    def full_frame(self) -> Any:
+        """The test data with every column (the ``modelgate`` fixture's ``data``): the gates
+        read only the columns they need (:func:`~pytest_modelgate.inputs.loading.needed_columns`),
+        so a test that asks for the whole table reads it again, once."""
+        from pytest_modelgate.inputs.loading import read_table, text_columns_of
+
+        loaded = self.loaded.data
+        if self.grouped or needed_columns(self.spec) is None:
+            return loaded.frame
+        data = self.spec.data
+        return read_table(
+            loaded.path,
+            na_values=data.na_values,
+            text_columns=text_columns_of(self.spec),
+            where=self.spec.where("data", "test"),
+        )
 
     @cached_property
     def reference_frame(self) -> Any:

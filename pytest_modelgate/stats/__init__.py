@@ -22,6 +22,7 @@ from pytest_modelgate.stats.bootstrap import (
 from pytest_modelgate.stats.delong import (
     delong_auc_variance,
     delong_difference_test,
+    delong_from_codes,
     delong_paired,
     midrank,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "count_bootstrap",
     "delong_auc_variance",
     "delong_difference_test",
+    "delong_from_codes",
     "delong_logit_interval",
     "delong_paired",
     "draw_counts",

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import optimize, special
+from scipy import special
 
 from pytest_modelgate.stats.intervals import Interval, normal_interval
 
@@ -74,6 +74,8 @@ def newcombe_score_interval(auc: float, n_pos: float, n_neg: float, level: float
 
     # V_HM vanishes at 0 and 1, so excess ≥ 0 there and < 0 at θ̂ (when 0 < θ̂ < 1); at θ̂ = 1
     # (or 0) excess is 0 at the estimate itself, and < 0 just inside
+    from scipy import optimize  # lazily: importing scipy.optimize costs ~0.3 s
+
     tiny = 1e-12
     inner_low, inner_high = min(auc, 1.0 - tiny), max(auc, tiny)
     low = 0.0 if auc == 0.0 else optimize.brentq(excess, 0.0, inner_low, xtol=1e-14)

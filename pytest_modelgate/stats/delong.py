@@ -20,6 +20,7 @@ Sun & Xu (2014), IEEE Signal Processing Letters 21(11), 1389-1393.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -28,6 +29,7 @@ from scipy import special
 __all__ = [
     "delong_auc_variance",
     "delong_difference_test",
+    "delong_from_codes",
     "delong_paired",
     "midrank",
 ]
@@ -84,52 +86,47 @@ def _validate(y_true: ArrayLike, scores: ArrayLike) -> tuple[NDArray[np.bool_], 
     return labels, score_matrix
 
 
-def _class_midranks(
-    labels: NDArray[np.bool_], scores: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Midranks of the positives among all rows and among the positives, and of the negatives
-    among the negatives, each in the rows' original order, from one sort of ``scores``.
+def _placements_from_codes(
+    labels: NDArray[np.bool_], codes: NDArray[np.integer], m: int, n: int
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """AUC, V10 (m,) and V01 (n,) of one score vector from its dense rank codes.
 
-    Sorting once groups tied scores; a tie group's midrank within any subset of rows is
-    ``(rows of the subset up to and including the group) - (its rows in the group - 1) / 2``,
-    so the pooled and the per-class midranks follow from per-group counts. They are exact
-    half-integers, hence identical to ranking each subset on its own (three sorts).
+    ``codes`` is each row's index among the distinct scores, ascending (the inverse of
+    ``np.unique``): one sort, done by the caller (and cached on the evidence). A tie group's
+    midrank within any subset of rows is ``(rows of the subset up to and including the group)
+    - (its rows in the group - 1) / 2`` (Sun & Xu), so a positive's pooled minus within-class
+    midrank is ``negatives below + half the tied negatives``, read from per-class ``bincount``s
+    of the codes. Every such value is an exact half-integer, so V10, V01 and the AUC equal, bit for
+    bit, the three-sort computation (pooled, positive and negative midranks).
     """
-    order = np.argsort(scores)
-    ordered = scores[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    sizes = np.diff(np.r_[starts, ordered.size])
-    positives = np.add.reduceat(labels[order].astype(np.int64), starts)
-    negatives = sizes - positives
-    group = np.empty(scores.size, dtype=np.int64)
-    group[order] = np.repeat(np.arange(starts.size), sizes)
-    pooled_mid = np.cumsum(sizes) - 0.5 * (sizes - 1)
-    positive_mid = np.cumsum(positives) - 0.5 * (positives - 1)
-    negative_mid = np.cumsum(negatives) - 0.5 * (negatives - 1)
-    of_positive, of_negative = group[labels], group[~labels]
-    return (
-        np.concatenate([pooled_mid[of_positive], pooled_mid[of_negative]]),
-        positive_mid[of_positive],
-        negative_mid[of_negative],
-    )
+    size = int(codes.max()) + 1 if codes.size else 0
+    positives = np.bincount(codes[labels], minlength=size)
+    negatives = np.bincount(codes[~labels], minlength=size)
+    below_or_tied_neg = np.cumsum(negatives) - 0.5 * negatives
+    below_or_tied_pos = np.cumsum(positives) - 0.5 * positives
+    # the positives' pooled midranks sum to the Mann–Whitney U + m(m+1)/2 (exact half-integers)
+    pooled_mid = np.cumsum(positives + negatives) - 0.5 * (positives + negatives - 1)
+    auc = (float(positives @ pooled_mid) - m * (m + 1) / 2.0) / (m * n)
+    v10 = below_or_tied_neg[codes[labels]] / n
+    v01 = 1.0 - below_or_tied_pos[codes[~labels]] / m
+    return auc, v10, v01
+
+
+def _dense_codes(scores: NDArray[np.float64]) -> NDArray[np.intp]:
+    """Each value's index among the distinct values, ascending (one sort)."""
+    return np.unique(scores, return_inverse=True)[1].reshape(-1)
 
 
 def _structural_components(
-    labels: NDArray[np.bool_], score_matrix: NDArray[np.float64]
+    labels: NDArray[np.bool_], codes: Sequence[NDArray[np.integer]]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """AUCs, V10 (k, m) and V01 (k, n) for k score vectors; requires m, n >= 1."""
+    """AUCs, V10 (k, m) and V01 (k, n) for k score vectors (as rank codes); requires m, n >= 1."""
     m = int(labels.sum())
     n = labels.size - m
-    k = score_matrix.shape[0]
     # k is the number of classifiers compared (1 or 2), never the number of rows.
-    ranks = [_class_midranks(labels, score_matrix[i]) for i in range(k)]
-    tz = np.stack([r[0] for r in ranks])  # positives first, then negatives
-    tx = np.stack([r[1] for r in ranks])
-    ty = np.stack([r[2] for r in ranks])
-    auc = (tz[:, :m].sum(axis=1) - m * (m + 1) / 2.0) / (m * n)
-    v10 = (tz[:, :m] - tx) / n
-    v01 = 1.0 - (tz[:, m:] - ty) / m
-    return auc, v10, v01
+    parts = [_placements_from_codes(labels, c, m, n) for c in codes]
+    auc = np.array([p[0] for p in parts])
+    return auc, np.stack([p[1] for p in parts]), np.stack([p[2] for p in parts])
 
 
 def _check_weights(weights: ArrayLike, n_rows: int) -> NDArray[np.float64]:
@@ -194,16 +191,52 @@ def _delong_covariance(
     if weights is not None:
         w = _check_weights(weights, labels.shape[0])
         return _weighted_delong_covariance(labels, score_matrix, w)
-    k = score_matrix.shape[0]
+    return _covariance_from_codes(labels, [_dense_codes(row) for row in score_matrix])
+
+
+def _covariance_from_codes(
+    labels: NDArray[np.bool_], codes: Sequence[NDArray[np.integer]]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    k = len(codes)
     m = int(labels.sum())
     n = labels.size - m
     if m == 0 or n == 0:
         return np.full(k, np.nan), np.full((k, k), np.nan)
-    auc, v10, v01 = _structural_components(labels, score_matrix)
+    auc, v10, v01 = _structural_components(labels, codes)
     if m < 2 or n < 2:
         return auc, np.full((k, k), np.nan)
     cov = np.cov(v10, ddof=1).reshape(k, k) / m + np.cov(v01, ddof=1).reshape(k, k) / n
     return auc, cov
+
+
+def delong_from_codes(
+    y_true: ArrayLike, codes: Sequence[ArrayLike]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """AUCs and DeLong covariance of ``k`` score vectors given as rank codes (no sort).
+
+    Parameters
+    ----------
+    y_true : array_like of bool or {0, 1}, shape (N,)
+        True labels shared by the score vectors.
+    codes : sequence of k int arrays, shape (N,)
+        Each score vector's dense rank codes: row ``i`` holds the index of its score among the
+        vector's distinct scores, ascending (``np.unique(scores, return_inverse=True)[1]``;
+        :attr:`pytest_modelgate.evidence.core.Evidence.score_codes` caches them).
+
+    Returns
+    -------
+    aucs : ndarray, shape (k,)
+    covariance : ndarray, shape (k, k)
+        Identical (bit for bit) to :func:`delong_paired` (k = 2) or :func:`delong_auc_variance`
+        (k = 1) on the scores the codes come from.
+    """
+    labels = np.asarray(y_true)
+    if labels.dtype != np.bool_:
+        labels = labels.astype(bool)
+    arrays = [np.asarray(c).reshape(-1) for c in codes]
+    if any(c.shape != labels.shape for c in arrays):
+        raise ValueError("every code array must have one entry per label")
+    return _covariance_from_codes(labels, arrays)
 
 
 def delong_auc_variance(

@@ -15,7 +15,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from pytest_modelgate.stats.intervals import Interval
 
@@ -57,6 +56,8 @@ def quantile_interval(values: ArrayLike, q: float, confidence: float = 0.95) -> 
     n = x.size
     if n == 0:
         return Interval(math.nan, math.nan, confidence, METHOD)
+    from scipy import stats  # lazily: scipy.stats costs ~0.5 s to import
+
     k = np.arange(1, n + 1)
     below = stats.binom.cdf(k - 1, n, q)  # P(x_(k) > quantile) = P(Bin(n, q) <= k - 1)
     upper = np.flatnonzero(below >= 1.0 - alpha)

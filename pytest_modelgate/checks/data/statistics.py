@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats as sstats
 
 from pytest_modelgate._format import MISSING_LABEL
 from pytest_modelgate.checks.data.columns import (
@@ -298,6 +297,8 @@ def wasserstein_parts(
 ) -> tuple[float, float, str]:
     if reference.size == 0 or test.size == 0:
         return float("nan"), float("nan"), "n/a"
+    from scipy import stats as sstats  # lazily (~0.5 s): only drift gates need it
+
     distance = float(sstats.wasserstein_distance(reference, test))
     scale, scale_name = _robust_scale(reference)
     return distance / scale, distance, f"reference {scale_name} {fmt_num(scale)}"
@@ -355,6 +356,8 @@ def ks_test(reference: Any, test: Any) -> tuple[float, float]:
     tst = numeric_values(as_series(test))
     if ref.size == 0 or tst.size == 0:
         return float("nan"), float("nan")
+    from scipy import stats as sstats
+
     result = sstats.ks_2samp(ref, tst)
     return float(result.statistic), float(result.pvalue)
 
@@ -367,6 +370,8 @@ def chi2_from_counts(counts: BinnedCounts) -> tuple[float, float, int]:
         # (and chi2_contingency would report dof 0).
         return 0.0, 1.0, 0
     table = np.column_stack([counts.reference, counts.test])
+    from scipy import stats as sstats
+
     result = sstats.chi2_contingency(table)
     return float(result.statistic), float(result.pvalue), int(result.dof)
 
