@@ -587,6 +587,70 @@ class CanaryCheck(_GateCommon):
         return self
 
 
+class ShadowCheck(_GateCommon):
+    """A shadow log: the candidate's predictions beside the incumbent's (or a person's)
+    decisions and, where it has arrived, the ground truth (docs/shadow.md): agreement, Cohen's κ,
+    disagreement by slice, the paired difference on the labelled rows, and whether to move to
+    canary (PASS), not (FAIL) or not yet (INCONCLUSIVE)."""
+
+    check: Literal["shadow"]
+    log: str = Field(
+        min_length=1,
+        description="the shadow log (CSV/Parquet, relative to gates.yaml): one row per request "
+        "with the candidate's prediction, the incumbent's decision and the outcome if known",
+    )
+    prediction: str = Field(min_length=1, description="the column with the candidate's label")
+    incumbent: str = Field(
+        min_length=1, description="the column with the incumbent's (or the person's) decision"
+    )
+    outcome: str | None = Field(
+        None,
+        min_length=1,
+        description="the column with the ground truth; empty where it has not arrived yet",
+    )
+    rate: Literal["accuracy", "recall", "specificity"] = Field(
+        "accuracy",
+        description="the rate compared on the labelled rows, both models on the same rows",
+    )
+    positive_label: Scalar = Field(1, description="the positive label (recall, specificity)")
+    max_drop: float | None = Field(
+        None, ge=0, lt=1, description="how much worse than the incumbent the candidate may be"
+    )
+    min_agreement: Fraction | None = Field(
+        None, description="the agreement with the incumbent the candidate must be shown to reach"
+    )
+    slices: list[str] | None = Field(
+        None, min_length=1, description="columns to break the disagreement down by (reported)"
+    )
+
+    @field_validator("evidence", "min_support")
+    @classmethod
+    def _own_rule(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None:
+            raise ValueError(
+                f"`{info.field_name}` does not apply to a shadow check: it judges its intervals "
+                "with its own rule (strict to move to canary, FAIL when shown worse); only "
+                "`confidence` applies"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _what_is_judged(self) -> ShadowCheck:
+        if self.outcome is not None and self.max_drop is None:
+            raise ValueError("`outcome` needs `max_drop` (how much worse the candidate may be)")
+        if self.outcome is None and self.max_drop is not None:
+            raise ValueError("`max_drop` needs `outcome` (the ground-truth column)")
+        if self.outcome is None and self.min_agreement is None:
+            raise ValueError(
+                "give `outcome` with `max_drop` (judge the labelled rows), `min_agreement`, or both"
+            )
+        names = [self.prediction, self.incumbent, self.outcome]
+        given = [n for n in names if n is not None]
+        if len(set(given)) != len(given):
+            raise ValueError("`prediction`, `incumbent` and `outcome` must be different columns")
+        return self
+
+
 class Perturbation(_Model):
     """How to change one column: swap two values, add or multiply a number, or set a value."""
 
@@ -633,6 +697,7 @@ CHECK_MODELS: dict[str, type[_GateCommon]] = {
     "invariance": InvarianceCheck,
     "directional": DirectionalCheck,
     "canary": CanaryCheck,
+    "shadow": ShadowCheck,
 }
 
 GATE_KEYS = ("metric", "fairness", "check")
