@@ -26,7 +26,7 @@ from pytest_modelgate.stats.cs_width import expected_half_width
 
 __all__ = ["CanaryPlan", "plan_canary"]
 
-RATES = ("accuracy", "recall", "specificity", "precision", "balanced_accuracy")
+RATES = ("accuracy", "recall", "specificity", "precision")
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def plan_canary(
     ----------
     comparison : CheckResult
         A ``compare: baseline`` result on a per-request rate (accuracy, recall, specificity,
-        precision, balanced accuracy): its Δ̂, its bar (``−max_drop``) and the two rates.
+        precision): its Δ̂, its bar (``−max_drop``) and the two rates.
     share : float
         The canary's share of traffic, in (0, 1); the control gets the rest.
     requests_per_day : float

@@ -191,6 +191,18 @@ class BaselineStoreSpec(_Model):
     store: str = Field(".modelgate/baseline", description="folder of the stored baseline")
 
 
+class CanaryPlanSpec(_Model):
+    """The canary's expected traffic: sizes the rollout when the decision is ``canary``
+    (docs/shadow.md, "Planning the canary")."""
+
+    share: float = Field(gt=0, lt=1, description="the canary's share of requests, e.g. 0.05")
+    requests_per_day: float = Field(gt=0, description="requests per day, both arms")
+    label_rate: float = Field(
+        gt=0, le=1, description="share of requests whose outcome arrives and counts for the rate"
+    )
+    max_days: float = Field(365, gt=0, description="how far ahead to plan")
+
+
 class DecisionSpec(_Model):
     """Release-decision settings."""
 
@@ -198,6 +210,11 @@ class DecisionSpec(_Model):
         None,
         description="metric on which the candidate must be shown "
         "better than the baseline to be promoted",
+    )
+    canary_plan: CanaryPlanSpec | None = Field(
+        None,
+        description="when the decision is canary: the days at this traffic until the canary "
+        "check would settle the primary comparison (needs a rate: accuracy, recall, …)",
     )
 
 
@@ -803,6 +820,12 @@ class Spec:
             if g.kind == "compare" and getattr(g.config, "compare", None) == "baseline":
                 return canonical_name(g.metric or "")
         return None
+
+    @property
+    def canary_plan(self) -> dict[str, float] | None:
+        """``decision.canary_plan`` as keyword arguments of ``plan_canary``."""
+        plan = self.doc.decision.canary_plan
+        return plan.model_dump() if plan is not None else None
 
     @property
     def stats(self) -> StatsSpec:

@@ -15,7 +15,15 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score, recall_score
 from statsmodels.stats.inter_rater import cohens_kappa as sm_kappa
 from statsmodels.stats.proportion import proportion_confint
 
-from pytest_modelgate import DataError, SpecError, check_shadow, plan_canary, run_gates
+from pytest_modelgate import (
+    DataError,
+    SpecError,
+    check_shadow,
+    decide,
+    load_spec,
+    plan_canary,
+    run_gates,
+)
 from pytest_modelgate.checks.shadow import ShadowRows, judge_shadow
 from pytest_modelgate.results import CheckResult, ComparisonResult, Threshold, Verdict
 from pytest_modelgate.stats.agreement import agreement_table, cohen_kappa
@@ -278,6 +286,7 @@ def _compare(delta: float, metric: str = "accuracy") -> CheckResult:
         threshold=Threshold(min=-0.01),
         comparison=cmp,
         estimate=delta,
+        interval=cmp.interval,
     )
 
 
@@ -304,3 +313,32 @@ def test_plan_canary_days_are_the_first_day_the_widths_fit() -> None:
         plan_canary(_compare(0.0, "roc_auc"), share=0.05, requests_per_day=1e4, label_rate=1)
     with pytest.raises(ValueError, match="share must lie in"):
         plan_canary(_compare(0.0), share=0, requests_per_day=1e4, label_rate=1)
+
+
+def test_a_canary_decision_carries_the_plan() -> None:
+    plan = {"share": 0.05, "requests_per_day": 20_000, "label_rate": 0.3}
+    decision = decide([_compare(0.02)], primary="accuracy", canary_plan=plan)
+    assert decision.outcome == "canary"
+    expected = plan_canary(_compare(0.02), **plan)
+    assert decision.reasons[-1] == expected.message
+    assert decision.to_dict()["canary_plan"] == expected.as_dict()
+    promoted = decide([_compare(0.05)], primary="accuracy", canary_plan=plan)  # shown better
+    assert promoted.outcome == "promote" and "canary_plan" not in promoted.to_dict()
+
+
+def test_a_canary_plan_on_a_score_is_refused_at_load(tmp_path: Path) -> None:
+    spec = {
+        "version": 1,
+        "data": {"test": "test.csv", "target": "y"},
+        "models": {"candidate": "model.joblib", "baseline": "base.joblib"},
+        "decision": {"canary_plan": {"share": 0.05, "requests_per_day": 1000, "label_rate": 1}},
+        "gates": [{"metric": "roc_auc", "compare": "baseline", "max_drop": 0.01}],
+    }
+    (tmp_path / "gates.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(SpecError, match="decision.canary_plan") as info:
+        load_spec(tmp_path / "gates.yaml")
+    assert "per-request rate (got roc_auc" in str(info.value)
+    spec["decision"]["canary_plan"]["share"] = 5  # a percentage by mistake
+    (tmp_path / "gates.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(SpecError, match="share"):
+        load_spec(tmp_path / "gates.yaml")
