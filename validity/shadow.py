@@ -253,7 +253,7 @@ def render(kappa: list[dict], rule: list[dict], plans: list[dict], reps: int, se
         "Canaries whose true Δ is the offline Δ̂, judged with the canary check's confidence "
         "sequences at daily looks: the planned day, the median day of promotion, and the share "
         "promoted by the planned day and by twice it. The plan uses the width a typical run "
-        "shows, so about half the runs promote by the planned day.",
+        "shows, so about half the runs should promote by the planned day.",
         "",
         "| scenario | planned days | median day | promoted by the plan | by twice the plan |",
         "|---|---:|---:|---:|---:|",

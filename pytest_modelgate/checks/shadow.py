@@ -19,7 +19,7 @@ The decision, with a tolerated ``max_drop`` and an optional ``min_agreement``:
 
 * **PASS — move to canary**: Δ's lower bound is above ``−max_drop`` and the agreement's lower
   bound is at least ``min_agreement`` (each strict: a candidate at the bar passes with
-  probability at most ``(1 − confidence) / 2``);
+  probability about ``(1 − confidence) / 2``, measured in ``validity/shadow.py``);
 * **FAIL — stay in shadow**: Δ's upper bound is below ``−max_drop`` or the agreement's upper bound
   is below ``min_agreement``;
 * **INCONCLUSIVE**: neither yet; the message says roughly how many more labelled rows would
