@@ -10,7 +10,8 @@
 * **The move-to-canary rule at the bar**: the candidate truly ``max_drop`` worse than the
   incumbent on the labelled rows; a PASS is an error. Judged once at the planned size (nominal
   ≤ 2.5 %) and, as a warning, re-checked after each of 30 daily batches with the same
-  fixed-sample interval (what the shadow check is NOT built for).
+  fixed-sample interval (what the default intervals are NOT built for); and with
+  ``anytime: true`` at any of those looks.
 * **The canary plan**: for a comparison whose Δ̂ stays the truth, canaries simulated with the
   canary check's confidence sequences and daily looks; the planned day should be about the
   median day of promotion (the plan uses the width a typical run shows).
@@ -116,20 +117,33 @@ def rule_rows(reps: int) -> list[dict]:
     rows = []
     for s, (label, p_inc, n, drop) in enumerate(RULE):
         rng = np.random.default_rng([ROOT_SEED, 100 + s])
-        once = daily = 0
+        once = daily = anytime = 0
         for _ in range(reps):
             y = rng.integers(0, 2, n)
             inc = np.where(rng.random(n) < p_inc, y, 1 - y)
             cand = np.where(rng.random(n) < p_inc - drop, y, 1 - y)
             judged = judge_shadow(ShadowRows(cand, inc, cand == y, inc == y, n), max_drop=drop)
             once += judged.verdict == "PASS"
+            # anytime: the lower bound is a running maximum, so a PASS at any daily look is a
+            # PASS at the last row — one judgement of the whole log counts every look
+            lasting = judge_shadow(
+                ShadowRows(cand, inc, cand == y, inc == y, n), max_drop=drop, anytime=True
+            )
+            anytime += lasting.verdict == "PASS"
             c, k = cand == y, inc == y
             day = np.arange(n) * 30 // n
             cells = np.stack([c & k, c & ~k, ~c & k, ~c & ~k])
             per_day = np.stack([np.bincount(day, weights=x, minlength=30) for x in cells])
             cum = np.cumsum(per_day, axis=1).astype(int)
             daily += any(paired_score_interval(*cum[:, d]).low > -drop for d in range(30))
-        rows.append({"scenario": label, "once": once / reps, "daily": daily / reps})
+        rows.append(
+            {
+                "scenario": label,
+                "once": once / reps,
+                "daily": daily / reps,
+                "anytime": anytime / reps,
+            }
+        )
     return rows
 
 
@@ -238,14 +252,15 @@ def render(kappa: list[dict], rule: list[dict], plans: list[dict], reps: int, se
         "",
         "A PASS is a false move to canary. *Once*: judged once on all the labelled rows "
         "(nominal ≤ 2.5 %). *Re-checked daily*: the same fixed-sample interval checked after "
-        "each of 30 equal daily batches, moving at the first PASS — what the shadow check is "
-        "not built for (use `check: canary`'s anytime-valid bounds for that).",
+        "each of 30 equal daily batches, moving at the first PASS — what the default intervals "
+        "are not built for. *`anytime: true`*: the confidence-sequence intervals, a PASS at any "
+        "look (their lower bound only rises, so this is a PASS at the last row).",
         "",
-        "| scenario | once | re-checked daily (30 looks) |",
-        "|---|---:|---:|",
+        "| scenario | once | re-checked daily (30 looks) | `anytime: true`, any look |",
+        "|---|---:|---:|---:|",
     ]
     for r in rule:
-        out.append(f"| {r['scenario']} | {r['once']:.1%} | {r['daily']:.1%} |")
+        out.append(f"| {r['scenario']} | {r['once']:.1%} | {r['daily']:.1%} | {r['anytime']:.1%} |")
     out += [
         "",
         "## The canary plan against simulated canaries",

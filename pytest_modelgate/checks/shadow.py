@@ -25,9 +25,12 @@ The decision, with a tolerated ``max_drop`` and an optional ``min_agreement``:
 * **INCONCLUSIVE**: neither yet; the message says roughly how many more labelled rows would
   settle Δ (and agreement rows) if the estimates stayed put.
 
-The intervals are fixed-sample: they hold at ONE look. Re-running the gate as the log grows and
-acting on the first PASS inflates the error; plan the number of labelled rows (the
-INCONCLUSIVE message gives it) and judge once, or use the canary stage's anytime-valid bounds.
+By default the intervals are fixed-sample: they hold at ONE look. Re-running the gate as the log
+grows and acting on the first PASS inflates the error; plan the number of labelled rows (the
+INCONCLUSIVE message gives it) and judge once. ``anytime: true`` swaps the agreement and Δ
+intervals for empirical-Bernstein confidence sequences over the rows in log order (the canary's
+bounds, :func:`anytime_bounds`), which may be re-checked after every batch; κ and the slices stay
+fixed-sample (reported only).
 """
 
 from __future__ import annotations
@@ -194,6 +197,8 @@ def shadow_rows(
     cut: dict[str, np.ndarray] = {}
     for column in slices:
         values = log[column]
+        if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+            values = values.astype("Int64")  # 2, not 2.0, when empty cells made it float
         text = values.astype(str).map(one_line).to_numpy(dtype=object)
         text[values.isna().to_numpy()] = _MISSING_SLICE
         cut[column] = text
@@ -210,6 +215,22 @@ def _more(n: int, estimate: float, low: float, high: float, bar: float) -> int |
     return max(math.ceil(n * (half / gap) ** 2 - n), 1)
 
 
+AGREEMENT_ANYTIME = "anytime-eb"
+DELTA_ANYTIME = "anytime-eb-paired"
+
+
+def anytime_bounds(x: np.ndarray, confidence: float, method: str) -> Interval:
+    """The running-intersection empirical-Bernstein confidence sequence of the mean of ``x``
+    (in [0, 1], in log order) after all its rows, each side at ``(1 − confidence) / 2``
+    (:mod:`pytest_modelgate.stats.sequential`); ``(nan, nan)`` without rows."""
+    from pytest_modelgate.stats.sequential import eb_confidence_sequence
+
+    if x.size == 0:
+        return Interval(math.nan, math.nan, confidence, method)
+    seq = eb_confidence_sequence(x, (1 - confidence) / 2)
+    return Interval(float(seq.lower[-1]), float(seq.upper[-1]), confidence, method)
+
+
 def judge_shadow(
     rows: ShadowRows,
     *,
@@ -217,8 +238,12 @@ def judge_shadow(
     min_agreement: float | None = None,
     rate: str | None = "accuracy",
     confidence: float = 0.95,
+    anytime: bool = False,
 ) -> ShadowJudgement:
-    """The shadow decision on :class:`ShadowRows` (see the module docstring)."""
+    """The shadow decision on :class:`ShadowRows` (see the module docstring).
+
+    With ``anytime``, the agreement and Δ intervals are empirical-Bernstein confidence sequences
+    over the rows in log order (:func:`anytime_bounds`): valid at every look, wider."""
     if max_drop is not None and not 0 <= max_drop < 1:
         raise ValueError(f"max_drop must lie in [0, 1), got {max_drop!r}")
     if max_drop is None and min_agreement is None:
@@ -226,7 +251,12 @@ def judge_shadow(
     table = agreement_table(rows.candidate, rows.incumbent)
     n = table.n
     agree = table.agreeing / n
-    ag_iv = agreement_interval(table, confidence)
+    if anytime:
+        ag_iv = anytime_bounds(
+            (rows.candidate == rows.incumbent).astype(float), confidence, AGREEMENT_ANYTIME
+        )
+    else:
+        ag_iv = agreement_interval(table, confidence)
     kappa = cohen_kappa(table.counts, confidence)
     slices = []
     disagree = rows.candidate != rows.incumbent
@@ -262,7 +292,12 @@ def judge_shadow(
             int(np.sum(~c & k)),
             int(np.sum(~c & ~k)),
         )
-        delta_iv = paired_score_interval(*paired, confidence=confidence)
+        if anytime:
+            # per-row difference in {−1, 0, 1} mapped to [0, 1]: mean (Δ + 1) / 2
+            half = anytime_bounds((c.astype(float) - k + 1) / 2, confidence, DELTA_ANYTIME)
+            delta_iv = Interval(2 * half.low - 1, 2 * half.high - 1, confidence, DELTA_ANYTIME)
+        else:
+            delta_iv = paired_score_interval(*paired, confidence=confidence)
         bar = -max_drop
         if n_rate == 0:
             passing.append(False)
@@ -361,6 +396,7 @@ def shadow_check(gate: Any, inputs: Any) -> Any:
         min_agreement=cfg.min_agreement,
         rate=cfg.rate,
         confidence=confidence,
+        anytime=cfg.anytime,
     )
     lines: list[tuple[str, str]] = []
     if judged.paired is not None:
@@ -395,17 +431,24 @@ def shadow_check(gate: Any, inputs: Any) -> Any:
     if cfg.min_agreement is not None:
         rule.append(f"agreement >= {cfg.min_agreement:g}")
     return CheckResult(
-        **gate_fields(gate, evidence="strict"),
+        **gate_fields(gate, evidence="anytime" if cfg.anytime else "strict"),
         verdict=Verdict(judged.verdict),
         message=judged.message,
         estimate=estimate,
         interval=interval,
         threshold=threshold,
-        rule=" and ".join(rule) + " (strict; move to canary)",
+        rule=" and ".join(rule)
+        + (
+            " (strict, anytime-valid; move to canary)"
+            if cfg.anytime
+            else " (strict; move to canary)"
+        ),
         n=n,
         details=details,
         notes=(
             f"decision: {'move to canary' if judged.verdict == 'PASS' else 'stay in shadow'}",
-            "fixed-sample intervals: judge once at a planned size, not after every batch",
+            "anytime-valid intervals (log order): may be re-checked after every batch"
+            if cfg.anytime
+            else "fixed-sample intervals: judge once at a planned size, not after every batch",
         ),
     )

@@ -639,6 +639,11 @@ class ShadowCheck(_GateCommon):
     slices: list[str] | None = Field(
         None, min_length=1, description="columns to break the disagreement down by (reported)"
     )
+    anytime: bool = Field(
+        False,
+        description="anytime-valid intervals (confidence sequences over the rows in log order): "
+        "the gate may be re-checked as the log grows; wider than the default fixed-sample ones",
+    )
 
     @field_validator("evidence", "min_support")
     @classmethod

@@ -12,6 +12,7 @@ it: ``tests/unit/test_shadow.py`` compares it with simulated runs.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -29,6 +30,13 @@ def _terms(i: np.ndarray, variance: float, log_a: float) -> tuple[np.ndarray, np
     return lam, 4.0 * variance * psi
 
 
+@lru_cache(maxsize=32)
+def _head(variance: float, log_a: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative sums of λ_i and v_i ψ(λ_i) over the first 20,000 rows (a plan bisects over n)."""
+    lam, vpsi = _terms(np.arange(1, _EXACT + 1, dtype=float), variance, log_a)
+    return np.cumsum(lam), np.cumsum(vpsi)
+
+
 def expected_half_width(n: float, variance: float, alpha_side: float) -> float:
     """The one-sided margin (level ``alpha_side``) of the empirical-Bernstein confidence
     sequence after ``n`` observations of variance ``variance`` (in [0, ¼]); ``inf`` for
@@ -41,9 +49,9 @@ def expected_half_width(n: float, variance: float, alpha_side: float) -> float:
     if n < 1:
         return math.inf
     log_a = math.log(1.0 / alpha_side)
-    head = np.arange(1, min(n, _EXACT) + 1, dtype=float)
-    lam, vpsi = _terms(head, variance, log_a)
-    sum_lam, sum_vpsi = float(lam.sum()), float(vpsi.sum())
+    cum_lam, cum_vpsi = _head(variance, log_a)
+    upto = min(n, _EXACT) - 1
+    sum_lam, sum_vpsi = float(cum_lam[upto]), float(cum_vpsi[upto])
     if n > _EXACT:
         k = max(math.ceil(math.log(n / _EXACT) / math.log(1.001)), 1)
         edges = np.unique(np.round(np.geomspace(_EXACT, n, k + 1)))  # block (a, b]

@@ -176,6 +176,41 @@ def test_a_candidate_at_the_bar_moves_to_canary_rarely() -> None:
     assert point / 200 >= 0.35, point
 
 
+def test_anytime_bounds_hold_at_every_look_and_never_flip() -> None:
+    # the Δ bound is the canary's confidence sequence on (c − k + 1) / 2, mapped back
+    rng = np.random.default_rng(12)
+    y = rng.integers(0, 2, 3000)
+    c = np.where(rng.random(3000) < 0.9, y, 1 - y) == y
+    k = np.where(rng.random(3000) < 0.85, y, 1 - y) == y
+    rows = ShadowRows(c.astype(int), k.astype(int), c, k, 3000)
+    got = judge_shadow(rows, max_drop=0.0, anytime=True).delta_interval
+    ref = eb_confidence_sequence((c.astype(float) - k + 1) / 2, 0.025)
+    assert got is not None and got.method == "anytime-eb-paired"
+    assert (got.low, got.high) == pytest.approx((2 * ref.lower[-1] - 1, 2 * ref.upper[-1] - 1))
+    fixed = judge_shadow(rows, max_drop=0.0).delta_interval
+    assert fixed is not None and got.low < fixed.low and got.high > fixed.high  # the price
+    seen = [
+        judge_shadow(
+            ShadowRows(c[:m].astype(int), k[:m].astype(int), c[:m], k[:m], m),
+            max_drop=0.0,
+            anytime=True,
+        ).verdict
+        for m in range(100, 3001, 100)
+    ]
+    first = seen.index("PASS")
+    assert set(seen[first:]) == {"PASS"} and set(seen[:first]) == {"INCONCLUSIVE"}
+    # at the bar, a PASS at ANY look (= at the last row: the lower bound only rises) is rare
+    # (validity/shadow.py: the fixed-sample interval re-checked daily passes 12-15 %)
+    anytime_pass = 0
+    for _ in range(200):
+        y = rng.integers(0, 2, 1500)
+        c = np.where(rng.random(1500) < 0.80, y, 1 - y) == y
+        k = np.where(rng.random(1500) < 0.85, y, 1 - y) == y
+        judged = judge_shadow(ShadowRows(c, k, c, k, 1500), max_drop=0.05, anytime=True)
+        anytime_pass += judged.verdict == "PASS"
+    assert anytime_pass / 200 <= 0.04, anytime_pass
+
+
 def test_the_yaml_gate_and_check_shadow_agree(tmp_path: Path) -> None:
     frame = _log(np.random.default_rng(3), 2000, 0.85, 0.85)
     frame.to_csv(tmp_path / "shadow.csv", index=False)  # unlabelled rows: empty cells
