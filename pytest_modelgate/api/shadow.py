@@ -27,7 +27,9 @@ def check_shadow(log: Any, *, prediction: str, incumbent: str, **options: Any) -
         The gate's other keys: ``outcome`` (the ground-truth column) with ``max_drop`` (how
         much worse than the incumbent the candidate may be on ``rate``), ``rate`` (accuracy,
         recall, specificity), ``positive_label`` (1), ``min_agreement``, ``slices`` (columns
-        to break the disagreement down by), ``confidence`` (0.95), ``name``, ``severity``.
+        to break the disagreement down by), ``anytime`` (False: fixed-sample intervals; True:
+        confidence sequences over the rows in log order), ``confidence`` (0.95), ``name``,
+        ``severity``.
         See docs/shadow.md.
 
     Returns

@@ -411,7 +411,7 @@ def shadow_check(gate: Any, inputs: Any) -> Any:
     for s in judged.slices:
         lines.append(
             (
-                f"{s.column} = {s.value}",
+                f"{one_line(s.column)} = {s.value}",
                 f"disagreement {fmt_num(s.rate)} [{fmt_num(s.interval.low)}, "
                 f"{fmt_num(s.interval.high)}]  n = {s.n}",
             )

@@ -150,6 +150,9 @@ def test_move_to_canary_stay_or_not_yet() -> None:
     early = check_shadow(_log(rng, 400, 0.85, 0.85), max_drop=0.01, **common)
     assert early.verdict == "INCONCLUSIVE"
     assert "more labelled rows" in early.message and "logged rows" in early.message
+    unlabelled = check_shadow(_log(rng, 300, 0.85, 0.85, labelled=0.0), max_drop=0.01, **common)
+    assert unlabelled.verdict == "INCONCLUSIVE" and unlabelled.estimate is None
+    assert "not yet: no labelled row counts for accuracy yet" in unlabelled.message
     # agreement alone, and agreement shown too low fails even when the labelled rows pass
     alone = check_shadow(
         _log(rng, 5000, 0.95, 0.95), prediction="shadow", incumbent="served", min_agreement=0.8
