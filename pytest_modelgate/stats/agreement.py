@@ -17,7 +17,8 @@ incumbent said label ``j`` (one pass, :func:`agreement_table`).
 
   clipped to [−1, 1]. Its coverage is measured in ``validity/shadow.py``
   (``docs/validity-shadow.md``): its lower end is too high more often than nominal at small n
-  (up to ~11 % at n = 50, 3–4 % from n = 1,000, against 2.5 %), so κ is reported, not gated.
+  (up to ~11 % at n = 50, 2.6–4.2 % from n = 1,000, against 2.5 %; worse near perfect
+  agreement and with rare labels), so κ is reported, not gated.
 
 These intervals hold at one sample size fixed in advance: re-checking them as a shadow log grows
 and stopping at the first good look inflates their error (see docs/canary.md, "Shadow").
