@@ -48,10 +48,12 @@ bench: install-test
 	$(PY) benchmarks/bench_alternatives.py --output docs/performance.md
 
 # the validity matrix of issue #13 (minutes on 2 cores): docs/validity.md + validity/results.json,
-# and the canary's daily-look table (docs/validity-canary.md)
+# the canary's daily-look table (docs/validity-canary.md) and the shadow/plan tables
+# (docs/validity-shadow.md)
 validity: install
 	$(PY) -m validity --output docs/validity.md
 	$(PY) -m validity.sequential --output docs/validity-canary.md
+	$(PY) -m validity.shadow --output docs/validity-shadow.md
 
 lint: install-test
 	$(PIP) install -e '.[dev]'

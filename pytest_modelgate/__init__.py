@@ -45,10 +45,12 @@ __all__ = [
     "assert_slices",
     "check_canary",
     "check_data",
+    "check_shadow",
     "decide",
     "evaluate",
     "group_counts",
     "load_spec",
+    "plan_canary",
     "run_gates",
     "write_reports",
 ]
@@ -82,6 +84,8 @@ _LAZY = {
     "assert_data": ("pytest_modelgate.api.checks", "assert_data"),
     "check_data": ("pytest_modelgate.api.checks", "check_data"),
     "check_canary": ("pytest_modelgate.api.canary", "check_canary"),
+    "check_shadow": ("pytest_modelgate.api.shadow", "check_shadow"),
+    "plan_canary": ("pytest_modelgate.plan", "plan_canary"),
     "Decision": ("pytest_modelgate.decision", "Decision"),
     "decide": ("pytest_modelgate.decision", "decide"),
     "GateRun": ("pytest_modelgate.runner.session", "GateRun"),
@@ -104,8 +108,10 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from pytest_modelgate.api.canary import check_canary
     from pytest_modelgate.api.checks import assert_data, check_data
+    from pytest_modelgate.api.shadow import check_shadow
     from pytest_modelgate.decision import Decision, decide
     from pytest_modelgate.inputs.engines import group_counts
+    from pytest_modelgate.plan import plan_canary
     from pytest_modelgate.report import write_reports
     from pytest_modelgate.results import (
         CheckResult,

@@ -37,6 +37,7 @@ class Decision:
     missing: tuple[str, ...] = field(default_factory=tuple)
 
     warnings: bool = False
+    canary_plan: dict[str, object] | None = None  # decision.canary_plan's result, when canary
 
     @property
     def exit_code(self) -> int:
@@ -65,6 +66,7 @@ class Decision:
             "partial": self.partial,
             "not_run": list(self.missing),
             "exit_status": self.exit_code,
+            **({"canary_plan": self.canary_plan} if self.canary_plan is not None else {}),
         }
 
 
@@ -97,6 +99,7 @@ def decide(
     inconclusive: str = "warn",
     expected: Sequence[str] = (),
     primary: str | None = None,
+    canary_plan: dict[str, float] | None = None,
 ) -> Decision:
     """Combine gate results into a :class:`Decision`.
 
@@ -108,6 +111,9 @@ def decide(
     primary : the metric whose baseline comparison decides between ``promote`` (the candidate is
         shown better: the Δ interval lies above 0) and ``canary`` (merely not worse). Without a
         baseline comparison on it, passing every gate promotes.
+    canary_plan : keyword arguments of :func:`~pytest_modelgate.plan_canary` (``share``,
+        ``requests_per_day``, ``label_rate``, ``max_days``): when the outcome is ``canary``, the
+        days the canary needs are added to the reasons and to ``Decision.canary_plan``.
     """
     summary = Counter(r.verdict.value for r in results)
     summary_dict = {v.value: summary.get(v.value, 0) for v in Verdict}
@@ -130,6 +136,7 @@ def decide(
     missing = tuple(g for g in expected if g not in seen)
     partial = bool(missing)
     reasons: list[str] = []
+    planned: dict[str, object] | None = None
 
     def severity(group: list[CheckResult], level: str) -> list[CheckResult]:
         return [r for r in group if r.severity == level]
@@ -220,6 +227,16 @@ def decide(
                     f"; not shown better than the baseline on {primary} ({shown}):"
                     " roll out to a small share of traffic first"
                 )
+                if canary_plan is not None:
+                    from pytest_modelgate.plan import plan_canary
+
+                    try:
+                        plan = plan_canary(best, **canary_plan)
+                    except ValueError as exc:
+                        reasons.append(f"canary plan: not available ({exc})")
+                    else:
+                        reasons.append(plan.message)
+                        planned = plan.as_dict()
     if outcome == "block" and (review_fail or review_error):
         reasons.append(f"also failed (review): {_list(review_fail + review_error)}")
     if warn_fail:
@@ -234,5 +251,11 @@ def decide(
         if outcome == "promote":
             outcome = "review"
     return Decision(
-        outcome, tuple(reasons), summary_dict, partial, missing, warnings=bool(warn_fail or unsure)
+        outcome,
+        tuple(reasons),
+        summary_dict,
+        partial,
+        missing,
+        warnings=bool(warn_fail or unsure),
+        canary_plan=planned if outcome == "canary" else None,
     )

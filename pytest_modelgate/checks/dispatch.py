@@ -1,5 +1,5 @@
-"""Route one ``check:`` gate to its module: data, operational (latency, size), behaviour or
-canary."""
+"""Route one ``check:`` gate to its module: data, operational (latency, size), behaviour,
+canary or shadow."""
 
 from __future__ import annotations
 
@@ -30,4 +30,8 @@ def run_check(gate: Any, inputs: CheckInputs) -> CheckResult:
         from pytest_modelgate.checks.canary import canary_check
 
         return canary_check(gate, inputs)
+    if kind == "shadow":
+        from pytest_modelgate.checks.shadow import shadow_check
+
+        return shadow_check(gate, inputs)
     raise AssertionError(f"unknown check {kind!r}")  # the spec admits only the kinds above

@@ -171,6 +171,7 @@ class _RunHooks:
             inconclusive=state.spec.stats.inconclusive,
             expected=[g.id for g in state.spec.gates],
             primary=state.spec.primary_metric,
+            canary_plan=state.spec.canary_plan,
         )
         if hasattr(session.config, "workerinput"):
             return  # xdist worker: the controller decides and writes files

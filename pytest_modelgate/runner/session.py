@@ -532,6 +532,7 @@ def run_gates(spec: str | os.PathLike[str] | Spec, *, seed: int | None = None) -
         inconclusive=loaded_spec.stats.inconclusive,
         expected=[g.id for g in loaded_spec.gates],
         primary=loaded_spec.primary_metric,
+        canary_plan=loaded_spec.canary_plan,
     )
     try:
         lineage = session.lineage()

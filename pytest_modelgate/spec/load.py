@@ -392,6 +392,26 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
                     f"`- {{metric: {primary}, compare: baseline, max_drop: 0.01}}`",
                 )
             )
+    if document is not None and document.decision.canary_plan is not None:
+        from pytest_modelgate.plan import RATES
+
+        planned = document.decision.primary or next(
+            (
+                g.metric
+                for g in gates
+                if g.kind == "compare" and g.config.compare == "baseline"  # type: ignore[union-attr]
+            ),
+            None,
+        )
+        if planned is None or canonical_name(planned) not in RATES:
+            problems.append(
+                doc.problem(
+                    ("decision", "canary_plan"),
+                    "a canary plan sizes the primary baseline comparison on a per-request rate "
+                    f"(got {planned or 'no `compare: baseline` gate'}; allowed: "
+                    f"{', '.join(RATES)}); set `decision.primary` to such a metric",
+                )
+            )
     if problems:
         problems.sort(key=lambda p: p.line or 0)
         raise SpecError(problems)

@@ -249,6 +249,18 @@ class HistorySpec(_Model):
     )
 
 
+class CanaryPlanSpec(_Model):
+    """The canary's expected traffic: sizes the rollout when the decision is ``canary``
+    (docs/shadow.md, "Planning the canary")."""
+
+    share: float = Field(gt=0, lt=1, description="the canary's share of requests, e.g. 0.05")
+    requests_per_day: float = Field(gt=0, description="requests per day, both arms")
+    label_rate: float = Field(
+        gt=0, le=1, description="share of requests whose outcome arrives and counts for the rate"
+    )
+    max_days: float = Field(365, gt=0, description="how far ahead to plan")
+
+
 class DecisionSpec(_Model):
     """Release-decision settings."""
 
@@ -256,6 +268,11 @@ class DecisionSpec(_Model):
         None,
         description="metric on which the candidate must be shown "
         "better than the baseline to be promoted",
+    )
+    canary_plan: CanaryPlanSpec | None = Field(
+        None,
+        description="when the decision is canary: the days at this traffic until the canary "
+        "check would settle the primary comparison (needs a rate: accuracy, recall, …)",
     )
 
 
@@ -746,6 +763,75 @@ class CanaryCheck(_GateCommon):
         return self
 
 
+class ShadowCheck(_GateCommon):
+    """A shadow log: the candidate's predictions beside the incumbent's (or a person's)
+    decisions and, where it has arrived, the ground truth (docs/shadow.md): agreement, Cohen's κ,
+    disagreement by slice, the paired difference on the labelled rows, and whether to move to
+    canary (PASS), not (FAIL) or not yet (INCONCLUSIVE)."""
+
+    check: Literal["shadow"]
+    log: str = Field(
+        min_length=1,
+        description="the shadow log (CSV/Parquet, relative to gates.yaml): one row per request "
+        "with the candidate's prediction, the incumbent's decision and the outcome if known",
+    )
+    prediction: str = Field(min_length=1, description="the column with the candidate's label")
+    incumbent: str = Field(
+        min_length=1, description="the column with the incumbent's (or the person's) decision"
+    )
+    outcome: str | None = Field(
+        None,
+        min_length=1,
+        description="the column with the ground truth; empty where it has not arrived yet",
+    )
+    rate: Literal["accuracy", "recall", "specificity"] = Field(
+        "accuracy",
+        description="the rate compared on the labelled rows, both models on the same rows",
+    )
+    positive_label: Scalar = Field(1, description="the positive label (recall, specificity)")
+    max_drop: float | None = Field(
+        None, ge=0, lt=1, description="how much worse than the incumbent the candidate may be"
+    )
+    min_agreement: Fraction | None = Field(
+        None, description="the agreement with the incumbent the candidate must be shown to reach"
+    )
+    slices: list[str] | None = Field(
+        None, min_length=1, description="columns to break the disagreement down by (reported)"
+    )
+    anytime: bool = Field(
+        False,
+        description="anytime-valid intervals (confidence sequences over the rows in log order): "
+        "the gate may be re-checked as the log grows; wider than the default fixed-sample ones",
+    )
+
+    @field_validator("evidence", "min_support")
+    @classmethod
+    def _own_rule(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None:
+            raise ValueError(
+                f"`{info.field_name}` does not apply to a shadow check: it judges its intervals "
+                "with its own rule (strict to move to canary, FAIL when shown worse); only "
+                "`confidence` applies"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _what_is_judged(self) -> ShadowCheck:
+        if self.outcome is not None and self.max_drop is None:
+            raise ValueError("`outcome` needs `max_drop` (how much worse the candidate may be)")
+        if self.outcome is None and self.max_drop is not None:
+            raise ValueError("`max_drop` needs `outcome` (the ground-truth column)")
+        if self.outcome is None and self.min_agreement is None:
+            raise ValueError(
+                "give `outcome` with `max_drop` (judge the labelled rows), `min_agreement`, or both"
+            )
+        names = [self.prediction, self.incumbent, self.outcome]
+        given = [n for n in names if n is not None]
+        if len(set(given)) != len(given):
+            raise ValueError("`prediction`, `incumbent` and `outcome` must be different columns")
+        return self
+
+
 class Perturbation(_Model):
     """How to change one column: swap two values, add or multiply a number, or set a value."""
 
@@ -862,8 +948,8 @@ CHECK_MODELS: dict[str, type[_GateCommon]] = {
     "invariance": InvarianceCheck,
     "directional": DirectionalCheck,
     "canary": CanaryCheck,
-
     "leakage": LeakageCheck,  # #19
+    "shadow": ShadowCheck,
 }
 
 GATE_KEYS = ("metric", "fairness", "check")
@@ -1038,6 +1124,12 @@ class Spec:
             if g.kind == "compare" and getattr(g.config, "compare", None) == "baseline":
                 return canonical_name(g.metric or "")
         return None
+
+    @property
+    def canary_plan(self) -> dict[str, float] | None:
+        """``decision.canary_plan`` as keyword arguments of ``plan_canary``."""
+        plan = self.doc.decision.canary_plan
+        return plan.model_dump() if plan is not None else None
 
     @property
     def stats(self) -> StatsSpec:

@@ -658,7 +658,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "decision-unknown-key",
         broken("stats:\n", "decision:\n  primry: roc_auc\nstats:\n"),
-        "gates.yaml:11: decision.primry: unknown key (did you mean `primary`? allowed: primary)",
+        "gates.yaml:11: decision.primry: unknown key (did you mean `primary`? allowed: primary, canary_plan)",
     ),
     (
         "empty-file",
