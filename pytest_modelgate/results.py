@@ -442,9 +442,7 @@ class CheckResult:
         d["comparison"] = self.comparison.to_dict() if self.comparison is not None else None
         d["groups"] = [g.to_dict() for g in self.groups] if self.groups is not None else None
         d["notes"] = list(self.notes)
-        d["examples"] = (
-            [e.to_dict() for e in self.examples] if self.examples is not None else None
-        )
+        d["examples"] = [e.to_dict() for e in self.examples] if self.examples is not None else None
         return d
 
     @classmethod

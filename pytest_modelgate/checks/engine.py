@@ -342,7 +342,6 @@ class GateInputs:
             )
         return self._cache[key]
 
-
     # --- #19: prediction churn against the baseline -----------------------------------------
 
     def churn(
@@ -384,6 +383,8 @@ class GateInputs:
         return [str(int(p)) for p in positions]
 
     # --- end churn ---------------------------------------------------------------------------
+
+
 def _cells_suffice(evidence: Any) -> bool:
     """Count metrics on a slice read its confusion cells only (no design: a clustered or
     sampling-weighted interval needs the rows)."""

@@ -67,6 +67,7 @@ __all__ = [
     "weighted_sd",
 ]
 
+
 @dataclass(frozen=True)
 class StatsOptions:
     """The ``stats:`` settings that shape an estimate."""

@@ -396,8 +396,10 @@ def _history_and_markdown(
         except (DataError, HistoryError) as exc:
             state.history_lines.append(f"markdown: no diff against {base_name} ({exc})")
     partial = state.decision.partial
-    if enabled and state.report is not None and (
-        not partial or config.getoption("modelgate_history_partial")
+    if (
+        enabled
+        and state.report is not None
+        and (not partial or config.getoption("modelgate_history_partial"))
     ):
         from pytest_modelgate.runner.history import record_run
 
