@@ -368,6 +368,10 @@ def compare_metric(
         return result
     if metric.kind == "counts":
         return _counts_comparison(metric, cand, base, opts, rng)
+    if metric.kind == "operating":  # #19: threshold re-chosen on each paired replicate
+        from pytest_modelgate.estimates.operating import operating_compare
+
+        return operating_compare(metric, cand, base, opts, rng)  # type: ignore[no-any-return]
     if metric.name in ("roc_auc", "average_precision"):
         from pytest_modelgate.estimates.metric import require_fine_enough_bins
 

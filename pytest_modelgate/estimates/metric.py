@@ -518,6 +518,8 @@ def _estimate(
         return MetricResult(
             metric.name, float("nan"), _nan_interval(opts.confidence, "none"), 0, note="no rows"
         )
+    if metric.estimator is not None:  # #19: operating points, calibration, costs
+        return metric.estimator(metric, ev, opts, rng)  # type: ignore[return-value]
     if ev.has_design:  # clustered or sampling-weighted rows: estimates/clustered.py
         from pytest_modelgate.estimates.clustered import design_estimate
 

@@ -580,6 +580,20 @@ _NEEDS_REFERENCE = {
 }
 
 
+class CustomMetricSpec(_Model):
+    """A custom binary metric defined by a formula over the confusion counts (#19)."""
+
+    formula: str = Field(
+        min_length=1,
+        max_length=500,
+        description="an arithmetic formula over tp, fp, tn, fn, n, pos, neg with + - * / **, "
+        "parentheses, numbers and sqrt/log/exp/abs/min/max, e.g. '(tp - 0.25 * fp) / n'; "
+        "nothing else is evaluated",
+    )
+    higher_is_better: bool = Field(True, description="direction, for compare gates")
+    description: str | None = Field(None, max_length=200, description="one line for reports")
+
+
 class SpecDocument(_Model):
     """The whole ``gates.yaml`` (schema root)."""
 
@@ -592,6 +606,11 @@ class SpecDocument(_Model):
     stats: StatsSpec = StatsSpec()
     baseline: BaselineStoreSpec = BaselineStoreSpec()
     decision: DecisionSpec = DecisionSpec()
+    metrics: dict[str, CustomMetricSpec] = Field(
+        default_factory=dict,
+        description="custom binary metrics by name, each a safe formula over the confusion "
+        "counts; usable as `metric:` in any gate (#19)",
+    )
     gates: list[Any] = Field(min_length=1, description="the gates; see the reference")
 
 
