@@ -42,7 +42,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 __all__ = [
     "ReliabilityBin",
@@ -233,6 +232,8 @@ def _inputs(metric, ev) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _interval(name: str, value: float, se: float, level: float):
+    from scipy import stats
+
     from pytest_modelgate.stats import Interval
 
     z = float(stats.norm.ppf(0.5 + level / 2))

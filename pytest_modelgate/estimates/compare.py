@@ -368,6 +368,11 @@ def compare_metric(
         return result
     if metric.kind == "counts":
         return _counts_comparison(metric, cand, base, opts, rng)
+    if metric.kind == "calibration":  # #19: a target, not a direction
+        from pytest_modelgate.errors import DataError
+        from pytest_modelgate.estimates.extra_metrics import NO_COMPARE
+
+        raise DataError(f"{metric.name}: {NO_COMPARE}")
     if metric.kind == "operating":  # #19: threshold re-chosen on each paired replicate
         from pytest_modelgate.estimates.operating import operating_compare
 

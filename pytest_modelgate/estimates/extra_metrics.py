@@ -37,6 +37,7 @@ import numpy as np
 
 __all__ = [
     "CUSTOM",
+    "NO_COMPARE",
     "MetricNameError",
     "extra_metric",
     "extra_names",
@@ -68,6 +69,14 @@ _AT_K = ("precision_at_k", "recall_at_k", "lift_at_k")
 _CALIBRATION = ("calibration_ratio", "calibration_slope", "calibration_intercept")
 _COST_CELLS = ("tn", "fp", "fn", "tp")
 MAX_CALIBRATION_BINS = 100
+#: why calibration metrics have no compare gate (spec edge and Evaluation.compare)
+NO_COMPARE = (
+    "a compare gate is not available for calibration metrics: they have a target (slope 1, "
+    "intercept 0, ratio 1, error 0), not a direction, so a drop or a gain of the baseline's "
+    "value does not say which model is better calibrated (allowed: a threshold gate with "
+    "`min`/`max`, e.g. {metric: calibration_slope, min: 0.8, max: 1.2}, on each model)"
+)
+
 
 TEMPLATES = (
     *(t for _, _, t in _RATES.values()),

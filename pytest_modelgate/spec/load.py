@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from pytest_modelgate._paths import display_path
 from pytest_modelgate.errors import SpecError, SpecProblem
+from pytest_modelgate.estimates.extra_metrics import NO_COMPARE as _CALIBRATION_COMPARE
 from pytest_modelgate.estimates.metrics import (
     canonical_name,
     get_metric,
@@ -249,14 +250,6 @@ def validate_arguments(model: type[_M], raw: dict[str, Any], caller: str) -> _M:
         raise SpecError(
             [_argument_problem(p, caller) for p in _pydantic_problems(exc, model, doc, raw)]
         ) from None
-
-
-_CALIBRATION_COMPARE = (
-    "a compare gate is not available for calibration metrics: they have a target (slope 1, "
-    "intercept 0, ratio 1, error 0), not a direction, so a drop or a gain of the baseline's "
-    "value does not say which model is better calibrated (allowed: a threshold gate with "
-    "`min`/`max`, e.g. {metric: calibration_slope, min: 0.8, max: 1.2}, on each model)"
-)
 
 
 def _register_custom_metrics(doc: YamlDocument) -> list[SpecProblem]:
