@@ -210,25 +210,34 @@ def _refuse_design(ev, name: str) -> None:
         raise DataError(design_not_supported(ev, name))
 
 
-def paired_row_bootstrap(
-    statistic: Callable[[np.ndarray], np.ndarray],
-    n_rows: int,
+def paired_histogram_replicates(
+    cells: list[np.ndarray],
+    sizes: list[int],
     frequencies: np.ndarray | None,
     n_resamples: int,
     rng: np.random.Generator,
-) -> np.ndarray:
-    """``statistic(w)`` for ``n_resamples`` multinomial row-weight vectors ``w`` (the rows each
-    replicate draws; ``frequencies``: stored rows that stand for several)."""
-    if frequencies is None:
-        probs = np.full(n_rows, 1.0 / n_rows)
-        total = n_rows
-    else:
-        total = int(frequencies.sum())
-        probs = frequencies / frequencies.sum()
-    out = np.empty(n_resamples)
-    for b in range(n_resamples):
-        out[b] = statistic(rng.multinomial(total, probs).astype(float))
-    return out
+    chunk_cells: int = 4_000_000,
+) -> list[np.ndarray]:
+    """Row-bootstrap replicates of two per-row histograms drawn *together* (paired): the rows
+    are redrawn as one multinomial over their joint (cell of model 1, cell of model 2), and each
+    replicate's two histograms ``(B, 2, bins)`` are summed from it — O(B × distinct pairs)."""
+    key = cells[0].astype(np.int64) * sizes[1] + cells[1]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    weight = np.bincount(inverse.reshape(-1), weights=frequencies, minlength=uniq.size)
+    total = round(float(weight.sum()))
+    codes = [uniq // sizes[1], uniq % sizes[1]]
+    out = [np.empty((n_resamples, size)) for size in sizes]
+    step = max(1, chunk_cells // max(uniq.size, 1))
+    for start in range(0, n_resamples, step):
+        b = min(step, n_resamples - start)
+        draws = rng.multinomial(total, weight / weight.sum(), size=b).astype(float)
+        offsets = np.arange(b)[:, None]
+        for k, size in enumerate(sizes):
+            flat = (offsets * size + codes[k][None, :]).reshape(-1)
+            out[k][start : start + b] = np.bincount(
+                flat, weights=draws.reshape(-1), minlength=b * size
+            ).reshape(b, size)
+    return [h.reshape(n_resamples, 2, -1) for h in out]
 
 
 def operating_compare(metric, cand, base, opts, rng):
@@ -252,18 +261,13 @@ def operating_compare(metric, cand, base, opts, rng):
     cells = [y * c.bins + c.binned for c in codes]
     sizes = [2 * c.bins for c in codes]
 
-    def delta_of(w: np.ndarray) -> float:
-        vals = [
-            float(stat(np.bincount(cell, weights=w, minlength=size).reshape(1, 2, -1))[0])
-            for cell, size in zip(cells, sizes, strict=True)
-        ]
-        return sign * (vals[0] - vals[1])
-
     freq = cand.weight
     if np.isnan(delta):
         reps = np.array([np.nan])
     else:
-        reps = paired_row_bootstrap(delta_of, cand.n_stored, freq, opts.resamples, rng)
+        h_cand, h_base = paired_histogram_replicates(cells, sizes, freq, opts.resamples, rng)
+        with np.errstate(all="ignore"):
+            reps = sign * (stat(h_cand) - stat(h_base))
     defined = reps[np.isfinite(reps)]
     if np.isnan(delta) or defined.size < 2:
         iv = Interval(float("nan"), float("nan"), level, "none")
