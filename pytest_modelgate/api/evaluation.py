@@ -168,7 +168,7 @@ class Evaluation:
         try:
             return self.inputs.metric(name).name
         except MetricNameError as exc:
-            raise ModelgateError(f"{caller}: metric: {exc} (got {name!r})") from None
+            raise ModelgateError(f"{caller}: metric: {exc} in {name!r}") from None
         except KeyError:
             guess = suggest_metric(name, self.task)
             hint = f"did you mean `{guess}`? " if guess else ""

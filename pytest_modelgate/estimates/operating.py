@@ -203,11 +203,17 @@ def _binned_note(ev) -> str:
 
 
 def _refuse_design(ev, name: str) -> None:
+    """Clustered or sampling-weighted rows: no design-based interval for ``name`` yet."""
     if getattr(ev, "has_design", False):
         from pytest_modelgate.errors import DataError
-        from pytest_modelgate.estimates.clustered import design_not_supported
 
-        raise DataError(design_not_supported(ev, name))
+        design = "clustered (data.cluster)" if ev.cluster is not None else "sampling-weighted"
+        raise DataError(
+            f"{name} has no cluster-robust or weighted interval yet, and the rows are {design}: "
+            "an i.i.d. interval would be too narrow, so none is given. Drop data.cluster / "
+            "data.weight to gate it on i.i.d. intervals knowingly, or gate a metric that has a "
+            "design-based interval (recall, precision, roc_auc, ...)"
+        )
 
 
 def paired_histogram_replicates(

@@ -156,7 +156,7 @@ def _validate_gate(
         known = metric_names(task)
         bad_parameters = metric_name_problem(cfg.metric)
         if bad_parameters is not None:
-            problems.append(doc.problem(metric_path, f"{bad_parameters} (got {cfg.metric!r})"))
+            problems.append(doc.problem(metric_path, f"{bad_parameters} in {cfg.metric!r}"))
         elif kind == "compare" and canonical_name(cfg.metric).startswith("calibration_"):
             problems.append(doc.problem(metric_path, _CALIBRATION_COMPARE))
         elif not is_known_metric(cfg.metric, task):
