@@ -24,6 +24,7 @@ Sampling designs (what is fixed, what is random) are part of each scenario's reg
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -1124,7 +1125,7 @@ def calibration_truths(alpha: float, beta: float) -> dict[str, float]:
     edges = dist.ppf(np.linspace(0, 1, CALIB_BINS + 1))
     theta = sum(
         (1 / CALIB_BINS) * (CALIB_BINS * expect(lambda p: pi(p) - p, lo, hi)) ** 2
-        for lo, hi in zip(edges[:-1], edges[1:], strict=True)
+        for lo, hi in itertools.pairwise(edges)
     )
     return {
         "calibration_slope": beta,

@@ -54,8 +54,7 @@ def reliability_plot(r: CheckResult, colour: str, escape: Callable[[object], str
         f"<svg class='forest' xmlns='http://www.w3.org/2000/svg' width='{width}' "
         f"height='{height}' viewBox='0 0 {width} {height}' role='img' "
         f"aria-label='reliability diagram of {escape(r.id)}'>",
-        f"<rect x='{left}' y='{top}' width='{size}' height='{size}' fill='none' "
-        "stroke='#d0d7de'/>",
+        f"<rect x='{left}' y='{top}' width='{size}' height='{size}' fill='none' stroke='#d0d7de'/>",
         f"<line x1='{x(lo):.1f}' y1='{y(lo):.1f}' x2='{x(hi):.1f}' y2='{y(hi):.1f}' "
         "stroke='#57606a' stroke-dasharray='4 3'/>",
     ]

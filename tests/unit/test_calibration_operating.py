@@ -134,7 +134,7 @@ def test_expected_cost_equals_brute_force_and_exact_interval():
     lo, hi = beta.ppf(0.025, k, n - k + 1), beta.ppf(0.975, k + 1, n - k)
     assert two.estimate == pytest.approx(2 * k / n, abs=1e-12)
     assert (two.interval.low, two.interval.high) == pytest.approx((2 * lo, 2 * hi), abs=1e-12)
-    tn, fp, fn, tp = skm.confusion_matrix(y, pred).ravel()
+    _tn, fp, fn, tp = skm.confusion_matrix(y, pred).ravel()
     gain = ev.metric("expected_cost(fp=1, fn=5, tp=-2)").estimate
     assert gain == pytest.approx((fp + 5 * fn - 2 * tp) / n, abs=1e-12)
 
@@ -270,7 +270,7 @@ def test_spec_formula_metric_and_its_refusals():
     assert [g.metric for g in spec.gates] == ["v19_net_benefit", "v19_net_benefit"]
     y, p = _case(11)
     pred = (p >= 0.4).astype(int)
-    tn, fp, fn, tp = skm.confusion_matrix(y, pred).ravel()
+    _tn, fp, _fn, tp = skm.confusion_matrix(y, pred).ravel()
     ev = mg.evaluate(y, pred, p, baseline_pred=(p >= 0.6).astype(int), seed=0, resamples=300)
     r = ev.metric("v19_net_benefit")
     assert r.estimate == pytest.approx((tp - 0.25 * fp) / len(y), abs=1e-12)
@@ -313,7 +313,7 @@ def test_python_metric_decorator():
 
     y, p = _case(12)
     pred = (p >= 0.4).astype(int)
-    tn, fp, fn, tp = skm.confusion_matrix(y, pred).ravel()
+    _tn, fp, fn, tp = skm.confusion_matrix(y, pred).ravel()
     ev = mg.evaluate(y, pred, p, baseline_pred=(p >= 0.5).astype(int), seed=0, resamples=300)
     r = mg.assert_metric(ev, "v19_threat_score", min=0.05)
     assert r.estimate == pytest.approx(tp / (tp + fp + fn), abs=1e-12)
