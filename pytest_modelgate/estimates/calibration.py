@@ -71,7 +71,16 @@ def equal_mass_bins(p: np.ndarray, weight: np.ndarray | None, bins: int) -> np.n
     edges = np.unique(p[order][np.minimum(np.searchsorted(cum, cut, side="left"), p.size - 1)])
     codes = np.searchsorted(edges, p, side="left")
     _, dense = np.unique(codes, return_inverse=True)
-    return dense.reshape(-1).astype(np.int64)
+    dense = dense.reshape(-1).astype(np.int64)
+    # a bin of one row has no within-bin variance to debias with: merge it into a neighbour
+    sizes = np.bincount(dense, weights=w)
+    if sizes.size > 1 and np.any(sizes < 2):
+        target = np.arange(sizes.size)
+        for b in np.flatnonzero(sizes < 2):
+            target[target == b] = b + 1 if b + 1 < sizes.size else b - 1
+        _, dense = np.unique(target[dense], return_inverse=True)
+        dense = dense.reshape(-1).astype(np.int64)
+    return dense
 
 
 def _bin_sums(p: np.ndarray, y: np.ndarray, w: np.ndarray, codes: np.ndarray) -> tuple:
