@@ -70,8 +70,8 @@ def test_example_project_end_to_end(tmp_path: Path):
         "FAIL",
     }  # the FAIL is the warn-only four-fifths gate
     assert all(g["severity"] == "warn" for g in report["gates"] if g["verdict"] == "FAIL")
-    counts = "36 passed, 2 skipped" if busy else "37 passed, 1 skipped"
-    assert counts in out.splitlines()[-1]  # 32 gates + 5 model tests
+    counts = "34 passed, 2 skipped" if busy else "35 passed, 1 skipped"
+    assert counts in out.splitlines()[-1]  # 30 gates + 5 model tests
 
 
 @pytest.mark.parametrize("broken", ["    mni: 0.70\n"])
