@@ -175,6 +175,10 @@ def test_calibration_ratio_and_error_equal_brute_force():
     got = ev.metric("calibration_error")
     assert got.estimate == pytest.approx(np.sqrt(max(theta, 0.0)), abs=1e-12)
     assert got.interval.low <= got.estimate <= got.interval.high
+    # fewer than 100 rows per bin: a point estimate, no interval (INCONCLUSIVE by design)
+    small = mg.evaluate(y[:500], None, p[:500], seed=0).metric("calibration_error")
+    assert np.isnan(small.interval.low) and "smallest bin holds 50 rows" in small.note
+    assert mg.evaluate(y[:500], None, p[:500]).metric("calibration_error(5)").interval.is_defined
 
 
 def test_calibration_error_is_unbiased_where_the_plugin_ece_is_not():
@@ -186,7 +190,7 @@ def test_calibration_error_is_unbiased_where_the_plugin_ece_is_not():
     for _ in range(200):
         p = rng.beta(2, 5, 300)
         y = (rng.random(300) < p).astype(float)
-        theta, _, _ = squared_error_terms(p, y, None, 10)
+        theta, _, _, _ = squared_error_terms(p, y, None, 10)
         debiased.append(theta)
         order = np.argsort(p)
         plugin.append(sum(0.1 * (y[c] - p[c]).mean() ** 2 for c in np.array_split(order, 10)))
@@ -343,18 +347,18 @@ def test_calibration_gate_reports_reliability_bins_and_plot(tmp_path):
     (tmp_path / "gates.yaml").write_text(
         SPEC.replace(
             "GATES",
-            "gates:\n  - {metric: calibration_error, max: 0.2}\n"
+            "gates:\n  - {metric: 'calibration_error(5)', max: 0.2}\n"
             "  - {metric: calibration_slope, min: 0.5, max: 2.0, slices: [g]}\n"
             "  - {metric: 'recall_at_precision(0.5)', min: 0.01}\n",
         )
     )
     run = mg.run_gates(mg.load_spec(tmp_path / "gates.yaml"))
     by_metric = {r.metric: r for r in run.results}
-    ce = by_metric["calibration_error"]
+    ce = by_metric["calibration_error(5)"]
     assert ce.verdict.value == "PASS"
-    assert ce.groups is not None and len(ce.groups) == 10
+    assert ce.groups is not None and len(ce.groups) == 5
     assert sum(g.n for g in ce.groups) == len(y)
     assert all(g.values["low"] <= g.values["observed"] <= g.values["high"] for g in ce.groups)
     page = render_html("gates.yaml", run.results, run.decision, {})
-    assert "reliability diagram of calibration_error" in page
+    assert "reliability diagram of calibration_error(5)" in page
     assert page.count("aria-label='reliability diagram") == 3  # one gate + two slices
