@@ -37,25 +37,38 @@ def _value(name: str, y, p, **kw) -> float:
 # --- operating points against scikit-learn's curves --------------------------------------------
 
 
+def _point(name: str, y, p) -> float:
+    """The point estimate from the exact score histogram (the path estimate_metric takes,
+    without the bootstrap)."""
+    from pytest_modelgate.estimates.metric import score_codes
+    from pytest_modelgate.estimates.metrics import get_metric
+
+    hist = score_codes(p).histogram(y, None, exact=True)
+    return float(get_metric(name, "binary").from_histogram(hist[None])[0])
+
+
 @pytest.mark.parametrize("ties", [False, True])
 def test_operating_points_equal_sklearn_curves(ties: bool):
     y, p = _case(1, ties=ties)
     prec, rec, _ = skm.precision_recall_curve(y, p)
     fpr, tpr, _ = skm.roc_curve(y, p, drop_intermediate=False)
-    ev = mg.evaluate(y, (p >= 0.5).astype(int), p, seed=0, resamples=100)
     for t in (0.35, 0.5, 0.6, 0.8, 1.0):
         ref = rec[prec >= t].max()  # the curve ends at (precision 1, recall 0)
-        assert ev.metric(f"recall_at_precision({t})").estimate == pytest.approx(ref, abs=1e-12)
+        assert _point(f"recall_at_precision({t})", y, p) == pytest.approx(ref, abs=1e-12)
     for r in (0.1, 0.5, 0.9, 1.0):
         ref = prec[rec >= r].max()
-        assert ev.metric(f"precision_at_recall({r})").estimate == pytest.approx(ref, abs=1e-12)
+        assert _point(f"precision_at_recall({r})", y, p) == pytest.approx(ref, abs=1e-12)
     for f in (0.0, 0.01, 0.1, 0.5):
         ref = tpr[fpr <= f].max()
-        assert ev.metric(f"tpr_at_fpr({f})").estimate == pytest.approx(ref, abs=1e-12)
+        assert _point(f"tpr_at_fpr({f})", y, p) == pytest.approx(ref, abs=1e-12)
     for s in (0.5, 0.9, 0.99, 1.0):
         ref = tpr[1 - fpr >= s].max()
-        got = ev.metric(f"sensitivity_at_specificity({s})").estimate
-        assert got == pytest.approx(ref, abs=1e-12)
+        assert _point(f"sensitivity_at_specificity({s})", y, p) == pytest.approx(ref, abs=1e-12)
+    # the gate's estimate is that value, with a bootstrap interval around it
+    r = mg.evaluate(y, None, p, seed=0, resamples=100).metric("recall_at_precision(0.6)")
+    assert r.estimate == pytest.approx(rec[prec >= 0.6].max(), abs=1e-12)
+    assert r.interval.method == "bootstrap-percentile-rechosen-threshold"
+    assert r.interval.low <= r.estimate <= r.interval.high
 
 
 def _top_k_brute(y, p, k: float) -> float:
