@@ -1248,6 +1248,23 @@ def calibration_operating_scenarios() -> list[Scenario]:
                 cost=60.0,
             )
         )
+    # recall_at_precision alone at n = 1000, for more draws where the pilot erred 4.7 ± 1.7%
+    out.append(
+        Scenario(
+            "operating/recall_at_precision/n1000",
+            "operating",
+            "n = 1000, prevalence 0.2 (labels i.i.d.), binormal scores (separation 1.5)",
+            {"n": 1000},
+            _pair(
+                "threshold min",
+                "recall_at_precision(0.6)",
+                op["recall_at_precision(0.6)"],
+                "min",
+                key_prefix="recall_at_precision(0.6)/",
+            ),
+            cost=20.0,
+        )
+    )
     for n in (50, 200, 1000):
         out.append(
             Scenario(
