@@ -50,7 +50,9 @@ __all__ = [
     "evaluate",
     "group_counts",
     "load_spec",
+    "metric",
     "plan_canary",
+    "register_formula",
     "run_gates",
     "write_reports",
 ]
@@ -94,6 +96,9 @@ _LAZY = {
     "run_gates": ("pytest_modelgate.runner.session", "run_gates"),
     "write_reports": ("pytest_modelgate.report", "write_reports"),
     "group_counts": ("pytest_modelgate.inputs.engines", "group_counts"),
+    # #19: custom metrics of the confusion counts
+    "metric": ("pytest_modelgate.estimates.extra_metrics", "metric"),
+    "register_formula": ("pytest_modelgate.estimates.extra_metrics", "register_formula"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -110,6 +115,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pytest_modelgate.api.checks import assert_data, check_data
     from pytest_modelgate.api.shadow import check_shadow
     from pytest_modelgate.decision import Decision, decide
+    from pytest_modelgate.estimates.extra_metrics import metric, register_formula
     from pytest_modelgate.inputs.engines import group_counts
     from pytest_modelgate.plan import plan_canary
     from pytest_modelgate.report import write_reports

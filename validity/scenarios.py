@@ -24,6 +24,7 @@ Sampling designs (what is fixed, what is random) are part of each scenario's reg
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -1205,3 +1206,204 @@ def v19_scenarios() -> list[Scenario]:
 
 SCENARIOS.update({s.id: s for s in v19_scenarios()})
 # --- end #19 -------------------------------------------------------------------------------------
+
+
+# --- #19: calibration, operating points and costs -------------------------------------------------
+# Calibration: p ~ Beta(2, 5) is the model's probability; the true probability of a positive is
+# π(p) = expit(α + β·logit p), so the recalibration slope is β exactly, and the intercept at
+# slope 1, O/E and the ℓ2 binned calibration error (10 population equal-mass bins of p) are
+# one-dimensional integrals against the Beta density (scipy.integrate.quad, computed once on
+# import). Rows i.i.d.
+# Operating points: labels i.i.d. Bernoulli(0.2), scores N(0, 1) for negatives and N(1.5, 1)
+# for positives; the population curve is in closed form (precision rises with the threshold),
+# so each operating point's truth is the population rate at the population threshold.
+# Expected cost: labels i.i.d. Bernoulli(0.3), recall 0.7, specificity 0.9; cost fp = 1,
+# fn = 5: E[cost] = 0.7·0.1·1 + 0.3·0.3·5 = 0.52.
+
+CALIB_BETA = (2.0, 5.0)
+CALIB_BINS = 10
+OP_PREVALENCE, OP_SEPARATION = 0.2, 1.5
+COST_CELLS = {"prevalence": 0.3, "recall": 0.7, "specificity": 0.9}
+COST_TRUTH = 0.7 * 0.1 * 1 + 0.3 * 0.3 * 5
+
+
+def _expit(x: Any) -> Any:
+    return special.expit(x)
+
+
+def calibration_truths(alpha: float, beta: float) -> dict[str, float]:
+    """Slope, intercept (slope 1), O/E and the ℓ2 binned calibration error of the population."""
+    from scipy import integrate, optimize, stats
+
+    dist = stats.beta(*CALIB_BETA)
+
+    def pi(p: float) -> float:
+        return float(_expit(alpha + beta * special.logit(p)))
+
+    def expect(f: Callable[[float], float], lo: float = 0.0, hi: float = 1.0) -> float:
+        return float(integrate.quad(lambda p: f(p) * dist.pdf(p), lo, hi, limit=200)[0])
+
+    e_pi, e_p = expect(pi), expect(lambda p: p)
+
+    def gap(g: float) -> float:
+        return expect(lambda p: float(_expit(g + special.logit(p)))) - e_pi
+
+    intercept = float(optimize.brentq(gap, -5, 5, xtol=1e-12))
+    edges = dist.ppf(np.linspace(0, 1, CALIB_BINS + 1))
+    theta = sum(
+        (1 / CALIB_BINS) * (CALIB_BINS * expect(lambda p: pi(p) - p, lo, hi)) ** 2
+        for lo, hi in itertools.pairwise(edges)
+    )
+    return {
+        "calibration_slope": beta,
+        "calibration_intercept": intercept,
+        "calibration_ratio": e_pi / e_p,
+        "calibration_error": math.sqrt(theta),
+    }
+
+
+def _calibration(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    prob = rng.beta(*CALIB_BETA, p["n"])
+    true_prob = _expit(p["alpha"] + p["beta"] * special.logit(prob))
+    y = (rng.random(p["n"]) < true_prob).astype(np.int64)
+    return Sample(y, None, prob)
+
+
+def operating_truths() -> dict[str, float]:
+    """Population operating points of the binormal model (closed form + root finding)."""
+    from scipy import optimize, stats
+
+    pi, d = OP_PREVALENCE, OP_SEPARATION
+    norm = stats.norm
+
+    def tpr(c: float) -> float:
+        return float(norm.sf(c - d))
+
+    def fpr(c: float) -> float:
+        return float(norm.sf(c))
+
+    def precision(c: float) -> float:
+        return pi * tpr(c) / (pi * tpr(c) + (1 - pi) * fpr(c))
+
+    c_prec = optimize.brentq(lambda c: precision(c) - 0.6, -5, 10, xtol=1e-13)
+    c_fpr = float(norm.isf(0.1))
+    c_top = optimize.brentq(lambda c: pi * tpr(c) + (1 - pi) * fpr(c) - 0.1, -5, 10, xtol=1e-13)
+    c_rec = d + float(norm.isf(0.5))  # recall 0.5
+    return {
+        "recall_at_precision(0.6)": tpr(c_prec),
+        "precision_at_recall(0.5)": precision(c_rec),
+        "tpr_at_fpr(0.1)": tpr(c_fpr),
+        "precision_at_k(10%)": precision(c_top),
+        "lift_at_k(10%)": precision(c_top) / pi,
+    }
+
+
+def _operating(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    n = p["n"]
+    y = (rng.random(n) < OP_PREVALENCE).astype(np.int64)
+    return Sample(y, None, rng.standard_normal(n) + OP_SEPARATION * y)
+
+
+def _cost(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    n = p["n"]
+    y = (rng.random(n) < COST_CELLS["prevalence"]).astype(np.int64)
+    u = rng.random(n)
+    pred = np.where(y == 1, u < COST_CELLS["recall"], u >= COST_CELLS["specificity"])
+    return Sample(y, pred.astype(np.int64))
+
+
+GENERATORS["calibration"] = _calibration
+GENERATORS["operating"] = _operating
+GENERATORS["cost"] = _cost
+
+
+def calibration_operating_scenarios() -> list[Scenario]:
+    out = []
+    for (alpha, beta), label in (((0.0, 1.0), "calibrated"), ((0.3, 0.7), "over-confident")):
+        truths = calibration_truths(alpha, beta)
+        for n in (200, 1000, 5000):
+            checks: list[Check] = []
+            for name in ("calibration_slope", "calibration_intercept", "calibration_ratio"):
+                checks += _pair("threshold min", name, truths[name], "min", key_prefix=f"{name}/")
+            ce = truths["calibration_error"]
+            out.append(
+                Scenario(
+                    f"calibration/{label}/n{n}",
+                    "calibration",
+                    f"n = {n}, p ~ Beta(2, 5), true logit = {alpha:g} + {beta:g}·logit p "
+                    f"({label}; ℓ2 binned error {ce:.4f})",
+                    {"n": n, "alpha": alpha, "beta": beta},
+                    tuple(checks),
+                    cost=4.0,
+                )
+            )
+    # calibration_error alone (no model fit per draw, so many more draws are cheap)
+    for (alpha, beta), label in (
+        ((0.0, 1.0), "calibrated"),
+        ((0.1, 0.9), "mild"),
+        ((0.3, 0.7), "over-confident"),
+    ):
+        ce = calibration_truths(alpha, beta)["calibration_error"]
+        for n in (200, 1000, 5000):
+            out.append(
+                Scenario(
+                    f"calibration-error/{label}/n{n}",
+                    "calibration",
+                    f"n = {n}, p ~ Beta(2, 5), true logit = {alpha:g} + {beta:g}·logit p "
+                    f"({label}; l2 binned error {ce:.4f}, 10 bins)",
+                    {"n": n, "alpha": alpha, "beta": beta},
+                    _pair("threshold max", "calibration_error", ce, "max"),
+                    cost=2.0,
+                )
+            )
+    op = operating_truths()
+    # three of the five points (each costs a bootstrap per draw; precision_at_recall and
+    # precision_at_k share the machinery of the ones kept)
+    kept = ("recall_at_precision(0.6)", "tpr_at_fpr(0.1)", "lift_at_k(10%)")
+    for n in (300, 1000):
+        checks = []
+        for name in kept:
+            truth = op[name]
+            checks += _pair("threshold min", name, truth, "min", key_prefix=f"{name}/")
+        out.append(
+            Scenario(
+                f"operating/n{n}",
+                "operating",
+                f"n = {n}, prevalence 0.2 (labels i.i.d.), binormal scores (separation 1.5)",
+                {"n": n},
+                tuple(checks),
+                cost=60.0,
+            )
+        )
+    # recall_at_precision alone at n = 1000, for more draws where the pilot erred 4.7 ± 1.7%
+    out.append(
+        Scenario(
+            "operating/recall_at_precision/n1000",
+            "operating",
+            "n = 1000, prevalence 0.2 (labels i.i.d.), binormal scores (separation 1.5)",
+            {"n": 1000},
+            _pair(
+                "threshold min",
+                "recall_at_precision(0.6)",
+                op["recall_at_precision(0.6)"],
+                "min",
+                key_prefix="recall_at_precision(0.6)/",
+            ),
+            cost=20.0,
+        )
+    )
+    for n in (50, 200, 1000):
+        out.append(
+            Scenario(
+                f"cost/n{n}",
+                "cost",
+                f"n = {n}, prevalence 0.3, recall 0.7, specificity 0.9, cost fp 1 / fn 5",
+                {"n": n},
+                _pair("threshold max", "expected_cost(fp=1, fn=5)", COST_TRUTH, "max"),
+                cost=3.0,
+            )
+        )
+    return out
+
+
+SCENARIOS.update({s.id: s for s in calibration_operating_scenarios()})

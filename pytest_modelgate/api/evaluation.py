@@ -163,8 +163,12 @@ class Evaluation:
         from pytest_modelgate.estimates.metrics import metric_names, suggest_metric
 
         known = metric_names(self.task)
+        from pytest_modelgate.estimates.extra_metrics import MetricNameError
+
         try:
             return self.inputs.metric(name).name
+        except MetricNameError as exc:
+            raise ModelgateError(f"{caller}: metric: {exc} in {name!r}") from None
         except KeyError:
             guess = suggest_metric(name, self.task)
             hint = f"did you mean `{guess}`? " if guess else ""

@@ -485,6 +485,9 @@ def metric_gate(
         return churn_gate(gate, inputs, rows, label)
     est = inputs.estimate(cfg.metric, rows, label, opts or inputs.defaults.options(gate))
     result = check_threshold(estimate=est, lo=cfg.min, hi=cfg.max, **_common(gate, inputs, label))
+    if inputs.metric(cfg.metric).kind == "calibration" and np.isfinite(est.estimate):
+        # #19: the reliability diagram's bins (JSON report `groups`, HTML plot)
+        result = replace(result, groups=reliability_groups(inputs, cfg.metric, rows, est))
     return result, est
 
 
@@ -577,6 +580,33 @@ def class_gates(gate: Any, inputs: GateInputs) -> list[CheckResult]:
 
 
 # --- end #19 -----------------------------------------------------------------------------------
+
+
+def reliability_groups(
+    inputs: GateInputs, name: str, rows: np.ndarray | None, est: MetricResult
+) -> tuple[Any, ...]:
+    """The equal-mass bins of a calibration gate: rows, mean predicted probability, observed
+    rate and its Wilson interval per bin."""
+    from pytest_modelgate.estimates.calibration import DEFAULT_BINS, reliability_bins
+    from pytest_modelgate.results import GroupValue
+
+    metric = inputs.metric(name)
+    ev = inputs.subset("candidate", inputs.candidate, rows)
+    bins = DEFAULT_BINS
+    if metric.name.startswith("calibration_error("):
+        bins = int(metric.name[len("calibration_error(") : -1])
+    p = np.asarray(ev.require_probabilities(metric.name), dtype=float)
+    y = np.asarray(ev.positives, dtype=float)
+    out = []
+    for i, b in enumerate(reliability_bins(p, y, ev.weight, bins, est.interval.level)):
+        out.append(
+            GroupValue(
+                f"bin {i + 1}",
+                round(b.n),
+                {"predicted": b.predicted, "observed": b.observed, "low": b.low, "high": b.high},
+            )
+        )
+    return tuple(out)
 
 
 def compare_gate(

@@ -373,6 +373,15 @@ def compare_metric(
         from pytest_modelgate.estimates.per_class import macro_auc_comparison
 
         return macro_auc_comparison(cand, base, opts.confidence)
+    if metric.kind == "calibration":  # #19: a target, not a direction
+        from pytest_modelgate.errors import DataError
+        from pytest_modelgate.estimates.extra_metrics import NO_COMPARE
+
+        raise DataError(f"{metric.name}: {NO_COMPARE}")
+    if metric.kind == "operating":  # #19: threshold re-chosen on each paired replicate
+        from pytest_modelgate.estimates.operating import operating_compare
+
+        return operating_compare(metric, cand, base, opts, rng)  # type: ignore[no-any-return]
     if metric.name in ("roc_auc", "average_precision"):
         from pytest_modelgate.estimates.metric import require_fine_enough_bins
 

@@ -266,6 +266,11 @@ def _parametric_stats(
 def _metric_stats(
     metric: Metric, ev: Evidence, codes: NDArray[np.int64], labels: Sequence[str]
 ) -> _GroupStats:
+    if metric.kind in ("operating", "calibration"):
+        raise ModelError(  # #19: no per-group interval for these yet
+            f"{metric.name} is not available in a fairness gap yet (its interval re-chooses a "
+            "threshold or fits a model per group); gate it per group with `slices:` instead"
+        )
     if metric.kind == "counts":
         _require_labels(ev, metric.name)
         assert metric.from_counts is not None

@@ -494,6 +494,8 @@ def _estimate(
 
             raise DataError(design_not_supported(ev, metric.name))
         return macro_auc_estimate(ev, opts.confidence)
+    if metric.estimator is not None:  # #19: operating points, calibration, costs
+        return metric.estimator(metric, ev, opts, rng)  # type: ignore[return-value]
     if ev.has_design:  # clustered or sampling-weighted rows: estimates/clustered.py
         from pytest_modelgate.estimates.clustered import design_estimate
 

@@ -20,7 +20,7 @@ import numpy as np
 __all__ = ["METRICS", "Metric", "get_metric", "metric_names", "suggest_metric"]
 
 Task = Literal["binary", "multiclass", "regression"]
-Kind = Literal["counts", "ranking", "row_mean", "regression", "churn"]
+Kind = Literal["counts", "ranking", "row_mean", "regression", "churn", "operating", "calibration"]
 
 _EPS = np.finfo(np.float64).eps
 
@@ -173,6 +173,12 @@ class Metric:
     # --- per-class metrics (#19): the class a ``recall[fraud]`` metric is of (its label as
     # text); estimates/per_class.py binds it to the one-vs-rest evidence ---
     class_value: str | None = None
+    # --- #19: operating points, calibration, costs and custom metrics (estimates/extra_metrics)
+    #: ``operating`` metrics: the vectorised function of the score histogram ``(..., 2, bins)``
+    from_histogram: Callable[[np.ndarray], np.ndarray] | None = None
+    #: a metric that brings its own interval: ``estimator(metric, ev, opts, rng)`` →
+    #: ``MetricResult`` (called by ``estimate_metric`` instead of the kind's default path)
+    estimator: Callable[..., object] | None = None
 
 
 def _prop(
@@ -457,19 +463,33 @@ _ALIASES: dict[str, str] = {alias: m.name for m in METRICS.values() for alias in
 
 
 def metric_names(task: str | None = None) -> list[str]:
-    """Canonical metric names (and aliases), for one task or all tasks."""
+    """Canonical metric names (and aliases), for one task or all tasks; parameterised
+    families appear as templates (``recall_at_precision(<precision>)``)."""
+    from pytest_modelgate.estimates.extra_metrics import extra_names
+
     names = {m.name for key, m in METRICS.items() if task is None or key.startswith(f"{task}:")}
     aliases = {a for a, target in _ALIASES.items() if target in names}
-    return sorted(names | aliases)
+    return sorted(names | aliases) + extra_names(task)
 
 
 def canonical_name(name: str) -> str:
-    """Resolve an alias (``tpr`` → ``recall``)."""
-    return _ALIASES.get(name, name)
+    """Resolve an alias (``tpr`` → ``recall``) and spell a parameterised name canonically
+    (``recall_at_precision( .90 )`` → ``recall_at_precision(0.9)``)."""
+    if name in _ALIASES:
+        return _ALIASES[name]
+    if "(" in name:
+        from pytest_modelgate.estimates.extra_metrics import MetricNameError, normalize
+
+        try:
+            return normalize(name)
+        except MetricNameError:
+            return name
+    return name
 
 
 def get_metric(name: str, task: str) -> Metric:
-    """The metric ``name`` for ``task``; ``KeyError`` if it does not apply to that task.
+    """The metric ``name`` for ``task``; ``KeyError`` if it does not apply to that task (a
+    ``MetricNameError``, whose text says why, for a known family with bad parameters).
 
     ``recall[fraud]`` is the per-class form of a binary metric (#19): a :class:`Metric` whose
     ``class_value`` names the class; ``estimates.per_class.bind_class`` computes it."""
@@ -489,7 +509,23 @@ def get_metric(name: str, task: str) -> Metric:
                 bounds=base.bounds,
                 class_value=wanted,
             )
-    return METRICS[f"{task}:{canonical_name(name)}"]
+    key = f"{task}:{canonical_name(name)}"
+    if key in METRICS:
+        return METRICS[key]
+    from pytest_modelgate.estimates.extra_metrics import extra_metric
+
+    return extra_metric(name, task)  # type: ignore[no-any-return]
+
+
+def metric_name_problem(name: str) -> str | None:
+    """The reason a parameterised name is wrong (``recall_at_precision(1.5)``), else None."""
+    from pytest_modelgate.estimates.extra_metrics import MetricNameError, normalize
+
+    try:
+        normalize(name)
+    except MetricNameError as exc:
+        return str(exc)
+    return None
 
 
 def is_metric_name(name: str, task: str | None) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from pytest_modelgate._format import fmt_num, one_line
 from pytest_modelgate.decision import Decision
+from pytest_modelgate.report.reliability import is_calibration_result
 from pytest_modelgate.report.terminal import label_of, slice_text, worst_slice
 from pytest_modelgate.results import CheckResult, Verdict
 
@@ -200,6 +201,18 @@ def render_html(
             note = f" — worst: {_e(label_of(worst))}" if worst is not None else ""
             out.append(f"<h3>{_e(gid)}{note}</h3>{forest_plot(group)}")
         out.append(_legend())
+    calibrated = [r for r in results if is_calibration_result(r)]
+    if calibrated:  # #19: reliability diagrams of calibration gates
+        from pytest_modelgate.report.reliability import reliability_plot
+
+        out.append(
+            "<h2>Calibration: reliability diagrams</h2><p class='muted'>dot = observed rate of "
+            "positives in an equal-mass bin of the predicted probability, bar = its Wilson "
+            "interval, dashed line = perfect calibration</p>"
+        )
+        for r in calibrated:
+            colour = _COLOURS.get(r.verdict.value, "#000")
+            out.append(f"<h3>{_e(label_of(r))}</h3>{reliability_plot(r, colour, _e)}")
     compared = [r for r in results if r.comparison is not None]
     if compared:
         out.append(

@@ -19,10 +19,12 @@ from pydantic import BaseModel, ValidationError
 
 from pytest_modelgate._paths import display_path
 from pytest_modelgate.errors import SpecError, SpecProblem
+from pytest_modelgate.estimates.extra_metrics import NO_COMPARE as _CALIBRATION_COMPARE
 from pytest_modelgate.estimates.metrics import (
     canonical_name,
     get_metric,
     is_metric_name,
+    metric_name_problem,
     metric_names,
     suggest_metric,
 )
@@ -156,10 +158,14 @@ def _validate_gate(
     if isinstance(cfg, MetricGate):
         kind = "compare" if cfg.compare else "metric"
         metric_path = (*path, "metric")
-        name = canonical_name(cfg.metric)
         known = metric_names(task)
         asked = f"{cfg.metric}[class]" if cfg.classes else cfg.metric  # #19: per class
-        if cfg.classes and not is_metric_name(asked, task):
+        bad_parameters = metric_name_problem(cfg.metric)
+        if bad_parameters is not None:
+            problems.append(doc.problem(metric_path, f"{bad_parameters} in {cfg.metric!r}"))
+        elif kind == "compare" and canonical_name(cfg.metric).startswith("calibration_"):
+            problems.append(doc.problem(metric_path, _CALIBRATION_COMPARE))
+        elif cfg.classes and not is_metric_name(asked, task):
             problems.append(
                 doc.problem(
                     metric_path,
@@ -168,7 +174,7 @@ def _validate_gate(
                     "roc_auc, average_precision)",
                 )
             )
-        elif cfg.metric not in known and name not in known and not is_metric_name(asked, task):
+        elif not is_metric_name(asked, task):
             guess = suggest_metric(cfg.metric, task)
             hint = f"did you mean `{guess}`? " if guess else ""
             scope = f" for task {task}" if task else ""
@@ -206,7 +212,7 @@ def _validate_gate(
         kind = "fairness"
         if cfg.metric is not None:
             known = metric_names(task)
-            if cfg.metric not in known and not is_metric_name(cfg.metric, task):
+            if not is_metric_name(cfg.metric, task):
                 guess = suggest_metric(cfg.metric, task)
                 hint = f"did you mean `{guess}`? " if guess else ""
                 problems.append(
@@ -268,6 +274,38 @@ def validate_arguments(model: type[_M], raw: dict[str, Any], caller: str) -> _M:
         ) from None
 
 
+def _register_custom_metrics(doc: YamlDocument) -> list[SpecProblem]:
+    """Register the spec's ``metrics:`` formulas (#19) so gates can name them; a formula that is
+    not allowed, or a name that is built in or defined otherwise elsewhere, is a located
+    problem."""
+    from pytest_modelgate.estimates.extra_metrics import register_formula
+    from pytest_modelgate.spec.models import CustomMetricSpec
+
+    raw = doc.data.get("metrics") if isinstance(doc.data, dict) else None
+    if not isinstance(raw, dict):
+        return []
+    problems = []
+    for name, body in raw.items():
+        if not isinstance(body, dict):
+            continue  # SpecDocument's validation reports the shape
+        try:
+            spec = CustomMetricSpec.model_validate(body)
+        except ValidationError:
+            continue  # reported by SpecDocument's validation
+        try:
+            register_formula(
+                str(name),
+                spec.formula,
+                higher_is_better=spec.higher_is_better,
+                description=spec.description,
+            )
+        except ValueError as exc:
+            key = "formula" if "formula" in str(exc) else None
+            path = ("metrics", name, key) if key else ("metrics", name)
+            problems.append(doc.problem(path, f"{exc} (got {_fmt_value(spec.formula)})"))
+    return problems
+
+
 def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) -> Spec:
     """Validate spec text. ``file`` is the name used in messages; ``root`` resolves paths."""
     doc = load_yaml(text, file)
@@ -295,6 +333,7 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
     task = doc.data.get("task") if isinstance(doc.data.get("task"), str) else None
     if task not in ("binary", "multiclass", "regression"):
         task = None
+    problems.extend(_register_custom_metrics(doc))
     gates: list[Gate] = []
     raw_gates = doc.data.get("gates")
     if isinstance(raw_gates, list):
@@ -372,7 +411,7 @@ def parse_spec(text: str, file: str = "gates.yaml", root: Path | None = None) ->
             for g in gates
             if g.kind == "compare" and g.config.compare == "baseline"  # type: ignore[union-attr]
         ]
-        if primary not in metric_names(task):
+        if not is_metric_name(primary, task):
             guess = suggest_metric(primary, task)
             problems.append(
                 doc.problem(

@@ -1026,6 +1026,20 @@ class MlflowSpec(_Model):
 # --- end mlflow (#18) -----------------------------------------------------------------------------
 
 
+class CustomMetricSpec(_Model):
+    """A custom binary metric defined by a formula over the confusion counts (#19)."""
+
+    formula: str = Field(
+        min_length=1,
+        max_length=500,
+        description="an arithmetic formula over tp, fp, tn, fn, n, pos, neg with + - * / **, "
+        "parentheses, numbers and sqrt/log/exp/abs/min/max, e.g. '(tp - 0.25 * fp) / n'; "
+        "nothing else is evaluated",
+    )
+    higher_is_better: bool = Field(True, description="direction, for compare gates")
+    description: str | None = Field(None, max_length=200, description="one line for reports")
+
+
 class SpecDocument(_Model):
     """The whole ``gates.yaml`` (schema root)."""
 
@@ -1044,6 +1058,11 @@ class SpecDocument(_Model):
         "nothing (then compare: previous and trend gates cannot run)",
     )
     mlflow: MlflowSpec = MlflowSpec()  # #18
+    metrics: dict[str, CustomMetricSpec] = Field(
+        default_factory=dict,
+        description="custom binary metrics by name, each a safe formula over the confusion "
+        "counts; usable as `metric:` in any gate (#19)",
+    )
     gates: list[Any] = Field(min_length=1, description="the gates; see the reference")
 
 

@@ -70,8 +70,10 @@ def test_example_project_end_to_end(tmp_path: Path):
         "FAIL",
     }  # the FAIL is the warn-only four-fifths gate
     assert all(g["severity"] == "warn" for g in report["gates"] if g["verdict"] == "FAIL")
-    counts = "32 passed, 2 skipped" if busy else "33 passed, 1 skipped"
-    assert counts in out.splitlines()[-1]  # 28 gates (2 of #19: churn, leakage) + 5 model tests
+    counts = "35 passed, 2 skipped" if busy else "36 passed, 1 skipped"
+    assert (
+        counts in out.splitlines()[-1]
+    )  # 32 gates (#19: churn, leakage, calibration, operating points) + 5 model tests
 
 
 @pytest.mark.parametrize("broken", ["    mni: 0.70\n"])

@@ -208,7 +208,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "top-unknown-key",
         broken("version: 1\n", "version: 1\nverison: 1\n"),
-        "gates.yaml:2: verison: unknown key (did you mean `version`? allowed: version, task, data, models, stats, baseline, decision, history, mlflow, gates)",
+        "gates.yaml:2: verison: unknown key (did you mean `version`? allowed: version, task, data, models, stats, baseline, decision, history, mlflow, metrics, gates)",
     ),
     (
         "top-duplicate-key",
