@@ -485,6 +485,13 @@ def _estimate(
         return MetricResult(
             metric.name, float("nan"), _nan_interval(opts.confidence, "none"), 0, note="no rows"
         )
+    if metric.kind == "churn":  # #19: a pair of models, never one model's evidence
+        from pytest_modelgate.errors import DataError
+
+        raise DataError(
+            f"{metric.name} compares the candidate's per-row predictions with the baseline's; "
+            "it has no value on one model's evidence (the gate engine computes it from both)"
+        )
     if metric.name == "roc_auc_ovr":  # #19: macro one-vs-rest AUC (estimates/per_class.py)
         from pytest_modelgate.estimates.per_class import macro_auc_estimate
 

@@ -55,13 +55,34 @@ def _open(spec: Any) -> Any:
         raise DataError(f"{spec.where('history', 'store')}: {exc}") from None
 
 
+def _rows_frame(session: Any) -> Any:
+    """The test rows as the fingerprint sees them: without the models' prediction columns.
+
+    A release whose candidate was one prediction column and a later run whose candidate is
+    another column of the same file gate the same rows; and when both models are prediction
+    columns a run reads only the columns its spec names (#16), so the model's own columns
+    must not decide whether the rows match."""
+    from pytest_modelgate.spec.models import PredictionColumns
+
+    frame = session.loaded.data.frame
+    models = session.spec.models
+    drop: set[str] = set()
+    for ref in (models.candidate, models.baseline):
+        if isinstance(ref, PredictionColumns):
+            drop.update(c for c in [ref.predictions] if c)
+            if ref.scores:
+                drop.update([ref.scores] if isinstance(ref.scores, str) else ref.scores)
+    kept = [c for c in frame.columns if c not in drop]
+    return frame[kept] if drop else frame
+
+
 def release_history(session: Any) -> Any:
     """What ``compare: previous``/``trend`` gates read (opened on first use by such a gate)."""
     from pytest_modelgate.history.predictions import rows_fingerprint
     from pytest_modelgate.history.previous import ReleaseHistory
 
     spec = session.spec
-    fingerprint = None if session.grouped else rows_fingerprint(session.loaded.data.frame)
+    fingerprint = None if session.grouped else rows_fingerprint(_rows_frame(session))
     return ReleaseHistory(_open(spec), fingerprint, spec.display_name)
 
 
@@ -129,7 +150,7 @@ def record_run(
         try:
             candidate = session.loaded.candidate
             predictions = StoredPredictions(
-                0, rows_fingerprint(session.loaded.data.frame), pack_predictions(candidate)
+                0, rows_fingerprint(_rows_frame(session)), pack_predictions(candidate)
             )
         except ModelgateError:
             predictions = None

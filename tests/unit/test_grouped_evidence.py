@@ -107,7 +107,23 @@ def _assert_same(a, b, tol: float = 1e-12) -> None:
 
 
 def _metrics(task: str) -> list[str]:
-    return sorted({m.name for key, m in METRICS.items() if key.startswith(f"{task}:")})
+    # churn metrics (#19) compare two models' per-row predictions: no single-evidence estimate;
+    # roc_auc_ovr needs each row's placement (refused on cells: the test below)
+    return sorted(
+        {
+            m.name
+            for key, m in METRICS.items()
+            if key.startswith(f"{task}:") and m.kind != "churn" and m.name != "roc_auc_ovr"
+        }
+    )
+
+
+def test_macro_auc_is_refused_on_compressed_evidence_with_the_reason():
+    cand, base, keys = _multiclass()
+    packed = compress(cand, base, keys=keys).evidence[0]
+    metric = get_metric("roc_auc_ovr", "multiclass")
+    with pytest.raises(ModelError, match="needs each row's placement among the other classes"):
+        estimate_metric(metric, packed, StatsOptions(), _rng())
 
 
 # --- the compression itself --------------------------------------------------------------------
