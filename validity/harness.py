@@ -121,6 +121,8 @@ def _evaluate(sample: Sample, seed: int, min_support: int | None, cluster: bool)
         kwargs["min_support"] = min_support
     if cluster and sample.cluster is not None:
         kwargs["cluster"] = sample.cluster
+    if sample.sample_weight is not None:
+        kwargs["sample_weight"] = sample.sample_weight
     return mg.evaluate(sample.y_true, sample.y_pred, sample.y_score, **kwargs)
 
 
@@ -149,11 +151,11 @@ def _gate(family: str, check: Check, ev30: Any) -> tuple[Callable[[Any], Any], C
                 ev30, check.metric, max_drop=-check.bar, evidence=evidence
             ),
         )
-    if family == "fairness":
+    if family.startswith("fairness"):
         return (
             lambda ev: ev.fairness(check.metric, "g"),
             lambda: mg.assert_fair(
-                ev30, check.metric, sensitive="g", max=check.bar, evidence=evidence
+                ev30, check.metric, sensitive="g", evidence=evidence, **_bound_kwargs(check)
             ),
         )
     return (

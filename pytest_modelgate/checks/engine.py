@@ -264,7 +264,6 @@ class GateInputs:
         from pytest_modelgate.estimates.fairness import fairness_estimate
         from pytest_modelgate.evidence.slicing import group_codes
 
-        refuse_design(self.candidate, f"the fairness gap {gap}")
         opts = opts or self.defaults.options()
         key = ("fairness", gap, tuple(columns), metric, min_support, opts)
         if key not in self._cache:
@@ -283,15 +282,6 @@ class GateInputs:
                 min_support=min_support,
             )
         return self._cache[key]
-
-
-def refuse_design(candidate: Any, what: str) -> None:
-    """Clustered or sampling-weighted rows have no valid interval for ``what`` yet: say so
-    instead of giving an i.i.d. interval that would be too narrow (docs/validity.md)."""
-    if getattr(candidate, "has_design", False):
-        from pytest_modelgate.estimates.clustered import design_not_supported
-
-        raise DataError(design_not_supported(candidate, what))
 
 
 # --- the gate kinds ------------------------------------------------------------------------------
