@@ -37,6 +37,7 @@ from pytest_modelgate.estimates.metrics import Metric
 from pytest_modelgate.evidence.core import Evidence
 from pytest_modelgate.stats import Interval
 from pytest_modelgate.stats.cluster import design_units, effective_proportion_interval
+from pytest_modelgate.stats.difference import mover_difference_correlated
 
 __all__ = ["DESIGN_GAP_METHOD", "DesignRates", "design_group_rates"]
 
@@ -168,18 +169,6 @@ def _pairs(g: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     return np.triu_indices(g, k=1)
 
 
-def _mover_difference(
-    p1: NDArray, l1: NDArray, u1: NDArray, p2: NDArray, l2: NDArray, u2: NDArray, rho: NDArray
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """MOVER limits of ``p1 − p2`` for correlated estimates (correlation ``rho``)."""
-    d = p1 - p2
-    a, b = p1 - l1, u2 - p2
-    low = d - np.sqrt(np.clip(a * a + b * b - 2 * rho * a * b, 0.0, None))
-    a, b = u1 - p1, p2 - l2
-    high = d + np.sqrt(np.clip(a * a + b * b - 2 * rho * a * b, 0.0, None))
-    return low, high
-
-
 def _mover_ratio(
     p1: NDArray, l1: NDArray, u1: NDArray, p2: NDArray, l2: NDArray, u2: NDArray, rho: NDArray
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -226,7 +215,7 @@ def _pair_bounds(
             upper = np.where(lo12 >= 1, inv_hi, np.where(hi12 <= 1, hi12, 1.0))
             lower, upper = np.clip(lower, 0.0, 1.0), np.clip(upper, 0.0, 1.0)
         else:
-            lo, hi = _mover_difference(p1, l1, u1, p2, l2, u2, rho)
+            lo, hi = mover_difference_correlated(p1, l1, u1, p2, l2, u2, rho)
             upper = np.fmax(hi, -lo)
             lower = np.fmax(np.fmax(lo, -hi), 0.0)
         bad = ~ok | np.isnan(l1) | np.isnan(l2)

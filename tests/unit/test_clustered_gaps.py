@@ -17,8 +17,9 @@ from scipy import optimize, stats
 from sklearn import metrics as skm
 
 from pytest_modelgate import ModelgateError, evaluate, run_gates
-from pytest_modelgate.estimates.fairness_design import _mover_difference, _mover_ratio
+from pytest_modelgate.estimates.fairness_design import _mover_ratio
 from pytest_modelgate.stats.cluster import effective_proportion_interval
+from pytest_modelgate.stats.difference import mover_difference_correlated
 from tests.unit.test_clustered import _hall_reference, _spec
 
 K, M = 40, 12
@@ -279,7 +280,7 @@ def test_mover_r_without_correlation_is_donner_zou() -> None:
     assert low == pytest.approx(dz_low, rel=1e-9)
     assert high == pytest.approx(dz_high, rel=1e-9)
     # and MOVER for a difference with correlation 0 is Newcombe's square-and-add
-    lo, hi = _mover_difference(p1, l1, u1, p2, l2, u2, np.zeros(50))
+    lo, hi = mover_difference_correlated(p1, l1, u1, p2, l2, u2, np.zeros(50))
     assert lo == pytest.approx(p1 - p2 - np.hypot(p1 - l1, u2 - p2))
     assert hi == pytest.approx(p1 - p2 + np.hypot(u1 - p1, p2 - l2))
 
