@@ -1373,3 +1373,55 @@ def design_scenarios() -> list[Scenario]:
 
 
 SCENARIOS.update({s.id: s for s in design_scenarios()})
+
+
+# --- i.i.d. rows: ratio fairness gaps and average-precision thresholds (never simulated before) --
+
+
+def _iid_ap(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    """y ~ Bernoulli(DESIGN_PREVALENCE); negatives N(0, 1), positives N(a, 1) (binormal)."""
+    n = p["n"]
+    y = (rng.random(n) < DESIGN_PREVALENCE).astype(np.int64)
+    score = special.expit(np.where(y == 1, _separation(p["auc"], 0.0), 0.0) + rng.normal(0, 1, n))
+    return Sample(y, None, score)
+
+
+GENERATORS["threshold-ap"] = _iid_ap
+
+
+def iid_ratio_and_ap_scenarios() -> list[Scenario]:
+    out: list[Scenario] = []
+    fair = design_fair_truths()
+    for pos in (5, 15, 50):
+        checks: list[Check] = []
+        for name in ("demographic_parity_ratio", "equalized_odds_ratio"):
+            checks += _pair("fairness min (ratio)", name, fair[name], "min", key_prefix=f"{name}/")
+        tpr = FAIR_POPULATIONS["tie"]
+        out.append(
+            Scenario(
+                f"fairness-ratio/tie/pos{pos}",
+                "fairness",
+                f"groups of {FAIR_BIG_ROWS} and {round(pos / FAIR_PREVALENCE)} rows (~{pos} "
+                f"positives), (TPR, FPR) {tpr['big']} vs {tpr['small']}; ratio gaps",
+                {"population": "tie", "small_pos": pos},
+                tuple(checks),
+                cost=25.0,
+            )
+        )
+    for auc in (0.75, 0.9):
+        for n in (200, 1000):
+            truth = design_ap_truth(auc, 0.0)
+            out.append(
+                Scenario(
+                    f"threshold-ap/auc{auc:g}/n{n}",
+                    "threshold-ap",
+                    f"n = {n}, prevalence 0.3, binormal scores (ROC AUC {auc:g}), AP {truth:.4f}",
+                    {"n": n, "auc": auc},
+                    _pair("threshold min", "average_precision", truth, "min", key_prefix="ap/"),
+                    cost=3.0,
+                )
+            )
+    return out
+
+
+SCENARIOS.update({s.id: s for s in iid_ratio_and_ap_scenarios()})
