@@ -425,13 +425,17 @@ def design_compare(metric: Metric, cand: Evidence, base: Evidence, opts: Any) ->
     refuses the gate with a message — never an i.i.d. interval).
 
     Supported: rates whose denominator the labels fix (accuracy, recall, specificity, fpr, fnr,
-    selection rate: the paired difference is a ratio of per-row sums over one denominator) and
-    the mean losses (log loss, Brier, MAE, MSE, MAPE). Each unit's (cluster's, or weighted row's)
-    contribution to Δ is summed in one ``bincount``; the interval is Hall's skewness-corrected
-    ``t(K − 1)`` on their CR1 variance, joined with the plain ``t`` interval (the union, as for
-    i.i.d. loss differences: Hall alone errs on heavy-tailed symmetric differences), and
-    undefined under Cochran's rule K < 25·skewness². Validated in the validity matrix's
-    clustered compare cells.
+    selection rate: the paired difference is a ratio of per-row sums over one denominator), every
+    other confusion-count metric (precision with each model's own denominator, f1, mcc, ...:
+    the difference of the two models' per-row influence values, :mod:`~pytest_modelgate.
+    estimates.influence`), ROC AUC (Obuchowski's structural components of both models on the
+    same clusters), average precision (its exact derivative per distinct score) and the mean
+    losses (log loss, Brier, MAE, MSE, MAPE); not rmse and r2. Each unit's (cluster's, or
+    weighted row's) contribution to Δ is summed in one ``bincount``; the interval is Hall's
+    skewness-corrected ``t(K − 1)`` on their CR1 variance, joined with the plain ``t`` interval
+    (the union, as for i.i.d. loss differences: Hall alone errs on heavy-tailed symmetric
+    differences), and undefined under Cochran's rule K < 25·skewness². Validated in the
+    validity matrix's compare-clustered and compare-design cells.
     """
     from pytest_modelgate.estimates.metric import per_row_loss
     from pytest_modelgate.results import ComparisonResult
