@@ -333,3 +333,13 @@ def test_metric_gap_of_a_proportion_is_design_based_and_other_metrics_refused(ro
     assert got.interval.method == "pairwise-mover-cp-deff-holm"
     with pytest.raises(ModelgateError, match="no cluster-robust or weighted interval yet"):
         ev.fairness("metric_ratio", "g", metric="roc_auc")
+
+
+def test_delta_ap_needs_thirty_clusters(rows) -> None:
+    """ΔAP over 20 clusters passed falsely 4.0% (validity matrix): below 30 it is undefined."""
+    ev = evaluate(
+        rows["y"], None, rows["s1"], baseline_score=rows["s2"], cluster=rows["ids"] % 25
+    )  # fmt: skip
+    got = ev.compare("average_precision")
+    assert not got.interval.is_defined and "at least 30 are needed" in got.note
+    assert ev.compare("roc_auc").interval.is_defined
