@@ -123,6 +123,8 @@ def _evaluate(sample: Sample, seed: int, min_support: int | None, cluster: bool)
         kwargs["cluster"] = sample.cluster
     if sample.classes is not None:  # #19: multiclass score columns
         kwargs["classes"] = sample.classes
+    if sample.sample_weight is not None:
+        kwargs["sample_weight"] = sample.sample_weight
     return mg.evaluate(sample.y_true, sample.y_pred, sample.y_score, **kwargs)
 
 
@@ -151,11 +153,11 @@ def _gate(family: str, check: Check, ev30: Any) -> tuple[Callable[[Any], Any], C
                 ev30, check.metric, max_drop=-check.bar, evidence=evidence
             ),
         )
-    if family == "fairness":
+    if family.startswith("fairness"):
         return (
             lambda ev: ev.fairness(check.metric, "g"),
             lambda: mg.assert_fair(
-                ev30, check.metric, sensitive="g", max=check.bar, evidence=evidence
+                ev30, check.metric, sensitive="g", evidence=evidence, **_bound_kwargs(check)
             ),
         )
     return (

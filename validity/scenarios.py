@@ -211,6 +211,8 @@ class Sample:
     cluster: np.ndarray | None = None
     #: the class of each score column (multiclass ``y_score``), passed as ``classes=`` (#19)
     classes: list[Any] | None = None
+    #: sampling weight of each row (``evaluate(..., sample_weight=...)``), or None
+    sample_weight: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -1407,3 +1409,348 @@ def calibration_operating_scenarios() -> list[Scenario]:
 
 
 SCENARIOS.update({s.id: s for s in calibration_operating_scenarios()})
+
+
+# --------------------------------------------------------------------------------------------
+# Appended block (issue #13, design-based gates): fairness gaps (difference and ratio) and the
+# compare gates on precision, f1, ROC AUC and average precision on clustered and/or
+# sampling-weighted rows. Every cluster effect is a Beta-distributed mixing weight (mean 1/2)
+# drawn independently of the others, so each population value is a closed form (or one
+# quadrature for AP) however strong the intra-cluster correlation.
+#
+# Sampling weights are informative: positives are over-sampled (prevalence DESIGN_SAMPLED in
+# the sample, DESIGN_PREVALENCE in the population) and weighted back by π/π_s, (1 − π)/(1 − π_s),
+# times an independent Uniform(0.5, 1.5) factor; the unweighted estimate is therefore biased
+# and only the weighted one targets the truth.
+# --------------------------------------------------------------------------------------------
+
+DESIGN_PREVALENCE = 0.3
+DESIGN_SAMPLED = 0.5
+
+
+def _beta_mean(rng: np.random.Generator, mean: float, icc: float, size: int) -> np.ndarray:
+    """Draws with the given mean and ICC (Var = ICC·mean(1 − mean)); constant when icc = 0."""
+    if icc <= 0:
+        return np.full(size, mean)
+    s = 1 / icc - 1
+    return rng.beta(mean * s, (1 - mean) * s, size)
+
+
+def _design_rows(
+    rng: np.random.Generator, p: dict[str, Any], prevalence: float
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, int, np.ndarray | None]:
+    """Cluster ids (or None), each row's cluster index, labels, rows, sampling weights."""
+    clusters, size, icc = p.get("clusters", 0), p["size"], p["icc"]
+    weighted = p.get("weighted", False)
+    sampled = DESIGN_SAMPLED if weighted and prevalence == DESIGN_PREVALENCE else prevalence
+    if weighted and prevalence != DESIGN_PREVALENCE:
+        sampled = min(2 * prevalence, 0.5)
+    units = clusters if clusters else size  # without clusters: `size` i.i.d. rows
+    per = size if clusters else 1
+    idx = np.repeat(np.arange(units), per)
+    n = units * per
+    pj = _beta_mean(rng, sampled, icc if clusters else 0.0, units)
+    y = (rng.random(n) < pj[idx]).astype(np.int64)
+    w = None
+    if weighted:
+        w = np.where(y == 1, prevalence / sampled, (1 - prevalence) / (1 - sampled))
+        w = w * rng.uniform(0.5, 1.5, n)
+    return (idx if clusters else None), idx, y, n, w
+
+
+# --- Δprecision, Δf1: the paired cells of COMPARE_PRECISION_CELLS, mixed per cluster -----------
+#: per class, two paired-cell distributions whose average is COMPARE_PRECISION_CELLS; cluster j
+#: uses (1 − v_j)·A + v_j·B with v_j ~ Beta(mean 1/2, ICC)
+DESIGN_PRECISION_MIX = {
+    1: ((0.6, 0.1, 0.1, 0.2), (0.9, 0.0, 0.0, 0.1)),
+    0: ((0.16, 0.12, 0.04, 0.68), (0.0, 0.02, 0.0, 0.98)),
+}
+
+
+def design_count_truths(prevalence: float = DESIGN_PREVALENCE) -> dict[str, float]:
+    """Δprecision and Δf1 (candidate − baseline) of the population of COMPARE_PRECISION_CELLS."""
+    pos, neg = COMPARE_PRECISION_CELLS[1], COMPARE_PRECISION_CELLS[0]
+    out = {}
+    vals = {}
+    for who, (a, b) in (("c", (0, 1)), ("b", (0, 2))):
+        tp = prevalence * (pos[a] + pos[b])
+        fn = prevalence - tp
+        fp = (1 - prevalence) * (neg[a] + neg[b])
+        vals[who] = (tp / (tp + fp), 2 * tp / (2 * tp + fp + fn))
+    out["precision"] = vals["c"][0] - vals["b"][0]
+    out["f1"] = vals["c"][1] - vals["b"][1]
+    return out
+
+
+def _design_paired_counts(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    cluster, idx, y, n, w = _design_rows(rng, p, DESIGN_PREVALENCE)
+    v = _beta_mean(rng, 0.5, p["icc"] if p.get("clusters") else 0.0, int(idx.max()) + 1)[idx]
+    cand, base = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    u = rng.random(n)
+    for label, (a, b) in DESIGN_PRECISION_MIX.items():
+        rows = y == label
+        probs = (1 - v[rows, None]) * np.asarray(a) + v[rows, None] * np.asarray(b)
+        cell = (u[rows, None] > np.cumsum(probs, axis=1)[:, :3]).sum(axis=1)
+        cand[rows] = (cell == 0) | (cell == 1)
+        base[rows] = (cell == 0) | (cell == 2)
+    return Sample(y, cand, baseline_pred=base, cluster=cluster, sample_weight=w)
+
+
+# --- ΔROC AUC, ΔAP: positives' scores shifted by a cluster effect d_j ~ N(0, τ²) --------------
+#: AUC of the candidate and the baseline (Δ = −0.05); negatives ~ N(0, 1), positives
+#: ~ N(a + d_j, 1) with a = √(2 + τ²)·Φ⁻¹(AUC), so AUC = Φ(a / √(2 + τ²)) exactly (a negative
+#: is independent of every cluster effect); the two models' noises correlate 0.5
+DESIGN_AUCS = (0.80, 0.85)
+DESIGN_NOISE_CORRELATION = 0.5
+
+
+def _separation(auc: float, tau: float) -> float:
+    return math.sqrt(2 + tau * tau) * float(special.ndtri(auc))
+
+
+def design_ap_truth(auc: float, tau: float, prevalence: float = DESIGN_PREVALENCE) -> float:
+    """Population AP = ∫ precision(t) dTPR(t): positives N(a, 1 + τ²), negatives N(0, 1)."""
+    from scipy import integrate
+    from scipy import stats as st
+
+    a, sd = _separation(auc, tau), math.sqrt(1 + tau * tau)
+
+    def integrand(t: float) -> float:
+        tpr, fpr = st.norm.sf(t, a, sd), st.norm.sf(t)
+        den = prevalence * tpr + (1 - prevalence) * fpr
+        return (prevalence * tpr / den if den > 0 else 1.0) * st.norm.pdf(t, a, sd)
+
+    return float(integrate.quad(integrand, a - 12 * sd, a + 12 * sd, limit=400)[0])
+
+
+def _design_paired_ranking(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    cluster, idx, y, n, w = _design_rows(rng, p, DESIGN_PREVALENCE)
+    tau = p["tau"] if p.get("clusters") else 0.0
+    d = rng.normal(0.0, tau, int(idx.max()) + 1)[idx] if tau > 0 else np.zeros(n)
+    r = DESIGN_NOISE_CORRELATION
+    e1 = rng.standard_normal(n)
+    e2 = r * e1 + math.sqrt(1 - r * r) * rng.standard_normal(n)
+    ac, ab = (_separation(a, tau) for a in DESIGN_AUCS)
+    sc = np.where(y == 1, ac + d + e1, e1)
+    sb = np.where(y == 1, ab + d + e2, e2)
+    return Sample(
+        y,
+        None,
+        special.expit(sc),
+        baseline_score=special.expit(sb),
+        cluster=cluster,
+        sample_weight=w,
+    )
+
+
+# --- fairness gaps: groups "big"/"small" with FAIR_POPULATIONS["tie"] rates ----------------------
+#: share of rows in the small group (crossing design) or of clusters (nested design)
+DESIGN_SMALL_SHARE = 0.25
+
+
+def design_fair_truths(prevalence: float = FAIR_PREVALENCE) -> dict[str, float]:
+    groups = FAIR_POPULATIONS["tie"]
+    (t1, f1), (t2, f2) = groups["big"], groups["small"]
+    s1, s2 = prevalence * t1 + (1 - prevalence) * f1, prevalence * t2 + (1 - prevalence) * f2
+    return {
+        "demographic_parity_difference": abs(s1 - s2),
+        "equalized_odds_difference": max(abs(t1 - t2), abs(f1 - f2)),
+        "demographic_parity_ratio": min(s1, s2) / max(s1, s2),
+        "equalized_odds_ratio": min(min(t1, t2) / max(t1, t2), min(f1, f2) / max(f1, f2)),
+    }
+
+
+def _design_fairness(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    cluster, idx, y, n, w = _design_rows(rng, p, FAIR_PREVALENCE)
+    units = int(idx.max()) + 1
+    if p.get("nested"):  # every cluster in one group (a person's attribute)
+        small = (np.arange(units) < round(DESIGN_SMALL_SHARE * units))[idx]
+    else:  # clusters (sites) hold both groups
+        small = rng.random(n) < DESIGN_SMALL_SHARE
+    # one site effect per cluster, shared by both groups (correlated group rates when crossing)
+    v = _beta_mean(rng, 0.5, p["icc"] if p.get("clusters") else 0.0, units)[idx]
+    groups = FAIR_POPULATIONS["tie"]
+    rate = np.zeros(n)
+    for name, (tpr, fpr) in groups.items():
+        rows = small == (name == "small")
+        base = np.where(y[rows] == 1, tpr, fpr)
+        half = np.minimum(base, 1 - base)
+        rate[rows] = base + (2 * v[rows] - 1) * half
+    pred = (rng.random(n) < rate).astype(np.int64)
+    return Sample(
+        y,
+        pred,
+        sensitive={"g": np.where(small, "small", "big")},
+        cluster=cluster,
+        sample_weight=w,
+    )
+
+
+GENERATORS["compare-design-counts"] = _design_paired_counts
+GENERATORS["compare-design-ranking"] = _design_paired_ranking
+GENERATORS["fairness-design"] = _design_fairness
+
+#: (clusters, rows per cluster, ICC, weighted); clusters 0: `size` i.i.d. rows
+DESIGN_COMPARE_REGIMES = (
+    (20, 20, 0.3, False),
+    (40, 10, 0.3, False),
+    (40, 25, 0.5, False),
+    (100, 10, 0.1, False),
+    (0, 600, 0.0, True),
+    (60, 10, 0.3, True),
+)
+#: (clusters, rows per cluster, ICC, weighted, nested)
+DESIGN_FAIR_REGIMES = (
+    (30, 20, 0.3, False, False),
+    (100, 10, 0.1, False, False),
+    (100, 20, 0.5, False, False),
+    (80, 20, 0.3, False, True),
+    (200, 10, 0.3, False, True),
+    (0, 1200, 0.0, True, False),
+    (100, 10, 0.3, True, False),
+)
+
+
+def _design_regime(clusters: int, size: int, icc: float, weighted: bool) -> str:
+    rows = f"{clusters} clusters × {size} rows, ICC {icc:g}" if clusters else f"{size} rows"
+    return rows + (", informative sampling weights" if weighted else "")
+
+
+def design_scenarios() -> list[Scenario]:
+    out: list[Scenario] = []
+    counts = design_count_truths()
+    for clusters, size, icc, weighted in DESIGN_COMPARE_REGIMES:
+        tag = f"k{clusters}/m{size}/icc{icc:g}" if clusters else f"n{size}"
+        tag += "/w" if weighted else ""
+        checks: list[Check] = []
+        for metric in ("precision", "f1"):
+            checks += _pair(
+                f"compare (max_drop {-counts[metric]:.4f}), design-based",
+                metric,
+                counts[metric],
+                "min",
+                key_prefix=f"{metric}/",
+            )
+        out.append(
+            Scenario(
+                f"compare-design-counts/{tag}",
+                "compare-design-counts",
+                _design_regime(clusters, size, icc, weighted)
+                + "; the paired cells of compare-precision mixed per cluster",
+                {"clusters": clusters, "size": size, "icc": icc, "weighted": weighted},
+                tuple(checks),
+                cost=6.0,
+            )
+        )
+        tau = {0.1: 0.5, 0.3: 0.8, 0.5: 1.2}.get(icc, 0.0)
+        checks = []
+        for metric in ("roc_auc", "average_precision"):
+            if metric == "roc_auc":
+                truth = DESIGN_AUCS[0] - DESIGN_AUCS[1]
+            else:
+                truth = design_ap_truth(DESIGN_AUCS[0], tau) - design_ap_truth(DESIGN_AUCS[1], tau)
+            checks += _pair(
+                f"compare (max_drop {-truth:.4f}), design-based",
+                metric,
+                truth,
+                "min",
+                key_prefix=f"{metric}/",
+            )
+        out.append(
+            Scenario(
+                f"compare-design-ranking/{tag}",
+                "compare-design-ranking",
+                _design_regime(clusters, size, icc, weighted)
+                + f"; AUC 0.80 vs 0.85, positives shifted by a cluster effect N(0, {tau:g}²)",
+                {"clusters": clusters, "size": size, "icc": icc, "weighted": weighted, "tau": tau},
+                tuple(checks),
+                cost=6.0,
+            )
+        )
+    fair = design_fair_truths()
+    for clusters, size, icc, weighted, nested in DESIGN_FAIR_REGIMES:
+        tag = f"k{clusters}/m{size}/icc{icc:g}" if clusters else f"n{size}"
+        tag += ("/nested" if nested else "/crossing") if clusters else ""
+        tag += "/w" if weighted else ""
+        checks = []
+        for name, truth in fair.items():
+            side = "min" if name.endswith("ratio") else "max"
+            checks += _pair(
+                f"fairness {side}, design-based", name, truth, side, key_prefix=f"{name}/"
+            )
+        how = "each cluster in one group" if nested else "clusters hold both groups"
+        out.append(
+            Scenario(
+                f"fairness-design/{tag}",
+                "fairness-design",
+                _design_regime(clusters, size, icc, weighted)
+                + (f", {how}" if clusters else "")
+                + f"; groups {1 - DESIGN_SMALL_SHARE:g} / {DESIGN_SMALL_SHARE:g}, (TPR, FPR) "
+                "(0.8, 0.1) vs (0.7, 0.2)",
+                {
+                    "clusters": clusters,
+                    "size": size,
+                    "icc": icc,
+                    "weighted": weighted,
+                    "nested": nested,
+                },
+                tuple(checks),
+                cost=8.0,
+            )
+        )
+    return out
+
+
+SCENARIOS.update({s.id: s for s in design_scenarios()})
+
+
+# --- i.i.d. rows: ratio fairness gaps and average-precision thresholds (never simulated before) --
+
+
+def _iid_ap(rng: np.random.Generator, p: dict[str, Any]) -> Sample:
+    """y ~ Bernoulli(DESIGN_PREVALENCE); negatives N(0, 1), positives N(a, 1) (binormal)."""
+    n = p["n"]
+    y = (rng.random(n) < DESIGN_PREVALENCE).astype(np.int64)
+    score = special.expit(np.where(y == 1, _separation(p["auc"], 0.0), 0.0) + rng.normal(0, 1, n))
+    return Sample(y, None, score)
+
+
+GENERATORS["threshold-ap"] = _iid_ap
+
+
+def iid_ratio_and_ap_scenarios() -> list[Scenario]:
+    out: list[Scenario] = []
+    fair = design_fair_truths()
+    for pos in (5, 15, 50):
+        checks: list[Check] = []
+        for name in ("demographic_parity_ratio", "equalized_odds_ratio"):
+            checks += _pair("fairness min (ratio)", name, fair[name], "min", key_prefix=f"{name}/")
+        tpr = FAIR_POPULATIONS["tie"]
+        out.append(
+            Scenario(
+                f"fairness-ratio/tie/pos{pos}",
+                "fairness",
+                f"groups of {FAIR_BIG_ROWS} and {round(pos / FAIR_PREVALENCE)} rows (~{pos} "
+                f"positives), (TPR, FPR) {tpr['big']} vs {tpr['small']}; ratio gaps",
+                {"population": "tie", "small_pos": pos},
+                tuple(checks),
+                cost=25.0,
+            )
+        )
+    for auc in (0.75, 0.9):
+        for n in (200, 1000):
+            truth = design_ap_truth(auc, 0.0)
+            out.append(
+                Scenario(
+                    f"threshold-ap/auc{auc:g}/n{n}",
+                    "threshold-ap",
+                    f"n = {n}, prevalence 0.3, binormal scores (ROC AUC {auc:g}), AP {truth:.4f}",
+                    {"n": n, "auc": auc},
+                    _pair("threshold min", "average_precision", truth, "min", key_prefix="ap/"),
+                    cost=3.0,
+                )
+            )
+    return out
+
+
+SCENARIOS.update({s.id: s for s in iid_ratio_and_ap_scenarios()})

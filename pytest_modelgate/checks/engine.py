@@ -317,7 +317,6 @@ class GateInputs:
         from pytest_modelgate.estimates.fairness import fairness_estimate
         from pytest_modelgate.evidence.slicing import group_codes
 
-        refuse_design(self.candidate, f"the fairness gap {gap}")
         opts = opts or self.defaults.options()
         key = ("fairness", gap, tuple(columns), metric, min_support, opts)
         if key not in self._cache:
@@ -389,15 +388,6 @@ def _cells_suffice(evidence: Any) -> bool:
     """Count metrics on a slice read its confusion cells only (no design: a clustered or
     sampling-weighted interval needs the rows)."""
     return evidence.y_pred is not None and not evidence.has_design
-
-
-def refuse_design(candidate: Any, what: str) -> None:
-    """Clustered or sampling-weighted rows have no valid interval for ``what`` yet: say so
-    instead of giving an i.i.d. interval that would be too narrow (docs/validity.md)."""
-    if getattr(candidate, "has_design", False):
-        from pytest_modelgate.estimates.clustered import design_not_supported
-
-        raise DataError(design_not_supported(candidate, what))
 
 
 # --- the gate kinds ------------------------------------------------------------------------------

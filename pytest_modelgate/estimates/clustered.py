@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from pytest_modelgate.estimates.influence import ap_influence, auc_influence, count_influence
 from pytest_modelgate.estimates.metrics import Metric, average_precision_from_histogram
 from pytest_modelgate.evidence.core import Evidence
 from pytest_modelgate.results import MetricResult
@@ -66,6 +67,10 @@ MAX_BOOTSTRAP_UNIT_TYPES = 4000
 #: false PASS with 20 clusters of 10 rows, ICC 0.3) and the linearised interval with t(K − 1)
 #: worse (6.0%; 4.6% with 40 clusters): the interval is undefined (INCONCLUSIVE by design).
 BOOTSTRAP_MIN_CLUSTERS = 30
+#: Fewest clusters for a paired ΔAP: with 20 clusters × 20 rows (ICC 0.3) its linearised
+#: interval passed falsely 4.0 ± 0.6% (validity matrix, compare-design-ranking), 3.7–3.9% with
+#: 40–60 clusters; AP's finite-sample bias differs between the two models and shifts Δ up.
+AP_COMPARE_MIN_CLUSTERS = 30
 
 
 def design_not_supported(ev: Evidence, what: str) -> str:
@@ -424,13 +429,17 @@ def design_compare(metric: Metric, cand: Evidence, base: Evidence, opts: Any) ->
     refuses the gate with a message — never an i.i.d. interval).
 
     Supported: rates whose denominator the labels fix (accuracy, recall, specificity, fpr, fnr,
-    selection rate: the paired difference is a ratio of per-row sums over one denominator) and
-    the mean losses (log loss, Brier, MAE, MSE, MAPE). Each unit's (cluster's, or weighted row's)
-    contribution to Δ is summed in one ``bincount``; the interval is Hall's skewness-corrected
-    ``t(K − 1)`` on their CR1 variance, joined with the plain ``t`` interval (the union, as for
-    i.i.d. loss differences: Hall alone errs on heavy-tailed symmetric differences), and
-    undefined under Cochran's rule K < 25·skewness². Validated in the validity matrix's
-    clustered compare cells.
+    selection rate: the paired difference is a ratio of per-row sums over one denominator), every
+    other confusion-count metric (precision with each model's own denominator, f1, mcc, ...:
+    the difference of the two models' per-row influence values, :mod:`~pytest_modelgate.
+    estimates.influence`), ROC AUC (Obuchowski's structural components of both models on the
+    same clusters), average precision (its exact derivative per distinct score) and the mean
+    losses (log loss, Brier, MAE, MSE, MAPE); not rmse and r2. Each unit's (cluster's, or
+    weighted row's) contribution to Δ is summed in one ``bincount``; the interval is Hall's
+    skewness-corrected ``t(K − 1)`` on their CR1 variance, joined with the plain ``t`` interval
+    (the union, as for i.i.d. loss differences: Hall alone errs on heavy-tailed symmetric
+    differences), and undefined under Cochran's rule K < 25·skewness². Validated in the
+    validity matrix's compare-clustered and compare-design cells.
     """
     from pytest_modelgate.estimates.metric import per_row_loss
     from pytest_modelgate.results import ComparisonResult
@@ -442,28 +451,55 @@ def design_compare(metric: Metric, cand: Evidence, base: Evidence, opts: Any) ->
     f = w if cand.weight is None else w * cand.weight
     note = _design_note(cand, units)
     support: int | None = None
+    sign = 1.0 if metric.higher_is_better else -1.0
     if metric.kind == "counts":
-        if metric.proportion is None or cand.y_pred is None or base.y_pred is None:
+        if cand.y_pred is None or base.y_pred is None:
             return None
         k = len(cand.classes)
         basis = np.eye(k * k).reshape(k * k, k, k)
-        num, den = (np.asarray(x, dtype=np.float64) for x in metric.proportion(basis))
         cells_c = cand.y_true * k + cand.y_pred
         cells_b = base.y_true * k + base.y_pred
-        d = den[cells_c]
-        if not np.array_equal(d, den[cells_b]):
-            return None  # each model its own denominator (precision): not a paired rate
-        total = float(f @ d)
-        support = int(cand.total(d > 0))
-        if total <= 0:
-            return None
-        c_value = float(f @ num[cells_c]) / total
-        b_value = float(f @ num[cells_b]) / total
-        sign = 1.0 if metric.higher_is_better else -1.0
+        d: np.ndarray | None = None
+        if metric.proportion is not None:
+            num, den = (np.asarray(x, dtype=np.float64) for x in metric.proportion(basis))
+            d_c, d_b = den[cells_c], den[cells_b]
+            support = min(int(cand.total(d_c > 0)), int(base.total(d_b > 0)))
+            if np.array_equal(d_c, den[cells_b]):
+                d = d_c
+        if d is not None:  # one denominator the labels fix (accuracy, recall, ...)
+            total = float(f @ d)
+            if total <= 0:
+                return None
+            c_value = float(f @ num[cells_c]) / total
+            b_value = float(f @ num[cells_b]) / total
+            row = w * sign * (num[cells_c] - num[cells_b] - (c_value - b_value) * d) / total
+        else:
+            # each model its own denominator (precision) or a nonlinear metric (f1, mcc):
+            # the difference of the two models' linearisations, row by row
+            c_value, row_c = count_influence(metric, cand)
+            b_value, row_b = count_influence(metric, base)
+            row = sign * (row_c - row_b)
         delta = sign * (c_value - b_value)
-        row = w * sign * (num[cells_c] - num[cells_b] - (c_value - b_value) * d) / total
         bounds: tuple[float | None, float | None] = (-1.0, 1.0)
-    elif metric.kind != "ranking" and metric.name not in ("rmse", "r2"):
+        if metric.bounds[0] is not None and metric.bounds[1] is not None:
+            span = float(metric.bounds[1]) - float(metric.bounds[0])
+            bounds = (-span, span)
+    elif metric.kind == "ranking":
+        if metric.name not in ("roc_auc", "average_precision"):
+            return None
+        from pytest_modelgate.estimates.metric import require_fine_enough_bins
+
+        for ev in (cand, base):
+            require_fine_enough_bins(ev, metric.name)
+        n_pos = cand.total(cand.positives)
+        support = min(n_pos, cand.n - n_pos)
+        influence = auc_influence if metric.name == "roc_auc" else ap_influence
+        c_value, row_c = influence(cand, cand.require_scores(metric.name))
+        b_value, row_b = influence(base, base.require_scores(metric.name))
+        delta = c_value - b_value
+        row = row_c - row_b
+        bounds = (-1.0, 1.0)
+    elif metric.name not in ("rmse", "r2"):
         lc, lb = per_row_loss(metric, cand), per_row_loss(metric, base)
         total = float(f.sum())
         c_value, b_value = float(f @ lc) / total, float(f @ lb) / total
@@ -472,9 +508,24 @@ def design_compare(metric: Metric, cand: Evidence, base: Evidence, opts: Any) ->
         bounds = (None, None)
     else:
         return None
+    if not math.isfinite(delta):
+        return ComparisonResult(
+            metric.name,
+            float(delta),
+            _nan(level, "none"),
+            c_value,
+            b_value,
+            cand.n,
+            True,
+            "none",
+            None,
+            f"{metric.name} is undefined for one of the models on these rows",
+            support=support,
+        )
     method = f"paired-hall-t-{suffix}"
-    if cand.cluster is not None and units.k < MIN_CLUSTERS:
-        why = f"only {units.k} clusters (data.cluster): at least {MIN_CLUSTERS} are needed"
+    fewest = AP_COMPARE_MIN_CLUSTERS if metric.name == "average_precision" else MIN_CLUSTERS
+    if cand.cluster is not None and units.k < fewest:
+        why = f"only {units.k} clusters (data.cluster): at least {fewest} are needed"
         iv, p = _nan(level, method), None
     else:
         z, mult = units.sums(row)

@@ -11,8 +11,10 @@ metric                             paired interval / test
 one proportion with label-set      Tango's score interval for paired proportions, skewness- and
 rows (accuracy, recall, fpr, ...)  continuity-corrected, on the rate's own rows (positives for
                                    recall); McNemar's exact test on the discordant rows
+a proportion with each model's     MOVER on the two Clopper–Pearson limits with the
+own denominator (precision)        delta-method correlation of the two ratio estimators
 other confusion metrics            bootstrap on the joint cells label × candidate × baseline
-(precision, f1, mcc, ...)          (a row bootstrap, exactly); p from the bootstrap SE
+(f1, mcc, ...)                     (a row bootstrap, exactly); p from the bootstrap SE
 roc_auc                            paired DeLong (covariance of the two AUCs)
 average_precision                  paired row bootstrap (shared multinomial row weights)
 log_loss, brier, mae, mse, mape    union of the t and Hall's skewness-corrected intervals of the
@@ -134,6 +136,49 @@ def _proportion_support(metric: Metric, joint: np.ndarray) -> dict[str, Any]:
     }
 
 
+#: Method of a Δ proportion whose two models have their own denominators (Δprecision).
+MOVER_OWN_DENOMINATORS = "mover-cp-correlated"
+
+
+def _mover_own_denominators(
+    metric: Metric, joint: np.ndarray, level: float
+) -> tuple[Interval, float | None]:
+    """Δ = p_c − p_b of a proportion whose denominator depends on the model (precision: each
+    model's predicted positives), by MOVER (Zou & Donner 2008) on the two Clopper–Pearson
+    limits with the correlation of the two ratio estimators on the same rows (the delta-method
+    covariance from the joint cells). It replaced the joint-cell BCa bootstrap, which passed
+    3.2–3.5% falsely at n = 200 (docs/validity.md, compare-precision)."""
+    from scipy import stats as _stats
+
+    from pytest_modelgate.stats.difference import mover_difference_correlated, proportion_limits
+
+    k = joint.shape[0]
+    basis = np.eye(k * k).reshape(k * k, k, k)
+    num, den = (np.asarray(x, dtype=np.float64).reshape(k, k) for x in metric.proportion(basis))  # type: ignore[misc]
+    # per joint cell [true, cand, base]: each model's numerator and denominator indicators
+    num_c, den_c = num[:, :, None], den[:, :, None]
+    num_b, den_b = num[:, None, :], den[:, None, :]
+    j = joint.astype(np.float64)
+    x_c, n_c = float((j * num_c).sum()), float((j * den_c).sum())
+    x_b, n_b = float((j * num_b).sum()), float((j * den_b).sum())
+    p_c, p_b = x_c / n_c, x_b / n_b
+    psi_c = (num_c - p_c * den_c) / n_c
+    psi_b = (num_b - p_b * den_b) / n_b
+    var_c, var_b = float((j * psi_c**2).sum()), float((j * psi_b**2).sum())
+    cov = float((j * psi_c * psi_b).sum())
+    rho = cov / np.sqrt(var_c * var_b) if var_c > 0 and var_b > 0 else 0.0
+    z = float(_stats.norm.ppf(0.5 + level / 2))
+    (l_c, l_b), (u_c, u_b) = proportion_limits([x_c, x_b], [n_c, n_b], z)
+    low, high = mover_difference_correlated(
+        np.array(p_c), np.array(l_c), np.array(u_c), np.array(p_b), np.array(l_b),
+        np.array(u_b), np.array(rho),
+    )  # fmt: skip
+    variance = var_c + var_b - 2 * cov
+    p = float(2 * _stats.norm.sf(abs(p_c - p_b) / np.sqrt(variance))) if variance > 0 else None
+    iv = Interval(max(float(low), -1.0), min(float(high), 1.0), level, MOVER_OWN_DENOMINATORS)
+    return iv, p
+
+
 def _counts_comparison(
     metric: Metric, cand: Evidence, base: Evidence, opts: StatsOptions, rng: np.random.Generator
 ) -> ComparisonResult:
@@ -169,6 +214,22 @@ def _counts_comparison(
             "mcnemar-exact",
             test.p_value,
             f"discordant rows: candidate {what} only {only_c}, baseline {what} only {only_b}",
+            **support,
+        )
+    if metric.proportion is not None and not np.isnan(delta):
+        iv, p = _mover_own_denominators(metric, joint, level)
+        return ComparisonResult(
+            metric.name,
+            delta,
+            iv if sign > 0 else Interval(-iv.high, -iv.low, level, iv.method),
+            c_value,
+            b_value,
+            cand.n,
+            True,
+            MOVER_OWN_DENOMINATORS,
+            p,
+            "each model divides by its own rows (e.g. its predicted positives): MOVER on the two "
+            "Clopper–Pearson limits with the correlation of the two ratio estimators",
             **support,
         )
     if np.isnan(delta):

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -360,6 +361,17 @@ def fairness_estimate(
             raise ValueError(f"{name} compares fixed rates; metric must be None")
         stats = _named_stats(base, ev, codes, labels)
         what = "/".join(c.upper() if c != "selection_rate" else c for c in stats.components)
+    design = None
+    if ev.has_design:  # clustered or weighted rows: design-based group rates (fairness_design)
+        from pytest_modelgate.estimates.fairness_design import design_group_rates
+
+        design = design_group_rates(base, metric, ev, codes, len(labels))
+        if design is None:
+            from pytest_modelgate.errors import DataError
+            from pytest_modelgate.estimates.clustered import design_not_supported
+
+            raise DataError(design_not_supported(ev, f"the fairness gap {name} of {what}"))
+        stats = replace(stats, values=design.values)
 
     sizes = weighted_bincount(codes, ev.weight, len(labels))
     present = sizes > 0  # codes without rows are not groups (fairlearn skips them too)
@@ -431,6 +443,14 @@ def fairness_estimate(
         labels[included[np.argmax(values[:, comp])]],
         labels[included[np.argmin(values[:, comp])]],
     )
+
+    if design is not None:
+        from pytest_modelgate.estimates.clustered import MIN_CLUSTERS
+        from pytest_modelgate.estimates.fairness_design import design_gap_interval
+
+        interval, how = design_gap_interval(design, included, labels, level, ratio, MIN_CLUSTERS)
+        notes.append(how)
+        return result(value, interval, worst)
 
     if bootstrap is None and not ratio and stats.successes is not None:
         assert stats.trials is not None

@@ -240,12 +240,12 @@ def test_paired_rate_uses_the_score_interval_on_its_denominator(rng, name, label
     assert cmp.support == rows.sum() and cmp.test == "mcnemar-exact"
 
 
-def test_paired_precision_keeps_the_bootstrap_and_counts_each_models_denominator(rng):
+def test_paired_precision_is_correlated_mover_and_counts_each_models_denominator(rng):
     y, c_pred, b_pred = _paired_rows(rng, 40, 160)
     cand = Evidence("binary", (0, 1), y, c_pred, None, None)
     base = Evidence("binary", (0, 1), y, b_pred, None, None)
     cmp = compare_metric(get_metric("precision", "binary"), cand, base, OPTS, rng)
-    assert cmp.test == "paired-bootstrap"
+    assert cmp.test == "mover-cp-correlated"  # cross-checked in test_compare_precision_mover.py
     assert cmp.support == min(c_pred.sum(), b_pred.sum())
     assert cmp.support_label == (
         f"in the smaller denominator: candidate {c_pred.sum()}, baseline {b_pred.sum()}"
