@@ -32,6 +32,7 @@ __all__ = [
     "MetricResult",
     "ModelError",
     "ModelgateError",
+    "MutationContext",
     "Spec",
     "SpecError",
     "Threshold",
@@ -48,7 +49,10 @@ __all__ = [
     "evaluate",
     "group_counts",
     "load_spec",
+    "mutate_gates",
+    "register_mutant",
     "run_gates",
+    "scan_gates",
     "write_reports",
 ]
 
@@ -88,6 +92,11 @@ _LAZY = {
     "run_gates": ("pytest_modelgate.runner.session", "run_gates"),
     "write_reports": ("pytest_modelgate.report", "write_reports"),
     "group_counts": ("pytest_modelgate.inputs.engines", "group_counts"),
+    # what the gates miss (#20)
+    "MutationContext": ("pytest_modelgate.audit.mutants", "MutationContext"),
+    "register_mutant": ("pytest_modelgate.audit.mutants", "register_mutant"),
+    "scan_gates": ("pytest_modelgate.runner.audit", "scan_gates"),
+    "mutate_gates": ("pytest_modelgate.runner.audit", "mutate_gates"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -101,6 +110,7 @@ if TYPE_CHECKING:  # pragma: no cover
         evaluate,
     )
     from pytest_modelgate.api.checks import assert_data, check_data
+    from pytest_modelgate.audit.mutants import MutationContext, register_mutant
     from pytest_modelgate.decision import Decision, decide
     from pytest_modelgate.inputs.engines import group_counts
     from pytest_modelgate.report import write_reports
@@ -114,6 +124,7 @@ if TYPE_CHECKING:  # pragma: no cover
         Threshold,
         Verdict,
     )
+    from pytest_modelgate.runner.audit import mutate_gates, scan_gates
     from pytest_modelgate.runner.session import GateRun, run_gates
     from pytest_modelgate.spec import Spec, load_spec
 

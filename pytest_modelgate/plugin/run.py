@@ -185,6 +185,7 @@ class _RunHooks:
             session.exitstatus = state.decision.exit_code_for(
                 session.config.getoption("modelgate_fail_on")
             )
+        _run_audits(session.config, state)  # scan/mutate: reports only (#20)
         _write_report(session, state, results)
         _junit_global_properties(session.config, state)
         html_path = session.config.getoption("modelgate_html")
@@ -247,6 +248,12 @@ class _RunHooks:
         if state.baseline_message is not None:
             ok, text = state.baseline_message
             tr.write_line(text, green=ok, red=not ok, bold=not ok)
+        if state.audit_lines:
+            from pytest_modelgate._format import safe_lines
+
+            tr.write_sep("=", "modelgate: what the gates miss (no effect on the decision)")
+            for line in state.audit_lines:
+                tr.write_line(safe_lines(line))
 
 
 def _update_baseline(
@@ -325,6 +332,7 @@ def _write_report(session: pytest.Session, state: _State, results: list[CheckRes
     except Exception:  # best effort: a data error is already reported as a gate ERROR
         pass
     report = build_report(results, state.decision, lineage, spec_path=state.spec_nodeid, task=task)
+    report.update(state.audits)  # "scan" / "mutation" sections, when asked for (#20)
     try:
         state.report_written = write_report(report, state.report_path)
     except OSError as exc:
@@ -341,3 +349,29 @@ def _report_write_failed(session: pytest.Session, what: str, exc: OSError) -> No
     )
     if session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+
+def _run_audits(config: pytest.Config, state: _State) -> None:
+    """``--modelgate-scan`` and ``--modelgate-mutate``: their sections for the terminal and the
+    JSON report. They never change the decision or the exit status: a scan or mutation run that
+    cannot be done says why in its section."""
+    from pytest_modelgate.audit.render import mutation_lines, scan_lines
+    from pytest_modelgate.errors import ModelgateError, user_error_text
+
+    for option, key, run, render in (
+        ("modelgate_scan", "scan", "scan_session", scan_lines),
+        ("modelgate_mutate", "mutation", "mutate_session", mutation_lines),
+    ):
+        if not config.getoption(option):
+            continue
+        from pytest_modelgate.runner import audit
+
+        try:
+            outcome = getattr(audit, run)(state.session)
+        except ModelgateError as exc:
+            text = f"--{option.replace('_', '-')}: not run: {user_error_text(exc)}"
+            state.audits[key] = {"error": text}
+            state.audit_lines.append(text)
+            continue
+        state.audits[key] = outcome.to_dict()
+        state.audit_lines.extend(render(outcome))

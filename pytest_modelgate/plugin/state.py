@@ -37,6 +37,8 @@ class _State:
     annotations: list[str] = field(default_factory=list)
     baseline_message: tuple[bool, str] | None = None
     write_errors: list[str] = field(default_factory=list)
+    audits: dict[str, Any] = field(default_factory=dict)  # --modelgate-scan/-mutate (#20)
+    audit_lines: list[str] = field(default_factory=list)
     _session: GateSession | None = None
 
     @property
