@@ -81,13 +81,13 @@ def one(seed: int, planted: bool, correction: str) -> dict[str, Any]:
     }
 
 
-def run(reps_null: int, reps_planted: int) -> dict[str, Any]:
+def run(reps_null: int, reps_planted: int, partial: str | None = None) -> dict[str, Any]:
     seeds = np.random.SeedSequence(ROOT_SEED)
     out: dict[str, Any] = {"n_rows": N, "alpha": 0.05, "cells": []}
     for label, planted, correction, reps in (
+        ("planted 2% slice, -10 points, holm", True, "holm", reps_planted),
         ("null, holm", False, "holm", reps_null),
         ("null, bh", False, "bh", reps_null // 2),
-        ("planted 2% slice, -10 points, holm", True, "holm", reps_planted),
     ):
         started = time.perf_counter()
         child = seeds.spawn(1)[0]
@@ -125,6 +125,9 @@ def run(reps_null: int, reps_planted: int) -> dict[str, Any]:
             )
         print(json.dumps(cell), file=sys.stderr, flush=True)
         out["cells"].append(cell)
+        if partial:  # each finished cell is kept, whatever happens to the next
+            with open(partial, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(out, indent=2) + "\n")
     return out
 
 
@@ -134,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps-planted", type=int, default=300)
     parser.add_argument("--json", default=None, help="write the cells here")
     args = parser.parse_args(argv)
-    result = run(args.reps_null, args.reps_planted)
+    result = run(args.reps_null, args.reps_planted, args.json)
     result["command"] = (
         f"python -m validity.scan --reps-null {args.reps_null} --reps-planted {args.reps_planted}"
     )

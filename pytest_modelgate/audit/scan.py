@@ -392,6 +392,7 @@ def scan_slices(
         (skipped.append(col) if isinstance(col, str) else encoded.append(col))
     proportion = b is not None
     higher = metric.higher_is_better
+    keys: list[tuple[tuple[int, int], ...]]
     if not encoded:
         keys, sums = [], np.zeros((2, 3 - proportion, 0))
     else:

@@ -195,7 +195,12 @@ class _RunHooks:
             target = Path(session.config.invocation_params.dir, html_path)
             try:
                 (state.html_written,) = write_reports(
-                    results, state.decision, lineage=state.lineage, spec=state.spec, html=target
+                    results,
+                    state.decision,
+                    lineage=state.lineage,
+                    spec=state.spec,
+                    html=target,
+                    sections=state.audit_sections,
                 )
             except OSError as exc:
                 _report_write_failed(session, f"the HTML report to {target}", exc)
@@ -358,9 +363,9 @@ def _run_audits(config: pytest.Config, state: _State) -> None:
     from pytest_modelgate.audit.render import mutation_lines, scan_lines
     from pytest_modelgate.errors import ModelgateError, user_error_text
 
-    for option, key, run, render in (
-        ("modelgate_scan", "scan", "scan_session", scan_lines),
-        ("modelgate_mutate", "mutation", "mutate_session", mutation_lines),
+    for option, key, run, render, title in (
+        ("modelgate_scan", "scan", "scan_session", scan_lines, "Weak-slice scan"),
+        ("modelgate_mutate", "mutation", "mutate_session", mutation_lines, "Mutation testing"),
     ):
         if not config.getoption(option):
             continue
@@ -372,6 +377,9 @@ def _run_audits(config: pytest.Config, state: _State) -> None:
             text = f"--{option.replace('_', '-')}: not run: {user_error_text(exc)}"
             state.audits[key] = {"error": text}
             state.audit_lines.append(text)
+            state.audit_sections.append((title, [text]))
             continue
         state.audits[key] = outcome.to_dict()
-        state.audit_lines.extend(render(outcome))
+        lines = render(outcome)
+        state.audit_lines.extend(lines)
+        state.audit_sections.append((title, lines))

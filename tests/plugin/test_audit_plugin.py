@@ -21,7 +21,9 @@ mutate:
 
 def test_scan_and_mutate_are_reports_that_leave_the_decision_alone(project):
     project.makefile(".yaml", gates=SPEC_HEAD + GATES)
-    audited = project.runpytest("--modelgate", "--modelgate-scan", "--modelgate-mutate")
+    audited = project.runpytest(
+        "--modelgate", "--modelgate-scan", "--modelgate-mutate", "--modelgate-html", "r.html"
+    )
     # mutants that block do not block the run: the decision is the gates' own
     assert audited.ret == 0, audited.stdout.str()
     report = json.loads((project.path / ".modelgate" / "report.json").read_text())
@@ -34,6 +36,8 @@ def test_scan_and_mutate_are_reports_that_leave_the_decision_alone(project):
     assert 0 <= mutation["coverage"] <= 1
     operators = {m["operator"] for m in mutation["mutants"]}
     assert operators == {"flip_slice", "shuffle_feature"}  # the model re-predicts
+    html = (project.path / "r.html").read_text()
+    assert "<h2>Weak-slice scan</h2>" in html and "<h2>Mutation testing</h2>" in html
     audited.stdout.fnmatch_lines(
         [
             "*modelgate: what the gates miss (no effect on the decision)*",

@@ -193,6 +193,16 @@ def test_proposed_gates_parse_back_to_exactly_the_slice(value):
         & (frame["num"] < 2.5).to_numpy()
     )
     assert sl.rows.tolist() == expected.tolist() and len(expected) >= 1
+    # the terminal/HTML section: one printable line per line, whatever the value
+    from pytest_modelgate.audit.render import scan_lines
+    from pytest_modelgate.report.html import render_html
+
+    lines = scan_lines(result)
+    assert not any(ch in line for line in lines for ch in "\n\r\x1b\u2028")
+    assert (
+        "<missing"
+        not in render_html("s", [], mg.decide([]), {}, [("scan", lines)]).split("<h2>scan</h2>")[1]
+    )
     assert "\n  # " in text and all(
         line.startswith("  ") for line in text[len(HEAD) :].split("\n") if line
     )
