@@ -91,16 +91,16 @@ class DataSpec(_Model):
         "are not independent, so every interval treats the clusters as the independent units "
         "(cluster-robust); fewer than 20 clusters give INCONCLUSIVE",
     )
-    scan: str | None = Field(
-        None,
-        description="--modelgate-scan: rows to search for weak slices on (the test data then "
-        "confirms them); default: half the test rows search, the other half confirms",
-    )
     weight: str | None = Field(
         None,
         description="column with a sampling weight per row (finite, >= 0, not all zero): every "
         "metric is weighted (as scikit-learn's sample_weight) and intervals use the weighted "
         "design's variance; not a frequency count",
+    )
+    scan: str | None = Field(
+        None,
+        description="--modelgate-scan: rows to search for weak slices on (the test data then "
+        "confirms them); default: half the test rows search, the other half confirms",
     )
 
     @model_validator(mode="after")
