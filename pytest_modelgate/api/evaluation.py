@@ -310,12 +310,14 @@ class Evaluation:
         gates: Sequence[Mapping[str, Any]],
         *,
         operators: Sequence[str] | None = None,
+        columns: Sequence[str] | None = None,
         features: pd.DataFrame | None = None,
         predict: Any = None,
     ) -> Any:
         """Mutation testing of ``gates`` (each a ``gates.yaml`` entry's keys, as :meth:`check`
         takes): every registered fault operator is applied to the predictions and the gates run
-        on each mutant. ``features`` and ``predict`` (input rows → binary positive-class scores,
+        on each mutant. ``columns``: the sensitive columns the slice operators target (default:
+        all). ``features`` and ``predict`` (input rows → binary positive-class scores,
         class probabilities, or regression predictions) enable the operators that change input
         rows. Returns a :class:`~pytest_modelgate.audit.mutate.MutationReport`."""
         from pytest_modelgate.audit.mutants import MutationContext
@@ -328,7 +330,9 @@ class Evaluation:
         context = MutationContext(
             evidence=self.candidate,
             frame=self.sensitive,
-            sensitive=[str(c) for c in self.sensitive.columns],
+            sensitive=self._columns(
+                list(self.sensitive.columns) if columns is None else list(columns), "mutate()"
+            ),
             seed=self.seed,
             features=features,
         )
