@@ -54,3 +54,13 @@ def test_a_bad_scan_option_is_a_located_spec_error(project):
     result = project.runpytest("--modelgate", "--modelgate-scan")
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*gates.yaml:*scan.correction*"])
+
+
+def test_a_scan_that_cannot_run_says_why_and_keeps_the_exit_status(project):
+    spec = SPEC_HEAD + "  - metric: accuracy\n    min: 0.99\nscan:\n  metric: f1\n"
+    project.makefile(".yaml", gates=spec)
+    result = project.runpytest("--modelgate", "--modelgate-scan")
+    assert result.ret == 1  # the accuracy gate blocks; the scan changes nothing
+    result.stdout.fnmatch_lines(["--modelgate-scan: not run: *f1 is neither*"])
+    report = json.loads((project.path / ".modelgate" / "report.json").read_text())
+    assert report["decision"] == "block" and "not run" in report["scan"]["error"]
