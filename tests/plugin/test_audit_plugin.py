@@ -64,3 +64,18 @@ def test_a_scan_that_cannot_run_says_why_and_keeps_the_exit_status(project):
     result.stdout.fnmatch_lines(["--modelgate-scan: not run: *f1 is neither*"])
     report = json.loads((project.path / ".modelgate" / "report.json").read_text())
     assert report["decision"] == "block" and "not run" in report["scan"]["error"]
+
+
+def test_data_scan_rows_discover_and_the_test_rows_confirm(project):
+    import shutil
+
+    import pytest_modelgate as mg
+
+    shutil.copy(project.path / "data" / "test.csv.gz", project.path / "data" / "scan.csv.gz")
+    spec = SPEC_HEAD.replace(
+        "  test: data/test.csv.gz\n", "  test: data/test.csv.gz\n  scan: data/scan.csv.gz\n"
+    )
+    path = project.makefile(".yaml", gates=spec + "  - metric: accuracy\n    min: 0.7\n")
+    result = mg.scan_gates(path)
+    assert result.split == "data.scan"
+    assert result.n_discovery == result.n_confirmation == 1500  # scan rows, then the test rows
