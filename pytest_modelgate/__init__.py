@@ -32,6 +32,7 @@ __all__ = [
     "MetricResult",
     "ModelError",
     "ModelgateError",
+    "MutationContext",
     "Spec",
     "SpecError",
     "Threshold",
@@ -51,9 +52,12 @@ __all__ = [
     "group_counts",
     "load_spec",
     "metric",
+    "mutate_gates",
     "plan_canary",
     "register_formula",
+    "register_mutant",
     "run_gates",
+    "scan_gates",
     "write_reports",
 ]
 
@@ -99,6 +103,11 @@ _LAZY = {
     # #19: custom metrics of the confusion counts
     "metric": ("pytest_modelgate.estimates.extra_metrics", "metric"),
     "register_formula": ("pytest_modelgate.estimates.extra_metrics", "register_formula"),
+    # what the gates miss (#20)
+    "MutationContext": ("pytest_modelgate.audit.mutants", "MutationContext"),
+    "register_mutant": ("pytest_modelgate.audit.mutants", "register_mutant"),
+    "scan_gates": ("pytest_modelgate.runner.audit", "scan_gates"),
+    "mutate_gates": ("pytest_modelgate.runner.audit", "mutate_gates"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -114,6 +123,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pytest_modelgate.api.canary import check_canary
     from pytest_modelgate.api.checks import assert_data, check_data
     from pytest_modelgate.api.shadow import check_shadow
+    from pytest_modelgate.audit.mutants import MutationContext, register_mutant
     from pytest_modelgate.decision import Decision, decide
     from pytest_modelgate.estimates.extra_metrics import metric, register_formula
     from pytest_modelgate.inputs.engines import group_counts
@@ -129,6 +139,7 @@ if TYPE_CHECKING:  # pragma: no cover
         Threshold,
         Verdict,
     )
+    from pytest_modelgate.runner.audit import mutate_gates, scan_gates
     from pytest_modelgate.runner.session import GateRun, run_gates
     from pytest_modelgate.spec import Spec, load_spec
 

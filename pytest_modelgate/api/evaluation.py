@@ -253,6 +253,106 @@ class Evaluation:
         except GapNotApplicable as exc:
             raise ModelgateError(f"fairness(): {exc}") from None
 
+    # --- what the gates miss (docs/scan.md, docs/mutation.md) --------------------------------
+
+    def scan(
+        self,
+        metric: str | None = None,
+        columns: Sequence[str] | None = None,
+        *,
+        max_depth: int = 2,
+        bins: int = 4,
+        min_support: int = 100,
+        alpha: float = 0.05,
+        correction: str = "holm",
+        max_candidates: int = 20,
+    ) -> Any:
+        """Search the ``sensitive`` columns for slices where ``metric`` is significantly worse
+        than on the other rows: found on a seeded half of the rows, confirmed on the other half
+        (Holm or Benjamini–Hochberg), numbers from the confirmation half only. Returns a
+        :class:`~pytest_modelgate.audit.scan.ScanResult` (``findings``, ``proposed``: gates to
+        paste into ``gates.yaml``). The options are those of the spec's ``scan:`` section."""
+        from pytest_modelgate.audit.scan import scan_slices
+        from pytest_modelgate.spec import ScanSpec, validate_arguments
+
+        raw = {
+            "metric": metric,
+            "columns": None if columns is None else [str(c) for c in columns],
+            "max_depth": max_depth,
+            "bins": bins,
+            "min_support": min_support,
+            "alpha": alpha,
+            "correction": correction,
+            "max_candidates": max_candidates,
+        }
+        opts = validate_arguments(ScanSpec, raw, "scan()")
+        default = "mae" if self.task == "regression" else "accuracy"
+        name = self._metric_name(opts.metric or default, "scan()")
+        chosen = self._columns(
+            opts.columns if opts.columns is not None else list(self.sensitive.columns), "scan()"
+        )
+        try:
+            return scan_slices(
+                self.candidate,
+                self.sensitive,
+                self.inputs.metric(name),
+                columns=chosen,
+                seed=self.seed,
+                max_depth=opts.max_depth,
+                bins=opts.bins,
+                min_support=opts.min_support,
+                alpha=opts.alpha,
+                correction=opts.correction,
+                max_candidates=opts.max_candidates,
+                level=self.options.confidence,
+            )
+        except ModelgateError as exc:
+            raise ModelgateError(f"scan(): {exc}") from None
+
+    def mutate(
+        self,
+        gates: Sequence[Mapping[str, Any]],
+        *,
+        operators: Sequence[str] | None = None,
+        columns: Sequence[str] | None = None,
+        features: pd.DataFrame | None = None,
+        predict: Any = None,
+    ) -> Any:
+        """Mutation testing of ``gates`` (each a ``gates.yaml`` entry's keys, as :meth:`check`
+        takes): every registered fault operator is applied to the predictions and the gates run
+        on each mutant. ``columns``: the sensitive columns the slice operators target (default:
+        all). ``features`` and ``predict`` (input rows → binary positive-class scores,
+        class probabilities, or regression predictions) enable the operators that change input
+        rows. Returns a :class:`~pytest_modelgate.audit.mutate.MutationReport`."""
+        from pytest_modelgate.audit.mutants import MutationContext
+        from pytest_modelgate.audit.mutate import run_mutation
+        from pytest_modelgate.spec import gate_from_arguments
+
+        built = [gate_from_arguments(dict(g), task=self.task, caller="mutate()") for g in gates]
+        if (features is None) != (predict is None):
+            raise ModelgateError("mutate(): give both features= and predict=, or neither")
+        context = MutationContext(
+            evidence=self.candidate,
+            frame=self.sensitive,
+            sensitive=self._columns(
+                list(self.sensitive.columns) if columns is None else list(columns), "mutate()"
+            ),
+            seed=self.seed,
+            features=features,
+        )
+        if predict is not None:
+
+            def mutant(frame: pd.DataFrame) -> Any:
+                out = np.asarray(predict(frame), dtype=float)
+                if self.task == "regression":
+                    from dataclasses import replace
+
+                    return replace(self.candidate, y_pred=out)
+                return context.with_scores(out)
+
+            context.predict = mutant
+        return run_mutation(built, self.inputs, context, task=self.task, operators=operators)
+
     # --- gates, decision, reports -------------------------------------------------------------
 
     def check(self, **gate: Any) -> list[CheckResult]:

@@ -187,7 +187,55 @@ def _column_codes(
     return columns, combined, _Labels(texts_per_column, parts)
 
 
+def _is_where(spec: Any) -> bool:
+    """A ``{where: {column: value, ...}}`` slicing: exactly one slice."""
+    return not isinstance(spec, (str, list, tuple)) and hasattr(spec, "where")
+
+
+def _range_text(lo: float | None, hi: float | None) -> str:
+    if lo is None:
+        return f"< {_fmt_edge(float(hi))}"  # type: ignore[arg-type]
+    if hi is None:
+        return f">= {_fmt_edge(lo)}"
+    return f"[{_fmt_edge(lo)}, {_fmt_edge(hi)})"
+
+
+def _where_slice(frame: pd.DataFrame, spec: Any, where: str) -> Slice:
+    """The one slice of ``{where: ...}``: rows whose value prints as the given text (as the
+    slice labels print it, ``<missing>`` for missing cells) or lies in ``[min, max)``."""
+    mask = np.ones(len(frame), dtype=bool)
+    label: dict[str, str] = {}
+    for column, condition in spec.where.items():
+        if hasattr(condition, "min"):  # a ValueRange
+            col = pd.to_numeric(frame[column], errors="coerce")
+            bad = col.isna() & frame[column].notna()
+            if bad.any():
+                raise DataError(
+                    f"{where}: column {column!r} has non-numeric values (e.g. "
+                    f"{frame[column][bad].iloc[0]!r}); a {{min, max}} range needs numbers"
+                )
+            values = col.to_numpy(dtype=float)
+            inside = ~np.isnan(values)
+            if condition.min is not None:
+                inside &= values >= condition.min
+            if condition.max is not None:
+                inside &= values < condition.max
+            mask &= inside
+            label[column] = _range_text(condition.min, condition.max)
+        else:
+            from pytest_modelgate._format import plain
+
+            codes, texts = _factorize(frame[column])
+            text = str(plain(condition))
+            hits = [k for k, t in enumerate(texts) if t == text]
+            mask &= np.isin(codes, hits) if hits else False
+            label[column] = text
+    return Slice(label, np.flatnonzero(mask))
+
+
 def _slicing_columns(spec: Any) -> list[str]:
+    if _is_where(spec):
+        return list(spec.where)
     if isinstance(spec, str):
         return [spec]
     if isinstance(spec, (list, tuple)):
@@ -273,6 +321,9 @@ def slice_rows(
     _require_columns(frame, [c for spec in slices for c in _slicing_columns(spec)], where)
     out: list[Slice] = []
     for spec in slices:
+        if _is_where(spec):
+            out.append(_where_slice(frame, spec, where))
+            continue
         columns, codes, labels, ordered = _slicing(
             frame, spec, max_slices=max_slices, where=where, weights=weights
         )

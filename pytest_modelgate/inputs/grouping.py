@@ -67,7 +67,7 @@ class GroupPlan:
     def keys(self) -> tuple[list[str], dict[str, int | None], dict[str, tuple[str, float]]]:
         """Key columns, score columns and threshold keys of the GROUP BY: the target, the
         prediction columns, and every column a slice or a fairness grouping names."""
-        from pytest_modelgate.spec import SliceBins
+        from pytest_modelgate.spec import SliceBins, SliceWhere
 
         spec = self.spec
         keys: list[str] = [spec.data.target]
@@ -97,6 +97,8 @@ class GroupPlan:
                     keys.append(slicing)
                 elif isinstance(slicing, SliceBins):
                     keys.append(slicing.column)
+                elif isinstance(slicing, SliceWhere):
+                    keys.extend(slicing.where)
                 else:
                     keys.extend(slicing)
         keys = [k for k in dict.fromkeys(keys) if k not in scores]

@@ -179,6 +179,8 @@ def slice_columns(spec: Spec) -> list[str]:
                 found.append(entry)
             elif isinstance(entry, list):
                 found.extend(entry)
+            elif hasattr(entry, "where"):  # {where: ...}: value conditions print as labels
+                found.extend(c for c, v in entry.where.items() if not hasattr(v, "min"))
         sensitive = getattr(gate.config, "sensitive", None)
         if sensitive is not None:
             found.extend([sensitive] if isinstance(sensitive, str) else sensitive)

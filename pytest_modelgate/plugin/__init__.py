@@ -119,6 +119,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     from pytest_modelgate.plugin.registry import add_options  # #18: MLflow
 
     add_options(group)
+    # --- what the gates miss (#20): reports only, the release decision is unchanged ---------
+    group.addoption(
+        "--modelgate-scan",
+        action="store_true",
+        default=False,
+        help="after the gates, search for weak slices nobody declared (found on half the rows, "
+        "confirmed on the other half) and propose gates for them; does not change the decision "
+        "(docs/scan.md)",
+    )
+    group.addoption(
+        "--modelgate-mutate",
+        action="store_true",
+        default=False,
+        help="after the gates, apply a catalogue of faults to the candidate's predictions and "
+        "report which gates catch each (gate coverage) and gates for the survivors; does not "
+        "change the decision (docs/mutation.md)",
+    )
     parser.addini(
         "modelgate_spec", help="path of the gate spec, relative to the rootdir", default=None
     )

@@ -186,6 +186,7 @@ class _RunHooks:
             session.exitstatus = state.decision.exit_code_for(
                 session.config.getoption("modelgate_fail_on")
             )
+        _run_audits(session.config, state)  # scan/mutate: reports only (#20)
         _write_report(session, state, results)
         _junit_global_properties(session.config, state)
         html_path = session.config.getoption("modelgate_html")
@@ -195,7 +196,12 @@ class _RunHooks:
             target = Path(session.config.invocation_params.dir, html_path)
             try:
                 (state.html_written,) = write_reports(
-                    results, state.decision, lineage=state.lineage, spec=state.spec, html=target
+                    results,
+                    state.decision,
+                    lineage=state.lineage,
+                    spec=state.spec,
+                    html=target,
+                    sections=state.audit_sections,
                 )
             except OSError as exc:
                 _report_write_failed(session, f"the HTML report to {target}", exc)
@@ -262,6 +268,12 @@ class _RunHooks:
 
         for ok, text in registry_lines(config):
             tr.write_line(safe_lines(text), green=ok, red=not ok, bold=not ok)
+        if state.audit_lines:
+            from pytest_modelgate._format import safe_lines
+
+            tr.write_sep("=", "modelgate: what the gates miss (no effect on the decision)")
+            for line in state.audit_lines:
+                tr.write_line(safe_lines(line))
 
 
 def _update_baseline(
@@ -340,6 +352,7 @@ def _write_report(session: pytest.Session, state: _State, results: list[CheckRes
     except Exception:  # best effort: a data error is already reported as a gate ERROR
         pass
     report = build_report(results, state.decision, lineage, spec_path=state.spec_nodeid, task=task)
+    report.update(state.audits)  # "scan" / "mutation" sections, when asked for (#20)
     state.report = report
     try:
         state.report_written = write_report(report, state.report_path)
@@ -432,3 +445,44 @@ def _history_and_markdown(
             state.history_lines.append(f"markdown: {display_path(target)}")
         except OSError as exc:
             _report_write_failed(session, f"the Markdown report to {target}", exc)
+
+
+def _run_audits(config: pytest.Config, state: _State) -> None:
+    """``--modelgate-scan`` and ``--modelgate-mutate``: their sections for the terminal and the
+    JSON report. They never change the decision or the exit status: a scan or mutation run that
+    cannot be done says why in its section."""
+    from pytest_modelgate.audit.render import mutation_lines, scan_lines
+    from pytest_modelgate.errors import ModelgateError, user_error_text
+
+    for option, key, run, render, title in (
+        ("modelgate_scan", "scan", "scan_session", scan_lines, "Weak-slice scan"),
+        ("modelgate_mutate", "mutation", "mutate_session", mutation_lines, "Mutation testing"),
+    ):
+        if not config.getoption(option):
+            continue
+        from pytest_modelgate.runner import audit
+
+        try:
+            outcome = getattr(audit, run)(state.session)
+        except Exception as exc:
+            # a report must not turn a decided run into a crash: a bug of ours is named as one
+            # (our own test suite raises it instead)
+            if not isinstance(exc, ModelgateError) and os.environ.get(
+                "MODELGATE_RAISE_INTERNAL_ERRORS"
+            ):
+                raise
+            why = (
+                user_error_text(exc)
+                if isinstance(exc, ModelgateError)
+                else f"internal error ({type(exc).__name__}: {exc}); this is a bug, please "
+                "report it"
+            )
+            text = f"--{option.replace('_', '-')}: not run: {why}"
+            state.audits[key] = {"error": text}
+            state.audit_lines.append(text)
+            state.audit_sections.append((title, [text]))
+            continue
+        state.audits[key] = outcome.to_dict()
+        lines = render(outcome)
+        state.audit_lines.extend(lines)
+        state.audit_sections.append((title, lines))

@@ -39,6 +39,9 @@ class _State:
     write_errors: list[str] = field(default_factory=list)
     report: dict[str, Any] | None = None
     history_lines: list[str] = field(default_factory=list)
+    audits: dict[str, Any] = field(default_factory=dict)  # --modelgate-scan/-mutate (#20)
+    audit_lines: list[str] = field(default_factory=list)
+    audit_sections: list[tuple[str, list[str]]] = field(default_factory=list)
     _session: GateSession | None = None
 
     @property

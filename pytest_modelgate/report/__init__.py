@@ -32,6 +32,7 @@ def write_reports(
     json: str | Path | None = None,
     html: str | Path | None = None,
     markdown: str | Path | None = None,
+    sections: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> list[Path]:
     """Write the JSON report, the HTML report and/or the Markdown summary (each atomically);
     returns the paths written, in that order.
@@ -44,6 +45,7 @@ def write_reports(
     spec : the :class:`~pytest_modelgate.Spec` the results came from, if any.
     task : the task, recorded in the JSON report.
     json, html, markdown : where to write each report (None: not written).
+    sections : titled text blocks for the HTML report (the scan and mutation reports).
 
     Raises
     ------
@@ -78,7 +80,9 @@ def write_reports(
     if html is not None:
         from pytest_modelgate.report.html import write_html
 
-        written.append(write_html(Path(html), spec_name, results, decision, lineage or {}))
+        written.append(
+            write_html(Path(html), spec_name, results, decision, lineage or {}, sections)
+        )
     if markdown is not None:
         from pytest_modelgate.report.github import markdown_summary
 

@@ -142,9 +142,14 @@ def forest_plot(results: Sequence[CheckResult], width: int = 640) -> str:
 
 
 def render_html(
-    spec_name: str, results: Sequence[CheckResult], decision: Decision, lineage: dict[str, Any]
+    spec_name: str,
+    results: Sequence[CheckResult],
+    decision: Decision,
+    lineage: dict[str, Any],
+    sections: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> str:
-    """The whole report as one HTML string."""
+    """The whole report as one HTML string (``sections``: titled text blocks, e.g. the scan
+    and mutation reports, shown before the lineage)."""
     out = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>modelgate: {_e(decision.outcome.upper())}</title><style>{_CSS}</style>",
@@ -234,6 +239,8 @@ def render_html(
                 "</td></tr>"
             )
         out.append("</table>")
+    for title, lines in sections:
+        out.append(f"<h2>{_e(title)}</h2><pre>{_e(chr(10).join(lines))}</pre>")
     out.append(
         "<h2>Lineage</h2><pre>"
         + _e(json.dumps(lineage, indent=2, default=str))
@@ -248,8 +255,9 @@ def write_html(
     results: Sequence[CheckResult],
     decision: Decision,
     lineage: dict[str, Any],
+    sections: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> Path:
     """Write the report atomically and return its path."""
     from pytest_modelgate._paths import atomic_write
 
-    return atomic_write(path, render_html(spec_name, results, decision, lineage))
+    return atomic_write(path, render_html(spec_name, results, decision, lineage, sections))

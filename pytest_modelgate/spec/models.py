@@ -97,6 +97,11 @@ class DataSpec(_Model):
         "metric is weighted (as scikit-learn's sample_weight) and intervals use the weighted "
         "design's variance; not a frequency count",
     )
+    scan: str | None = Field(
+        None,
+        description="--modelgate-scan: rows to search for weak slices on (the test data then "
+        "confirms them); default: half the test rows search, the other half confirms",
+    )
 
     # --- #19: row ids and times (churn's flipped rows, the leakage check) ---
     id: str | None = Field(
@@ -293,11 +298,36 @@ class SliceBins(_Model):
         return self
 
 
+class ValueRange(_Model):
+    """A numeric range of one column in a ``where`` slice: ``min <= value < max``."""
+
+    min: float | None = Field(None, description="lowest value in the slice (inclusive)")
+    max: float | None = Field(None, description="the slice's values are below this (exclusive)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ValueRange:
+        if self.min is None and self.max is None:
+            raise ValueError("give `min`, `max` or both")
+        if self.min is not None and self.max is not None and not self.min < self.max:
+            raise ValueError(f"`min` ({self.min:g}) must be below `max` ({self.max:g})")
+        return self
+
+
+class SliceWhere(_Model):
+    """Exactly one slice: the rows where every named column holds the value (compared as the
+    slice labels print it) or lies in the range ``{min, max}`` (as ``--modelgate-scan``
+    proposes)."""
+
+    where: dict[str, Union[Scalar, ValueRange]] = Field(  # noqa: UP007
+        min_length=1, description="column → value (as text) or {min, max} range"
+    )
+
+
 SliceSpec = Annotated[
-    Union[str, list[str], SliceBins],  # noqa: UP007
+    Union[str, list[str], SliceBins, SliceWhere],  # noqa: UP007
     Field(
-        description="a column (each value), a list of columns (intersections), or "
-        "{column, bins|quantiles}"
+        description="a column (each value), a list of columns (intersections), "
+        "{column, bins|quantiles}, or {where: {column: value, ...}} (one slice)"
     ),
 ]
 
@@ -1040,6 +1070,41 @@ class CustomMetricSpec(_Model):
     description: str | None = Field(None, max_length=200, description="one line for reports")
 
 
+class ScanSpec(_Model):
+    """``--modelgate-scan``: the search for weak slices nobody declared (docs/scan.md)."""
+
+    metric: str | None = Field(
+        None,
+        description="a proportion metric (accuracy, recall, precision, fpr, ...) or a mean "
+        "per-row loss (log_loss, brier_score, mae, mse); default: accuracy (regression: mae)",
+    )
+    columns: list[str] | None = Field(
+        None, description="columns to search (default: data.sensitive and every feature)"
+    )
+    max_depth: Literal[1, 2] = Field(2, description="1: single columns; 2: also pairs")
+    bins: int = Field(4, ge=2, le=20, description="quantile bins of a numeric column")
+    min_support: int = Field(
+        100, ge=10, description="fewest rows (in the metric's denominator) a slice may have"
+    )
+    alpha: float = Field(
+        0.05, gt=0.0, lt=0.5, description="error rate of the confirmed findings (FWER or FDR)"
+    )
+    correction: Literal["holm", "bh"] = Field(
+        "holm", description="holm: family-wise error rate; bh: false discovery rate"
+    )
+    max_candidates: int = Field(
+        20, ge=1, le=1000, description="most slices carried from discovery to confirmation"
+    )
+
+
+class MutateSpec(_Model):
+    """``--modelgate-mutate``: mutation testing of the gate spec (docs/mutation.md)."""
+
+    operators: list[str] | None = Field(
+        None, description="fault operators to apply (default: every registered one)"
+    )
+
+
 class SpecDocument(_Model):
     """The whole ``gates.yaml`` (schema root)."""
 
@@ -1064,6 +1129,8 @@ class SpecDocument(_Model):
         "counts; usable as `metric:` in any gate (#19)",
     )
     gates: list[Any] = Field(min_length=1, description="the gates; see the reference")
+    scan: ScanSpec = ScanSpec()
+    mutate: MutateSpec = MutateSpec()
 
 
 # --- the frozen result --------------------------------------------------------------------------

@@ -45,13 +45,18 @@ def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseMod
     """The model owning the last named field of ``loc`` and that field's name."""
     model = root
     field_name: str | None = None
+    choices: list[type[BaseModel]] = []
     for part in loc:
         if isinstance(part, str) and part in model.model_fields:
             field_name = part
             sub = _unwrap_models(model.model_fields[part].annotation)
             if sub:
-                model = sub[0]
+                model, choices = sub[0], list(sub)
                 field_name = None
+        elif isinstance(part, str) and choices:  # a union tag naming the member tried
+            named = [m for m in choices if m.__name__ in part]
+            if named:
+                model = named[0]
     return model, field_name
 
 
@@ -81,6 +86,19 @@ def _preferred(errs: list[Any], value: Any) -> list[Any]:
 
     matching = [e for e in errs if member(e) == want]
     return matching or errs
+
+
+def _slice_member_matches(data: Any, loc: tuple[Any, ...]) -> bool:
+    """A slicing mapping is ``{where: ...}`` (SliceWhere) or ``{column, bins|quantiles}``
+    (SliceBins): keep only the errors of the member its keys ask for."""
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and _is_union_tag(part):
+            for model in ("SliceWhere", "SliceBins"):
+                if model in part:
+                    value = _value_at(data, _clean_loc(data, tuple(loc[:i])))
+                    if isinstance(value, dict):
+                        return model == ("SliceWhere" if "where" in value else "SliceBins")
+    return True
 
 
 def _clean_loc(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
@@ -135,6 +153,8 @@ def _pydantic_problems(
 ) -> list[SpecProblem]:
     grouped: dict[tuple[str | int, ...], list[Any]] = {}
     for err in exc.errors():
+        if not _slice_member_matches(data, tuple(err["loc"])):
+            continue
         loc = _clean_loc(data, tuple(err["loc"]))
         grouped.setdefault(loc, []).append(err)
     # a union reports every member it tried: keep the member matching the value's shape, and

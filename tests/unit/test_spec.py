@@ -69,7 +69,7 @@ def test_every_problem_is_reported_with_its_line():
         "gates.yaml:3: data.target: required key is missing",
         "gates.yaml:5: data.targt: unknown key (did you mean `target`? allowed: test, reference, "
         "target, positive_label, features, sensitive, exclude, na_values, engine, score_bins, cluster, weight, "
-        "id, time)",
+        "scan, id, time)",
         "gates.yaml:10: gates[0].min: must be a number (got 'high'; allowed: the metric must be "
         "at least this)",
     ]

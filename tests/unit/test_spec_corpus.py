@@ -208,7 +208,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "top-unknown-key",
         broken("version: 1\n", "version: 1\nverison: 1\n"),
-        "gates.yaml:2: verison: unknown key (did you mean `version`? allowed: version, task, data, models, stats, baseline, decision, history, mlflow, metrics, gates)",
+        "gates.yaml:2: verison: unknown key (did you mean `version`? allowed: version, task, data, models, stats, baseline, decision, history, mlflow, metrics, gates, scan, mutate)",
     ),
     (
         "top-duplicate-key",
@@ -218,7 +218,7 @@ CORPUS: list[tuple[str, str, str]] = [
     (
         "data-unknown-key",
         broken("  target: y\n", "  target: y\n  traget: z\n"),
-        "gates.yaml:7: data.traget: unknown key (did you mean `target`? allowed: test, reference, target, positive_label, features, sensitive, exclude, na_values, engine, score_bins, cluster, weight, id, time)",
+        "gates.yaml:7: data.traget: unknown key (did you mean `target`? allowed: test, reference, target, positive_label, features, sensitive, exclude, na_values, engine, score_bins, cluster, weight, scan, id, time)",
     ),
     (
         "data-missing-target",
