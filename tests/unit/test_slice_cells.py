@@ -47,7 +47,9 @@ def test_count_metrics_on_cells_equal_those_on_the_rows(task, k, grouped):
     names = [
         m
         for m in metric_names(task)
-        if get_metric(m, task).kind == "counts" and m == get_metric(m, task).name
+        if "(" not in m  # parameterised families are templates here (#19)
+        and get_metric(m, task).kind == "counts"
+        and m == get_metric(m, task).name
     ]
     assert len(names) >= 5
     for name in names:
