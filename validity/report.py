@@ -204,7 +204,15 @@ def render(data: dict[str, Any]) -> str:
     w("## This run\n")
     w(
         f"- command: `{meta['command'].strip()}`; R = {meta['reps']} per cell; "
-        f"{meta['scenarios']} scenarios, {meta['cells']} cells\n"
+        f"{meta['scenarios']} scenarios, {meta['cells']} cells"
+        + (
+            f"; later subset runs merged row by row ({len(meta['merged_pending'])} files, "
+            "see `meta.merged_pending` and `meta.rerun_note` in validity/results.json; each "
+            "row's R is in its table)"
+            if meta.get("merged_pending")
+            else ""
+        )
+        + "\n"
         f"- wall time **{meta['wall_seconds'] / 60:.1f} min** on {meta['workers']} worker "
         f"processes ({meta['cpu_seconds'] / 60:.1f} CPU-min in the workers)\n"
         f"- machine: {meta['cpu']}, {meta['cores']} cores; {meta['platform']}\n"
@@ -326,9 +334,10 @@ def render(data: dict[str, Any]) -> str:
         "rows are i.i.d. for accuracy, losses and slices (slice sizes fixed); fairness groups "
         "have fixed sizes and Bernoulli(0.2) labels (so *~N positives* is an expectation); "
         "clustered rows share a Beta-distributed cluster rate. On clustered or weighted rows, "
-        "compare gates on paired rates (accuracy, recall, fpr, …) and mean losses are "
-        "design-based (the compare-clustered cells); Δprecision, Δf1, ΔROC AUC, ΔAP and "
-        "fairness gaps refuse such rows (no cluster-robust interval yet).\n"
+        "compare gates (paired rates, Δprecision, Δf1, ΔROC AUC, ΔAP, mean losses) and "
+        "fairness gaps of rates are design-based (the compare-clustered, compare-design-* and "
+        "fairness-design cells); Δrmse, Δr2 and gaps of non-proportion metrics refuse such "
+        "rows (no cluster-robust interval yet).\n"
         "- Every other model of the data (other score distributions, other correlations "
         "between the candidate and the baseline) can err more or less: the matrix shows "
         "where the promise breaks, it does not bound the error everywhere.\n"
