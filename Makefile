@@ -40,7 +40,7 @@ dashboard: models $(VENV)/.installed-dashboard
 	$(PY) -m pytest_modelgate.dashboard --jsonl example_project/history/build/history.jsonl -o site --title "Example project: the income model's release history"
 
 test: install-test
-	$(PY) -m pytest -p no:cacheprovider -n 2 tests
+	$(PY) -m pytest -p no:cacheprovider -n 2 --dist worksteal tests
 
 # timings against scikit-learn, scipy and fairlearn (several minutes); writes docs/performance.md.
 # Not part of `make test`: timings are measured, never asserted.

@@ -78,7 +78,10 @@ def _user_code_cannot_end_the_run_green(project, model, says, workers):
     project.makepyfile(usermodels=MODELS, exits_on_import="import sys\nsys.exit(0)\n")
     project.makefile(".yaml", gates=SPEC.format(model=model))
     project.syspathinsert()
-    result = project.runpytest_subprocess("--modelgate", *workers)
+    # serially in this process (pytester's inline run: a SystemExit the guard missed would end
+    # this test, loudly); under xdist in a real subprocess with its workers
+    run = project.runpytest_subprocess if workers else project.runpytest
+    result = run("--modelgate", *workers)
     assert result.ret == 1, result.stdout.str()
     result.stdout.fnmatch_lines(["*DECISION: BLOCK*"])
     assert says in result.stdout.str()

@@ -77,7 +77,7 @@ CELLS = [
     pytest.param(
         "clustered/icc0.3/m10",
         ("strict", "lenient", "f1/strict", "roc_auc/strict", "brier_score/strict"),
-        150,
+        80,
         id="clustered-icc0.3-cluster-robust",
     ),
     pytest.param("slices/k2/n50/p0.8", ("slices-strict", "slices-lenient"), 150, id="slices-k2"),
