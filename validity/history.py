@@ -1,7 +1,7 @@
 """Validity of the history gates (#17): the trend's slope test and the unpaired comparison with a
 release's stored interval, by simulation through the product's own functions.
 
-``python -m validity.history [--reps 1000] [--json validity/pending/v17-history.json]``
+``python -m validity.history [--reps 1000] [--json validity/history-results.json]``
 
 * **trend** (``compare: trend``, lenient, bar 0): K releases, each release's accuracy estimated
   with the product's interval (``estimate_metric``, ``interval: auto``) and its SE read back

@@ -175,7 +175,7 @@ def _t_quantile(level: float, df: int) -> float:
 def _logit_t_interval(value: float, variance: float, level: float, df: int) -> Interval:
     """DeLong's variance on the logit scale with Student's t quantile on ``df`` = the smallest
     class's rows − 1: with z the strict gate passed falsely 4.4% of the time at 10 rows per
-    class (3,000 draws: 4.8%), with t 2.2%; at 60 rows the two agree (validity/pending)."""
+    class (3,000 draws: 4.8%), with t 2.2%; at 60 rows the two agree (validity/results.json)."""
     if not 0.0 < value < 1.0 or not math.isfinite(variance) or variance < 0:
         iv = delong_logit_interval(value, variance, level)  # collapses at 0 or 1
         return Interval(iv.low, iv.high, level, MACRO_AUC_METHOD)
