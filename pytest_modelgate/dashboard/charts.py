@@ -18,6 +18,7 @@ __all__ = [
     "ALL_BRANCHES",
     "BRANCH_PARAM",
     "column_check_chart",
+    "coverage_chart",
     "decision_timeline",
     "gate_chart",
     "import_altair",
@@ -359,3 +360,32 @@ def decision_timeline(alt: Any, tables: HistoryTables, *, validate: bool = False
     )
     spec: dict[str, Any] = chart.to_dict(validate=validate)
     return {**spec, "datasets": {"runs": runs, "counts": counts}}
+
+
+def coverage_chart(alt: Any, tables: HistoryTables, *, validate: bool = False) -> dict[str, Any]:
+    """Gate coverage across the runs that did mutation testing (``--modelgate-mutate``, #20):
+    the share of injected faults the spec's gates caught."""
+    rows = [
+        {k: run[k] for k in ("time", "run_id", "branch", "commit", "gate_coverage", "mutants")}
+        for run in tables.runs
+        if run.get("gate_coverage") is not None
+    ]
+    tooltip = _tooltip(alt, [("gate_coverage", "Q", "gate coverage"), ("mutants", "Q", "mutants")])
+    base = alt.Chart(alt.Data(name="coverage")).transform_filter(_FILTER)
+    y = alt.Y(
+        "gate_coverage:Q",
+        title="share of mutants killed",
+        scale=alt.Scale(domain=[0, 1]),
+        axis=alt.Axis(format="%"),
+    )
+    line = base.mark_line(color="#57606a").encode(x=_x(alt), y=y)
+    points = base.mark_point(filled=True, size=60, color="#0969da").encode(
+        x=_x(alt), y=y, tooltip=tooltip
+    )
+    chart = (
+        alt.layer(line, points)
+        .properties(width=TIMELINE_WIDTH, height=110, title="Gate coverage (mutation testing)")
+        .add_params(_param(alt))
+    )
+    spec: dict[str, Any] = chart.to_dict(validate=validate)
+    return {**spec, "datasets": {"coverage": rows}}

@@ -212,6 +212,8 @@ def build_page(tables: HistoryTables, *, title: str, bundle: str) -> str:
         return f"<div class='chart' id='{chart_id}'></div>"
 
     timeline = add(charts.decision_timeline(alt, tables))
+    if any(r.get("gate_coverage") is not None for r in tables.runs):  # --modelgate-mutate (#20)
+        timeline += add(charts.coverage_chart(alt, tables))
     by_gate = group_rows(tables.gates, "gate")
     columns = group_rows(tables.columns, "gate")
     for gate in tables.gate_order:

@@ -140,6 +140,10 @@ def _run_row(record: Mapping[str, Any], index: int, where: str) -> dict[str, Any
         if verdict in counts:
             counts[verdict] += 1
     decision = str(record.get("decision") or "error").lower()
+    # a run with --modelgate-mutate (#20): the share of mutants its gates killed
+    mutation = _mapping(record.get("mutation"))
+    coverage = _number(mutation.get("coverage"))
+    mutants = mutation.get("mutants")
     branch = history.get("branch")
     run_id = history.get("run_id")
     pr = history.get("pull_request")
@@ -156,6 +160,8 @@ def _run_row(record: Mapping[str, Any], index: int, where: str) -> dict[str, Any
         "decision": decision if decision in DECISIONS else "error",
         "decision_rank": DECISIONS.index(decision) if decision in DECISIONS else len(DECISIONS) - 1,
         **{f"n_{v.lower()}": counts[v] for v in VERDICTS},
+        "gate_coverage": coverage if coverage is not None and 0 <= coverage <= 1 else None,
+        "mutants": len(mutants) if isinstance(mutants, list) else None,
     }
 
 

@@ -287,9 +287,31 @@ def site(records, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("site")
     history = root / "history.jsonl"
-    history.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    history.write_text(
+        "".join(json.dumps(r) + "\n" for r in _with_mutation(records)), encoding="utf-8"
+    )
     assert main(["--jsonl", str(history), "-o", str(root / "site"), "--title", TITLE]) == 0
     return root / "site"
+
+
+def _with_mutation(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The runs, the first and last with a --modelgate-mutate section (gate coverage, #20)."""
+    out = [dict(r) for r in records]
+    out[0]["mutation"] = {"coverage": 0.5, "killed": 2, "mutants": [{}] * 4}
+    out[-1]["mutation"] = {"coverage": 0.75, "killed": 3, "mutants": [{}] * 4}
+    return out
+
+
+def test_gate_coverage_is_drawn_for_runs_that_did_mutation_testing(records):
+    from pytest_modelgate.dashboard import charts
+
+    tables = tables_from_records(_with_mutation(records))
+    assert [r["gate_coverage"] for r in tables.runs] == [0.5, None, 0.75]
+    assert [r["mutants"] for r in tables.runs] == [4, None, 4]
+    spec = charts.coverage_chart(charts.import_altair(), tables)
+    assert [r["gate_coverage"] for r in spec["datasets"]["coverage"]] == [0.5, 0.75]
+    plain = tables_from_records(records)  # no mutation testing: no coverage chart
+    assert all(r["gate_coverage"] is None for r in plain.runs)
 
 
 def _embedded_specs(page: str) -> str:
@@ -368,10 +390,10 @@ def test_dashboard_renders_in_headless_chromium(site, records, tmp_path):
     # nothing logged while loading; no error while filtering (Vega may warn of an empty chart)
     assert result["onLoad"] == [] and result["errors"] == [] and result["pwned"] is None, result
     n_gates = len({g["id"] for r in records for g in r["gates"]})
-    # the timeline, one chart per gate (not the one that never had an estimate), one per-column
-    # chart per data check (drift, missing values)
     assert "no estimate in any run" in page
-    assert len(result["charts"]) == 1 + (n_gates - 1) + 2
+    # the timeline, gate coverage (two runs did mutation testing), one chart per gate but the
+    # one that never had an estimate, and one per-column chart per data check (drift, missing)
+    assert len(result["charts"]) == 1 + 1 + (n_gates - 1) + 2
     assert all(c["marks"] > 0 for c in result["charts"]), result["charts"]
     assert result["before"] == {"symbols": 3, "sections": n_gates}
     on_branch = sum(r["history"]["branch"] == result["branch"] for r in records)
@@ -396,7 +418,7 @@ def test_the_store_and_its_export_draw_the_same_page(site, records, tmp_path):
 
     store = history.open_store(tmp_path / "history.sqlite")
     try:
-        for record in records:
+        for record in _with_mutation(records):  # the mutation section round-trips too
             store.append(record)
     finally:
         store.close()
