@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from pytest_modelgate.errors import DataError
 from pytest_modelgate.results import CheckResult
 
 __all__ = ["check_canary"]
@@ -43,29 +41,7 @@ def check_canary(traffic: Any, *, max_drop: float, outcome: str, **options: Any)
     DataError
         For traffic the check cannot use (a missing column, an unknown arm, a bad time).
     """
-    import pandas as pd
+    from pytest_modelgate.api.checks import check_on_frame
 
-    from pytest_modelgate.checks.canary import canary_check
-    from pytest_modelgate.checks.inputs import CheckInputs
-    from pytest_modelgate.spec import gate_from_arguments
-
-    caller = "check_canary()"
-    if not isinstance(traffic, pd.DataFrame):
-        kind = type(traffic).__name__
-        raise DataError(f"{caller}: traffic must be a pandas DataFrame (got {kind})")
-    raw = {
-        "check": "canary",
-        "traffic": "<the DataFrame given>",
-        "max_drop": max_drop,
-        "outcome": outcome,
-        **options,
-    }
-    gate = gate_from_arguments(raw, task=None, caller=caller)
-
-    def where(*path: str | int) -> str:
-        key = path[-1] if path else "check"
-        return f"{caller}: traffic" if key == "traffic" else f"{caller}: {key}"
-
-    inputs = CheckInputs(where=where, test=lambda: traffic, read_table=lambda path, w: traffic)
-    result = canary_check(gate, inputs)
-    return replace(result, line=None, spec_file=None)  # a Python call has no spec line
+    options = {"max_drop": max_drop, "outcome": outcome, **options}
+    return check_on_frame("canary", "traffic", traffic, options, "check_canary()")

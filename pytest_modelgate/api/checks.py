@@ -15,7 +15,7 @@ from typing import Any
 from pytest_modelgate.errors import DataError, ModelgateError, did_you_mean
 from pytest_modelgate.results import CheckResult, Verdict
 
-__all__ = ["DATA_ONLY_CHECKS", "assert_data", "check_data"]
+__all__ = ["DATA_ONLY_CHECKS", "assert_data", "check_data", "check_on_frame"]
 
 #: The checks that need no model. The others (latency, model_size, invariance, directional,
 #: prediction_drift, serving_skew) call the model and run from ``gates.yaml`` only.
@@ -170,3 +170,31 @@ def _require_frames(check: str, test: Any, reference: Any, target: str | None) -
             f"check_data({check!r}): target {target!r} is not a column of the test data"
             f"{did_you_mean([target], list(test.columns))}"
         )
+
+
+def check_on_frame(
+    check: str, key: str, frame: Any, options: dict[str, Any], caller: str
+) -> CheckResult:
+    """A ``check:`` gate that reads one table of its own (a canary's ``traffic``, a shadow
+    ``log``) run on a DataFrame handed over from Python: the gate is built and validated by the
+    spec's code (same messages), the frame stands in for the file named by ``key``, and the
+    result is the gate's own, without a spec line. ``check_canary`` and ``check_shadow`` are
+    this with their arguments."""
+    import pandas as pd
+
+    from pytest_modelgate.checks.dispatch import run_check
+    from pytest_modelgate.checks.inputs import CheckInputs
+    from pytest_modelgate.spec import gate_from_arguments
+
+    if not isinstance(frame, pd.DataFrame):
+        kind = type(frame).__name__
+        raise DataError(f"{caller}: {key} must be a pandas DataFrame (got {kind})")
+    raw = {"check": check, key: "<the DataFrame given>", **options}
+    gate = gate_from_arguments(raw, task=None, caller=caller)
+
+    def where(*path: str | int) -> str:
+        name = path[-1] if path else "check"
+        return f"{caller}: {key}" if name == key else f"{caller}: {name}"
+
+    inputs = CheckInputs(where=where, test=lambda: frame, read_table=lambda path, w: frame)
+    return replace(run_check(gate, inputs), line=None, spec_file=None)  # no spec line

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from pytest_modelgate.errors import DataError
 from pytest_modelgate.results import CheckResult
 
 __all__ = ["check_shadow"]
@@ -48,28 +46,7 @@ def check_shadow(log: Any, *, prediction: str, incumbent: str, **options: Any) -
     DataError
         For a log the check cannot use (a missing column, an empty prediction).
     """
-    import pandas as pd
+    from pytest_modelgate.api.checks import check_on_frame
 
-    from pytest_modelgate.checks.inputs import CheckInputs
-    from pytest_modelgate.checks.shadow import shadow_check
-    from pytest_modelgate.spec import gate_from_arguments
-
-    caller = "check_shadow()"
-    if not isinstance(log, pd.DataFrame):
-        raise DataError(f"{caller}: log must be a pandas DataFrame (got {type(log).__name__})")
-    raw = {
-        "check": "shadow",
-        "log": "<the DataFrame given>",
-        "prediction": prediction,
-        "incumbent": incumbent,
-        **options,
-    }
-    gate = gate_from_arguments(raw, task=None, caller=caller)
-
-    def where(*path: str | int) -> str:
-        key = path[-1] if path else "check"
-        return f"{caller}: log" if key == "log" else f"{caller}: {key}"
-
-    inputs = CheckInputs(where=where, test=lambda: log, read_table=lambda path, w: log)
-    result = shadow_check(gate, inputs)
-    return replace(result, line=None, spec_file=None)  # a Python call has no spec line
+    options = {"prediction": prediction, "incumbent": incumbent, **options}
+    return check_on_frame("shadow", "log", log, options, "check_shadow()")
