@@ -104,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
             + (f" on branch {args.branch!r}" if args.branch is not None else "")
         )
     page = build_dashboard(records, args.output, title=args.title, source=source)
-    print(f"dashboard: {page} ({len(records)} runs, {page.stat().st_size / 1e6:.1f} MB)")
+    runs = f"{len(records)} run{'' if len(records) == 1 else 's'}"
+    print(f"dashboard: {page} ({runs}, {page.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
