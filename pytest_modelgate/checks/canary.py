@@ -270,7 +270,9 @@ def judge_canary(
     more_rows = more_days = None
     notes: list[str] = []
     if decision == "continue":
-        more_rows, more_days = _more_traffic(final, bar, t_canary, t_control)
+        more_rows, more_days = _more_traffic(
+            final, bar, x_canary, x_control, alpha_arm, t_canary, t_control
+        )
         if nc == 0 or nk == 0:
             notes.append("one arm has no rows that count for this metric yet")
     interval = Interval(final.lower, final.upper, confidence, METHOD)
@@ -293,23 +295,43 @@ def judge_canary(
 def _more_traffic(
     final: DifferenceBounds,
     bar: float,
+    x_canary: np.ndarray,
+    x_control: np.ndarray,
+    alpha_arm: float,
     t_canary: np.ndarray | None,
     t_control: np.ndarray | None,
 ) -> tuple[int | None, float | None]:
     """Rows (and days) until the interval would exclude the bar if the estimate stayed put.
 
-    The half-width of the bound shrinks roughly as 1/√n (up to a log factor), so the rows needed
-    scale with (half-width / distance to the bar)²; a rough guide, not a promise."""
-    n = final.n_canary + final.n_control
-    if n == 0 or math.isnan(final.estimate):
+    The same sizing as the canary plan (:mod:`pytest_modelgate.plan`): the expected margin of
+    each arm's confidence sequence (:func:`~pytest_modelgate.stats.cs_width.expected_half_width`,
+    log factor included) at the arms' observed variances and split, bisected on the total rows
+    until the two margins fit between the estimate and the bar. A guide, not a promise."""
+    from pytest_modelgate.stats.cs_width import expected_half_width
+
+    nc, nk = final.n_canary, final.n_control
+    n = nc + nk
+    if nc == 0 or nk == 0 or math.isnan(final.estimate):
         return None, None
     gap = abs(final.estimate - bar)
-    above = final.estimate > bar
-    half = (final.estimate - final.lower) if above else (final.upper - final.estimate)
-    if gap < 1e-12 or half <= 0:
+    if gap < 1e-12:
         return None, None
-    total = n * (half / gap) ** 2
-    more = max(math.ceil(total - n), 1)
+    share = nc / n
+    var_c = min(float(np.var(x_canary)), 0.25)
+    var_k = min(float(np.var(x_control)), 0.25)
+
+    def width(total: float) -> float:
+        return expected_half_width(total * share, var_c, alpha_arm) + expected_half_width(
+            total * (1 - share), var_k, alpha_arm
+        )
+
+    low, high = float(n), float(n) * 1e4
+    if width(high) > gap:
+        return None, None  # not within 10,000 times the traffic so far
+    while high - low > max(1.0, 1e-4 * low):
+        mid = (low + high) / 2
+        low, high = (low, mid) if width(mid) <= gap else (mid, high)
+    more = max(math.ceil(high - n), 1)
     days = None
     if t_canary is not None and t_control is not None:
         stamps = np.concatenate([t_canary, t_control])

@@ -183,3 +183,29 @@ def test_outcome_mean_needs_outcomes_in_the_unit_interval() -> None:
     frame = pd.DataFrame({"arm": ["canary", "control"] * 50, "revenue": [3.0, 0.0] * 50})
     with pytest.raises(DataError, match="outcome_mean needs outcomes in \\[0, 1\\]"):
         check_canary(frame, outcome="revenue", rate="outcome_mean", max_drop=0.01)
+
+
+def test_continue_sizes_the_traffic_with_the_confidence_sequences_own_width() -> None:
+    # the rows still needed come from the expected margin of each arm's confidence sequence
+    # (the canary plan's sizing, log factor included), not from 1/sqrt(n) scaling
+    from pytest_modelgate.stats.cs_width import expected_half_width
+
+    rng = np.random.default_rng(4)
+    x_c = (rng.random(400) < 0.86).astype(float)
+    x_k = (rng.random(1600) < 0.85).astype(float)
+    judged = judge_canary(x_c, x_k, metric="accuracy", max_drop=0.02, look_every=None)
+    assert judged.decision == "continue" and judged.more_rows is not None
+    gap = abs(judged.estimate + 0.02)  # to the bar −0.02, from either side
+    total = 2000 + judged.more_rows
+    a = 0.05 / 4
+
+    def width(rows: float) -> float:
+        return expected_half_width(rows * 0.2, float(np.var(x_c)), a) + expected_half_width(
+            rows * 0.8, float(np.var(x_k)), a
+        )
+
+    assert width(total) <= gap < width(0.95 * total)
+    # a 1/sqrt(n) extrapolation of today's margin asks for fewer rows than the sequence needs
+    iv = judged.interval
+    half = judged.estimate - iv.low if judged.estimate > -0.02 else iv.high - judged.estimate
+    assert judged.more_rows > 2000 * (half / gap) ** 2 - 2000
