@@ -187,7 +187,7 @@ def test_paired_average_precision_interval_covers_the_true_difference():
     truth = skm.average_precision_score(y, s_c) - skm.average_precision_score(y, s_b)
     metric = get_metric("average_precision", "binary")
     covered, widths = 0, []
-    reps = 300
+    reps = 200
     for _ in range(reps):
         y, s_c, s_b = draw(800)
         cand = Evidence("binary", (0, 1), y, (s_c >= 0).astype(np.int64), s_c, "decision_function")
@@ -196,7 +196,7 @@ def test_paired_average_precision_interval_covers_the_true_difference():
         assert cmp.test == "paired-group-jackknife"
         covered += cmp.interval.low <= truth <= cmp.interval.high
         widths.append(cmp.interval.high - cmp.interval.low)
-    assert 0.92 <= covered / reps <= 0.98, covered / reps
+    assert 0.91 <= covered / reps <= 0.99, covered / reps  # 95% ± 3 MC s.e. (1.5 pt)
     assert np.median(widths) < 0.2  # informative, not trivially wide
 
 

@@ -19,7 +19,7 @@ from pytest_modelgate.errors import SpecError  # noqa: E402
 from pytest_modelgate.spec import Spec, parse_spec  # noqa: E402
 
 FUZZ = settings(
-    max_examples=120,
+    max_examples=80,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=True,
